@@ -1,0 +1,37 @@
+/**
+ * Opens a root: wires the adapters into the core and runs start-up recovery. The one
+ * place that knows which adapter implements which port.
+ */
+import { mkdirSync } from "node:fs";
+import os from "node:os";
+import process from "node:process";
+import { recover } from "../core/recovery.ts";
+import { hostProcesses } from "../runtime/processes.ts";
+import type { Runtime } from "../runtime/runtime.ts";
+import { localSnapshotter } from "../snapshot/local.ts";
+import { openStore } from "../store/store.ts";
+import { Service } from "./service.ts";
+
+/** SPEC §4: `$XDG_DATA_HOME/strata`, else `~/.local/share/strata`; `/var/lib/strata` for root. */
+export function defaultRoot(env = process.env): string {
+  if (env.STRATA_ROOT) return env.STRATA_ROOT;
+  if (process.getuid?.() === 0) return "/var/lib/strata";
+  if (env.XDG_DATA_HOME) return `${env.XDG_DATA_HOME}/strata`;
+  return `${os.homedir()}/.local/share/strata`;
+}
+
+export async function openRoot(root: string, runtime: Runtime): Promise<Service> {
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  const clock = { now: () => Date.now() };
+  const store = await openStore(`${root}/meta.db`, runtime.openSqlite, clock);
+  const d = {
+    store,
+    snapshots: localSnapshotter(root, runtime.sys),
+    clock,
+    processes: hostProcesses(),
+    runtime: `${runtime.name} ${runtime.version}`,
+    contentSize: () => 0,
+  };
+  await recover(d);
+  return new Service(d);
+}

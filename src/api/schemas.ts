@@ -1,0 +1,77 @@
+/**
+ * The inputs of every command, declared once with valibot and checked once at the
+ * edge (CLI arguments, HTTP bodies). Types come from the schemas.
+ */
+import * as v from "valibot";
+import { parseDuration } from "../core/duration.ts";
+import { isId } from "../core/ids.ts";
+import { recordTypes } from "../core/record.ts";
+
+const isDuration = (s: string) => {
+  try {
+    parseDuration(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A duration like `30m` or `24h`, as milliseconds. */
+export const duration = v.pipe(
+  v.string(),
+  v.check(isDuration, (i) => `invalid duration "${i.input}" (use e.g. 30m, 24h, 7d)`),
+  v.transform(parseDuration),
+);
+
+export const ref = v.pipe(
+  v.string(),
+  v.check((s) => isId(s) || /^key:.+$/.test(s), (i) => `invalid reference "${i.input}" (a record ID or key:NAME)`),
+);
+export const id = v.pipe(v.string(), v.check(isId, (i) => `invalid record ID "${i.input}"`));
+
+export const keyName = v.pipe(v.string(), v.regex(/^[\w.:\/@+-]{1,255}$/, "invalid key name"));
+
+export const newInput = v.strictObject({
+  parent: v.optional(ref),
+  description: v.optional(v.string()),
+  type: v.optional(v.picklist(recordTypes, `type must be one of ${recordTypes.join(", ")}`)),
+  retain: v.optional(v.boolean()),
+  hold: v.optional(duration),
+});
+
+export const pathInput = v.strictObject({
+  ref,
+  rw: v.optional(v.boolean()),
+  hold: v.optional(duration),
+});
+
+export const commitInput = v.strictObject({
+  id,
+  hold: v.optional(duration),
+  key: v.optional(keyName),
+});
+
+export const idInput = v.strictObject({ id });
+export const reopenInput = v.strictObject({ id, hold: v.optional(duration) });
+export const refInput = v.strictObject({ ref });
+
+export const duInput = v.strictObject({
+  filter: v.optional(v.array(v.string())),
+  verbose: v.optional(v.boolean()),
+});
+
+export const pruneInput = v.strictObject({
+  all: v.optional(v.boolean()),
+  filter: v.optional(v.array(v.string())),
+  dryRun: v.optional(v.boolean()),
+  verbose: v.optional(v.boolean()),
+});
+
+export type NewInput = v.InferOutput<typeof newInput>;
+export type PathInput = v.InferOutput<typeof pathInput>;
+export type CommitInput = v.InferOutput<typeof commitInput>;
+export type IdInput = v.InferOutput<typeof idInput>;
+export type ReopenInput = v.InferOutput<typeof reopenInput>;
+export type RefInput = v.InferOutput<typeof refInput>;
+export type DuInput = v.InferOutput<typeof duInput>;
+export type PruneInput = v.InferOutput<typeof pruneInput>;

@@ -1,0 +1,11 @@
+/** The one place input meets its schema: a failure is a usage error with one line. */
+import * as v from "valibot";
+import { usage } from "../core/errors.ts";
+
+export function validate<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
+  const result = v.safeParse(schema, input);
+  if (result.success) return result.output;
+  const issue = result.issues[0];
+  const path = issue.path?.map((p: { key: unknown }) => String(p.key)).join(".");
+  throw usage(path ? `${path}: ${issue.message}` : issue.message);
+}

@@ -1,0 +1,134 @@
+/**
+ * Each command: its flags, how its arguments become a service input, and how its
+ * result reads for a person. JSON output is always the service's own result.
+ */
+import type { Service } from "../api/service.ts";
+import * as s from "../api/schemas.ts";
+import { validate } from "../api/validate.ts";
+import type { Record } from "../core/record.ts";
+import { humanSize } from "../core/units.ts";
+import type { CommandSpec, Parsed } from "./args.ts";
+import { recordDetails, recordRows, table, totalsText } from "./format.ts";
+
+export interface Output {
+  /** Streams print one JSON object a line; the rest one document. */
+  json: unknown;
+  text: string;
+}
+
+interface Command extends CommandSpec {
+  summary: string;
+  run(svc: Service, p: Parsed, print: (o: Output) => void): Promise<Output | void>;
+}
+
+const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+const bool = (v: unknown) => (v === true ? true : undefined);
+const strs = (v: unknown) => (Array.isArray(v) ? v as string[] : undefined);
+
+const recordOut = (r: Record): Output => ({ json: r, text: r.id });
+
+export const commands: { [name: string]: Command } = {
+  version: {
+    summary: "print the version", flags: {}, args: [], required: 0,
+    async run(svc) {
+      const v = svc.version();
+      return { json: v, text: `strata ${v.version} (${v.runtime})` };
+    },
+  },
+  new: {
+    summary: "create a held mutable snapshot",
+    flags: { parent: "value", description: "value", type: "value", retain: "bool", hold: "value" },
+    args: [], required: 0,
+    async run(svc, p) {
+      const f = p.flags;
+      const r = await svc.create(validate(s.newInput, {
+        parent: str(f.parent), description: str(f.description), type: str(f.type),
+        retain: bool(f.retain), hold: str(f.hold),
+      }));
+      return { json: r, text: `${r.id}\t${r.path}` };
+    },
+  },
+  path: {
+    summary: "a directory for REF", flags: { rw: "bool", hold: "value" }, args: ["REF"], required: 1,
+    async run(svc, p) {
+      const r = await svc.path(validate(s.pathInput, { ref: p.args[0], rw: bool(p.flags.rw), hold: str(p.flags.hold) }));
+      return { json: r, text: r.path };
+    },
+  },
+  commit: {
+    summary: "commit a mutable record", flags: { hold: "value", key: "value" }, args: ["ID"], required: 1,
+    async run(svc, p) {
+      return recordOut(await svc.commit(validate(s.commitInput, { id: p.args[0], hold: str(p.flags.hold), key: str(p.flags.key) })));
+    },
+  },
+  release: {
+    summary: "end the hold on a record", flags: {}, args: ["ID"], required: 1,
+    async run(svc, p) {
+      const r = await svc.release(validate(s.idInput, { id: p.args[0] }));
+      return { json: r, text: `${r.deleted ? "deleted" : "released"} ${r.id}` };
+    },
+  },
+  reopen: {
+    summary: "make a committed record's mutable twin writable again", flags: { hold: "value" }, args: ["ID"], required: 1,
+    async run(svc, p) {
+      const r = await svc.reopen(validate(s.reopenInput, { id: p.args[0], hold: str(p.flags.hold) }));
+      return { json: r, text: `${r.id}\t${r.path}` };
+    },
+  },
+  info: {
+    summary: "one record, all fields", flags: {}, args: ["REF"], required: 1,
+    async run(svc, p) {
+      const r = await svc.info(validate(s.refInput, { ref: p.args[0] }));
+      return { json: r, text: recordDetails(r) };
+    },
+  },
+  du: {
+    summary: "disk usage", flags: { filter: "multi", verbose: "bool" }, args: [], required: 0,
+    async run(svc, p) {
+      const input = validate(s.duInput, { filter: strs(p.flags.filter), verbose: bool(p.flags.verbose) });
+      const r = await svc.du(input);
+      const body = input.verbose
+        ? r.records.map(recordDetails).join("\n\n")
+        : r.records.length ? table(recordRows(r.records)) : "";
+      return { json: r, text: [body, totalsText(r.totals)].filter(Boolean).join("\n\n") };
+    },
+  },
+  prune: {
+    summary: "remove unheld records",
+    flags: { all: "bool", filter: "multi", "dry-run": "bool", verbose: "bool" },
+    args: [], required: 0,
+    async run(svc, p, print) {
+      const input = validate(s.pruneInput, {
+        all: bool(p.flags.all), filter: strs(p.flags.filter), dryRun: bool(p.flags["dry-run"]),
+        verbose: bool(p.flags.verbose),
+      });
+      let header = false;
+      for await (const item of svc.prune(input)) {
+        if ("summary" in item) {
+          print({ json: item, text: `Total:\t${humanSize(item.summary.bytes)} in ${item.summary.records} records` });
+          continue;
+        }
+        const rows = recordRows([item]);
+        const text = input.verbose ? recordDetails(item) + "\n" : table(header ? [rows[1]!] : rows);
+        header = true;
+        print({ json: item, text });
+      }
+    },
+  },
+};
+
+export function helpText(): string {
+  const lines = Object.entries(commands).map(([name, c]) =>
+    `  ${(name + " " + c.args.join(" ")).padEnd(18)}${c.summary}`
+  );
+  return [
+    "strata: build-cache snapshot manager",
+    "",
+    "usage: strata [--root DIR] [--json] COMMAND [ARGS]",
+    "",
+    "commands:",
+    ...lines,
+    "",
+    "--root defaults to $STRATA_ROOT, $XDG_DATA_HOME/strata, ~/.local/share/strata (/var/lib/strata as root)",
+  ].join("\n");
+}

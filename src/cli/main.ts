@@ -1,0 +1,62 @@
+/**
+ * The CLI: parse, open the root, run one command, print, exit with SPEC §4's code.
+ * Mistakes give one line on stderr, never a stack trace.
+ */
+import process from "node:process";
+import { defaultRoot, openRoot } from "../api/open.ts";
+import type { Service } from "../api/service.ts";
+import { codeOf, exitCodes, StrataError } from "../core/errors.ts";
+import type { Runtime } from "../runtime/runtime.ts";
+import { parseArgs } from "./args.ts";
+import { commands, helpText, type Output } from "./commands.ts";
+
+export async function runCli(argv: string[], runtime: Runtime): Promise<number> {
+  let json = argv.includes("--json");
+  let svc: Service | undefined;
+  const print = (o: Output) => {
+    const line = json ? JSON.stringify(o.json) : o.text;
+    if (line !== "") process.stdout.write(line + "\n");
+  };
+  try {
+    const p = parseArgs(argv, commands);
+    json = p.globals.json === true;
+    if (p.command === "help" || p.globals.help) {
+      process.stdout.write(helpText() + "\n");
+      return 0;
+    }
+    if (p.globals.addr !== undefined || process.env.STRATA_ADDR) {
+      throw new StrataError("usage", "--addr needs strata serve, which this build does not have yet");
+    }
+    const command = commands[p.command]!;
+    if (p.command !== "version") {
+      svc = await openRoot(typeof p.globals.root === "string" ? p.globals.root : defaultRoot(), runtime);
+    }
+    const out = await command.run(svc ?? versionOnly(runtime), p, print);
+    if (out) print(out);
+    return 0;
+  } catch (err) {
+    const code = codeOf(err);
+    const message = err instanceof StrataError ? err.message : describeError(err);
+    process.stderr.write(
+      json ? JSON.stringify({ error: { code, message } }) + "\n" : `strata: ${message}\n`,
+    );
+    if (!(err instanceof StrataError) && process.env.STRATA_DEBUG) console.error(err);
+    return exitCodes[code];
+  } finally {
+    await svc?.close();
+  }
+}
+
+/** `version` needs no root. */
+function versionOnly(runtime: Runtime): Service {
+  return { version: () => ({ version: pkgVersion, runtime: `${runtime.name} ${runtime.version}` }) } as Service;
+}
+
+import pkg from "../../package.json" with { type: "json" };
+const pkgVersion = pkg.version;
+
+/** System errors read as `EACCES: permission denied, mkdir '/x'`: keep that one line. */
+function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message.split("\n")[0]!;
+  return String(err);
+}

@@ -1,0 +1,108 @@
+/**
+ * The ports the core talks to. Adapters implement them: `store/` (metadata on SQLite),
+ * `snapshot/` (directories), `runtime/` (clock, processes). The core imports no adapter.
+ */
+import type { RecordRow } from "./record.ts";
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** Who holds something: this process, and whether another holder still runs. */
+export interface Processes {
+  /** A token naming this process, stable for its life and never reused (pid + start time). */
+  readonly self: string;
+  alive(owner: string): boolean;
+}
+
+export interface Hold {
+  id: number;
+  record: string;
+  owner: string | null;
+  expiresAt: number | null;
+}
+
+/**
+ * One transaction on the metadata store. Every method sees and changes only what this
+ * transaction does; nothing is visible to other processes until it ends.
+ */
+export interface Tx {
+  /** A row in any state, or undefined. */
+  record(id: string): Promise<RecordRow | undefined>;
+  /** Ready rows, by id, for many ids at once. */
+  records(ids: string[]): Promise<RecordRow[]>;
+  /** Every ready row. */
+  allReady(): Promise<RecordRow[]>;
+  insert(row: RecordRow, parents: string[]): Promise<void>;
+  update(ids: string[], patch: Partial<RecordRow>): Promise<void>;
+  /** Deletes rows with their parent links, holds and keys. */
+  delete(ids: string[]): Promise<void>;
+  byState(state: RecordRow["state"]): Promise<RecordRow[]>;
+  /** Ordered parents of each id. */
+  parents(ids: string[]): Promise<Map<string, string[]>>;
+  /** Children of each of `ids` that has any. */
+  children(ids: string[]): Promise<Map<string, string[]>>;
+  /** The immutable twin committed from a mutable record, if not finalized. */
+  twinOf(mutableId: string): Promise<RecordRow | undefined>;
+  /** How many rows, other than `ids`, use this snapshot directory. */
+  sharing(snapshot: string, ids: string[]): Promise<number>;
+  /** Every snapshot directory name any row uses, in any state. */
+  snapshots(): Promise<Set<string>>;
+  /** Removes links to `parents` from their children, which become bases. */
+  unlinkParents(parents: string[]): Promise<void>;
+
+  /** Ids among `ids` with a live hold (not expired, owner reaped separately). */
+  held(ids: string[]): Promise<Set<string>>;
+  /** Ids in use: held themselves, through their twin, or through a held descendant. */
+  inUse(ids: string[]): Promise<Set<string>>;
+  addHold(record: string, owner: string | null, expiresAt: number | null): Promise<void>;
+  /**
+   * Ends holds matching the filter. A record left with no live hold has its use
+   * counted once: usageCount + 1, lastUsedAt = now.
+   */
+  endHolds(filter: { records?: string[]; owner?: string | null; owners?: string[]; expired?: true }): Promise<void>;
+  /** Distinct owners of holds and of rows being created. */
+  owners(): Promise<string[]>;
+  /** Counts a use of records nobody holds. */
+  touch(ids: string[]): Promise<void>;
+
+  /** Whether some hold has expired (a cheap check before a write). */
+  hasExpired(): Promise<boolean>;
+
+  key(name: string): Promise<string | undefined>;
+  setKey(name: string, record: string): Promise<void>;
+
+  getMeta(name: string): Promise<string | undefined>;
+  setMeta(name: string, value: string): Promise<void>;
+}
+
+export interface MetadataStore {
+  /** A read-only snapshot of the store. */
+  read<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** A write transaction, serialized with every other writer in any process. */
+  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Bytes used by the database files. */
+  size(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Snapshot directories by key. Contract: `prepare` makes a new directory for a key,
+ * as a private copy of a parent's (never sharing an inode a later write could reach);
+ * `remove` is crash-safe (renamed aside first, then deleted); paths never move.
+ */
+export interface Snapshotter {
+  path(key: string): string;
+  prepare(key: string, parent?: string): Promise<void>;
+  remove(key: string): Promise<void>;
+  exists(key: string): boolean;
+  /** Keys that have a directory. */
+  list(): string[];
+  /** A number that changes whenever a directory is added or removed. */
+  version(): string;
+  /** Bytes used, each inode once. */
+  usage(key: string): Promise<number>;
+  /** Deletes what was renamed aside and never finished. */
+  sweep(): Promise<void>;
+}

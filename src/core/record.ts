@@ -1,0 +1,114 @@
+/**
+ * A record's shape exists twice on purpose: `RecordRow` is the stored row (the
+ * metadata port's table type), `Record` is SPEC §2's JSON. `toRecord` maps one to the
+ * other, once.
+ */
+export const kinds = ["base", "layer", "merge", "diff"] as const;
+export type Kind = (typeof kinds)[number];
+
+export const recordTypes = [
+  "regular", "internal", "frontend", "source.local", "source.git.checkout", "exec.cachemount",
+] as const;
+export type RecordType = (typeof recordTypes)[number];
+
+export type CachePolicy = "default" | "retain";
+
+/** `creating` and `deleting` rows are invisible to users; start-up recovery finishes them. */
+export type RecordState = "creating" | "ready" | "deleting";
+
+export interface RecordRow {
+  id: string;
+  state: RecordState;
+  /** The process creating the record, while `state` is `creating`. */
+  owner: string | null;
+  kind: Kind;
+  mutable: number;
+  /** Directory name of the snapshot; twins share one. Null for lazy records. */
+  snapshot: string | null;
+  /** On an immutable record: the mutable record it was committed from, until finalized. */
+  twin: string | null;
+  description: string;
+  recordType: RecordType;
+  shared: number;
+  cachePolicy: CachePolicy;
+  /** Cached disk usage of an immutable record; null until computed. */
+  size: number | null;
+  createdAt: number;
+  lastUsedAt: number | null;
+  usageCount: number;
+  lazy: number;
+  blobDigest: string | null;
+  blobMediaType: string | null;
+  blobSize: number | null;
+  blobDiffID: string | null;
+  chainID: string | null;
+  blobChainID: string | null;
+}
+
+export interface Blob {
+  digest: string;
+  mediaType: string;
+  size: number;
+  diffID: string;
+}
+
+export interface Record {
+  id: string;
+  kind: Kind;
+  mutable: boolean;
+  inUse: boolean;
+  size: number;
+  createdAt: string;
+  lastUsedAt: string | null;
+  usageCount: number;
+  parents: string[];
+  description: string;
+  recordType: RecordType;
+  shared: boolean;
+  lazy: boolean;
+  cachePolicy: CachePolicy;
+  blob: Blob | null;
+  chainID: string | null;
+  blobChainID: string | null;
+}
+
+export function toRecord(
+  row: RecordRow,
+  extra: { parents: string[]; inUse: boolean; size: number },
+): Record {
+  return {
+    id: row.id,
+    kind: row.kind,
+    mutable: row.mutable === 1,
+    inUse: extra.inUse,
+    size: extra.size,
+    createdAt: new Date(row.createdAt).toISOString(),
+    lastUsedAt: row.lastUsedAt === null ? null : new Date(row.lastUsedAt).toISOString(),
+    usageCount: row.usageCount,
+    parents: extra.parents,
+    description: row.description,
+    recordType: row.recordType,
+    shared: row.shared === 1,
+    lazy: row.lazy === 1,
+    cachePolicy: row.cachePolicy,
+    blob: row.blobDigest === null ? null : {
+      digest: row.blobDigest,
+      mediaType: row.blobMediaType ?? "",
+      size: row.blobSize ?? 0,
+      diffID: row.blobDiffID ?? "",
+    },
+    chainID: row.chainID,
+    blobChainID: row.blobChainID,
+  };
+}
+
+/** A fresh row with every default filled in. */
+export function newRow(fields: Pick<RecordRow, "id" | "kind" | "mutable" | "createdAt"> & Partial<RecordRow>): RecordRow {
+  return {
+    state: "ready", owner: null, snapshot: null, twin: null, description: "",
+    recordType: "regular", shared: 0, cachePolicy: "default", size: null,
+    lastUsedAt: null, usageCount: 0, lazy: 0, blobDigest: null, blobMediaType: null,
+    blobSize: null, blobDiffID: null, chainID: null, blobChainID: null,
+    ...fields,
+  };
+}

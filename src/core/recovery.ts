@@ -1,0 +1,90 @@
+/**
+ * Start-up recovery (SPEC §3.14). Cheap when there is nothing to do: a read of hold
+ * owners and row states, and one stat of the snapshot directory. Then it:
+ * - ends holds of processes that died and holds that expired (counting their use);
+ * - removes rows a dead process was creating, with their half-made directories;
+ * - finishes removals that were interrupted (`deleting` rows, the trash);
+ * - repairs twins whose mutable half is gone;
+ * - when the snapshot directory changed behind strata's back, drops rows whose data
+ *   is missing (their children keep their own copies and become bases) and deletes
+ *   directories no row owns.
+ */
+import type { Deps } from "./refs.ts";
+import { removeMarked, versionMark } from "./refs.ts";
+import type { RecordRow } from "./record.ts";
+
+export interface Recovered {
+  deadHolders: number;
+  unfinished: number;
+  missing: string[];
+  strayDirs: string[];
+}
+
+export async function recover(d: Deps, opts: { full?: boolean } = {}): Promise<Recovered> {
+  const { store, snapshots, processes } = d;
+  const out: Recovered = { deadHolders: 0, unfinished: 0, missing: [], strayDirs: [] };
+  const version = snapshots.version();
+
+  const seen = await store.read(async (tx) => ({
+    owners: await tx.owners(),
+    expired: await tx.hasExpired(),
+    deleting: await tx.byState("deleting"),
+    creating: await tx.byState("creating"),
+    mark: await tx.getMeta(versionMark),
+  }));
+  const dead = seen.owners.filter((o) => !processes.alive(o));
+  out.deadHolders = dead.length;
+
+  let doomed: RecordRow[] = seen.deleting;
+  if (dead.length || seen.expired) {
+    doomed = await store.write(async (tx) => {
+      if (dead.length) await tx.endHolds({ owners: dead });
+      if (seen.expired) await tx.endHolds({ expired: true });
+      const halfMade = (await tx.byState("creating")).filter((r) => r.owner && dead.includes(r.owner));
+      await tx.update(halfMade.map((r) => r.id), { state: "deleting" });
+      return tx.byState("deleting");
+    });
+  }
+  if (doomed.length) {
+    out.unfinished = doomed.length;
+    await removeMarked(d, doomed);
+  }
+  await snapshots.sweep();
+
+  if (opts.full || seen.mark !== version) {
+    await scan(d, out);
+  }
+  return out;
+}
+
+async function scan(d: Deps, out: Recovered): Promise<void> {
+  const { store, snapshots } = d;
+  const version = snapshots.version();
+  const onDisk = new Set(snapshots.list());
+  const rows = await store.read((tx) => tx.allReady());
+  const owned = await store.read((tx) => tx.snapshots());
+
+  for (const dir of onDisk) {
+    if (!owned.has(dir)) {
+      await snapshots.remove(dir);
+      out.strayDirs.push(dir);
+    }
+  }
+  const missing = rows.filter((r) => r.snapshot !== null && !r.lazy && !onDisk.has(r.snapshot));
+  out.missing = missing.map((r) => r.id);
+  await store.write(async (tx) => {
+    // Re-read inside the transaction: only rows still ready and still without data go.
+    const still = (await tx.records(out.missing)).filter((r) => !snapshots.exists(r.snapshot!));
+    const ids = still.map((r) => r.id);
+    if (ids.length) {
+      await tx.unlinkParents(ids);
+      await tx.delete(ids);
+    }
+    // Twins whose mutable half is gone own their snapshot alone now.
+    for (const r of await tx.allReady()) {
+      if (r.twin && !(await tx.record(r.twin))) await tx.update([r.id], { twin: null });
+    }
+    await tx.setMeta(versionMark, out.strayDirs.length ? snapshots.version() : version);
+  });
+}
+

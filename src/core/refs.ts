@@ -1,0 +1,224 @@
+/**
+ * Records and refs (SPEC §3 items 1–5): new, commit with a lazy twin, get with an
+ * implicit commit, finalize, reopen, release. Each step is one transaction on the
+ * metadata store; directory work happens between transactions while what it touches is
+ * held by this process, so a crash at any point leaves rows recovery can finish.
+ */
+import { invalid, locked, notFound } from "./errors.ts";
+import { newId } from "./ids.ts";
+import type { Clock, MetadataStore, Processes, Snapshotter, Tx } from "./ports.ts";
+import { newRow, type RecordRow, type RecordType } from "./record.ts";
+
+export const defaultHoldMs = 24 * 3600_000;
+
+export interface Deps {
+  store: MetadataStore;
+  snapshots: Snapshotter;
+  clock: Clock;
+  processes: Processes;
+}
+
+export interface NewOptions {
+  parent?: string;
+  description?: string;
+  type?: RecordType;
+  retain?: boolean;
+  holdMs?: number;
+}
+
+/** A REF is a record ID or `key:NAME`; only ready rows are visible. */
+export async function resolve(tx: Tx, ref: string): Promise<RecordRow> {
+  let id = ref;
+  if (ref.startsWith("key:")) {
+    const target = await tx.key(ref.slice(4));
+    if (!target) throw notFound(`key ${ref.slice(4)}`);
+    id = target;
+  }
+  const row = await tx.record(id);
+  if (!row || row.state !== "ready") throw notFound(`record ${ref}`);
+  return row;
+}
+
+/** The immutable twin of a mutable row, without copying: both share one snapshot. */
+async function twin(tx: Tx, m: RecordRow, now: number): Promise<RecordRow> {
+  const row = newRow({
+    id: newId(), kind: m.kind, mutable: 0, createdAt: now, snapshot: m.snapshot, twin: m.id,
+    description: m.description, recordType: m.recordType, shared: m.shared,
+    cachePolicy: m.cachePolicy, usageCount: m.usageCount, lastUsedAt: m.lastUsedAt,
+  });
+  await tx.insert(row, (await tx.parents([m.id])).get(m.id) ?? []);
+  return row;
+}
+
+/**
+ * BuildKit's get: an immutable record as is; a mutable one nobody holds is committed
+ * implicitly (its twin returned); a held mutable one is locked.
+ */
+export async function getImmutable(tx: Tx, ref: string, now: number): Promise<RecordRow> {
+  const r = await resolve(tx, ref);
+  if (!r.mutable) return r;
+  if ((await tx.held([r.id])).size) throw locked(r.id);
+  return (await tx.twinOf(r.id)) ?? twin(tx, r, now);
+}
+
+/** Retires the mutable twin, so the snapshot belongs to the immutable record alone. */
+export async function finalize(tx: Tx, r: RecordRow): Promise<RecordRow> {
+  if (!r.twin) return r;
+  const m = await tx.record(r.twin);
+  if (m) {
+    if ((await tx.held([m.id])).size) throw locked(m.id);
+    await tx.delete([m.id]);
+  }
+  await tx.update([r.id], { twin: null });
+  return { ...r, twin: null };
+}
+
+export class Refs {
+  constructor(private d: Deps) {}
+
+  /** A held mutable record, empty or a private copy of a committed parent. */
+  async create(opts: NewOptions): Promise<RecordRow> {
+    const { store, snapshots, clock, processes } = this.d;
+    const id = newId();
+    const before = snapshots.version();
+    const parent = await store.write(async (tx) => {
+      let p: RecordRow | undefined;
+      if (opts.parent !== undefined) {
+        p = await finalize(tx, await getImmutable(tx, opts.parent, clock.now()));
+        if (!p.snapshot) throw invalid(`record ${p.id} has no snapshot to copy`);
+        await tx.addHold(p.id, processes.self, null);
+      }
+      await tx.insert(newRow({
+        id, kind: p ? "layer" : "base", mutable: 1, createdAt: clock.now(), state: "creating",
+        owner: processes.self, snapshot: id, description: opts.description ?? "",
+        recordType: opts.type ?? "regular", cachePolicy: opts.retain ? "retain" : "default",
+      }), p ? [p.id] : []);
+      return p;
+    });
+    try {
+      await snapshots.prepare(id, parent?.snapshot ?? undefined);
+    } catch (err) {
+      await snapshots.remove(id);
+      await store.write(async (tx) => {
+        await tx.delete([id]);
+        if (parent) await tx.endHolds({ records: [parent.id], owner: processes.self });
+      });
+      throw err;
+    }
+    const after = snapshots.version();
+    return store.write(async (tx) => {
+      await tx.update([id], { state: "ready", owner: null });
+      await tx.addHold(id, null, clock.now() + (opts.holdMs ?? defaultHoldMs));
+      if (parent) await tx.endHolds({ records: [parent.id], owner: processes.self });
+      await noteOwnChange(tx, before, after);
+      return (await tx.record(id))!;
+    });
+  }
+
+  /** Commits a mutable record: a twin, no copy. Ends the mutable record's holds. */
+  async commit(id: string, opts: { holdMs?: number; key?: string } = {}): Promise<RecordRow> {
+    const { store, clock } = this.d;
+    return store.write(async (tx) => {
+      const m = await resolve(tx, id);
+      if (!m.mutable) throw invalid(`record ${m.id} is already committed`);
+      await tx.endHolds({ records: [m.id] });
+      const i = (await tx.twinOf(m.id)) ?? (await twin(tx, (await tx.record(m.id))!, clock.now()));
+      if (opts.holdMs !== undefined) await tx.addHold(i.id, null, clock.now() + opts.holdMs);
+      if (opts.key !== undefined) await tx.setKey(opts.key, i.id);
+      return i;
+    });
+  }
+
+  /** A read-only record for REF (get semantics), optionally held for a while. */
+  async get(ref: string, opts: { holdMs?: number } = {}): Promise<RecordRow> {
+    const { store, clock } = this.d;
+    return store.write(async (tx) => {
+      const r = await getImmutable(tx, ref, clock.now());
+      if (opts.holdMs !== undefined) await tx.addHold(r.id, null, clock.now() + opts.holdMs);
+      else await tx.touch([r.id]);
+      return r;
+    });
+  }
+
+  /** The writable directory of a mutable record without a committed twin; holds it. */
+  async writable(ref: string, opts: { holdMs?: number } = {}): Promise<RecordRow> {
+    const { store, clock } = this.d;
+    return store.write(async (tx) => {
+      const r = await resolve(tx, ref);
+      if (!r.mutable) throw invalid(`record ${r.id} is immutable; make a child with new --parent`);
+      if (await tx.twinOf(r.id)) throw invalid(`record ${r.id} is committed; reopen it first`);
+      const held = (await tx.held([r.id])).size > 0;
+      if (!held || opts.holdMs !== undefined) {
+        await tx.addHold(r.id, null, clock.now() + (opts.holdMs ?? defaultHoldMs));
+      }
+      return r;
+    });
+  }
+
+  /** BuildKit GetMutable: an unheld mutable record back, its committed twin deleted. */
+  async reopen(id: string, opts: { holdMs?: number } = {}): Promise<RecordRow> {
+    const { store, clock } = this.d;
+    return store.write(async (tx) => {
+      const r = await resolve(tx, id);
+      if (!r.mutable) throw invalid(`record ${r.id} is immutable; only a mutable record can be reopened`);
+      if ((await tx.held([r.id])).size) throw locked(r.id);
+      const t = await tx.twinOf(r.id);
+      if (t) {
+        if ((await tx.held([t.id])).size || (await tx.children([t.id])).size) throw locked(t.id);
+        await tx.delete([t.id]);
+      }
+      await tx.addHold(r.id, null, clock.now() + (opts.holdMs ?? defaultHoldMs));
+      return r;
+    });
+  }
+
+  /**
+   * Ends the holds a user took on a record. A mutable record with the default policy
+   * and no committed twin is then deleted, unless someone else still holds it.
+   */
+  async release(id: string): Promise<{ id: string; deleted: boolean }> {
+    const { store, processes } = this.d;
+    const doomed = await store.write(async (tx) => {
+      const r = await resolve(tx, id);
+      await tx.endHolds({ records: [r.id], owner: null });
+      await tx.endHolds({ records: [r.id], owner: processes.self });
+      if (!r.mutable || r.cachePolicy === "retain" || (await tx.twinOf(r.id))) return undefined;
+      if ((await tx.held([r.id])).size) return undefined;
+      await tx.update([r.id], { state: "deleting" });
+      return r;
+    });
+    if (doomed) await removeMarked(this.d, [doomed]);
+    return { id, deleted: doomed !== undefined };
+  }
+}
+
+/**
+ * Finishes removing rows already marked `deleting`: each directory no other row uses is
+ * renamed aside and deleted, then the rows go. Safe to repeat after a crash.
+ */
+export async function removeMarked(d: Pick<Deps, "store" | "snapshots">, rows: RecordRow[]): Promise<void> {
+  const ids = rows.map((r) => r.id);
+  const dirs = [...new Set(rows.map((r) => r.snapshot).filter((s): s is string => s !== null))];
+  const before = d.snapshots.version();
+  const lone = await d.store.read(async (tx) => {
+    const out: string[] = [];
+    for (const dir of dirs) if ((await tx.sharing(dir, ids)) === 0) out.push(dir);
+    return out;
+  });
+  for (const dir of lone) await d.snapshots.remove(dir);
+  const after = d.snapshots.version();
+  await d.store.write(async (tx) => {
+    await tx.delete(ids);
+    await noteOwnChange(tx, before, after);
+  });
+}
+
+/**
+ * Start-up recovery compares the snapshot directory with the records only when the
+ * directory changed behind our back; our own changes move the mark along with them.
+ */
+export const versionMark = "snapshots.version";
+
+export async function noteOwnChange(tx: Tx, before: string, after: string): Promise<void> {
+  if (before !== after && (await tx.getMeta(versionMark)) === before) await tx.setMeta(versionMark, after);
+}

@@ -1,0 +1,67 @@
+/**
+ * Disk usage (SPEC §3.11): every record once (a twin pair shows as its immutable
+ * half), sizes computed once and cached for immutable records, `inUse` propagated from
+ * held records to their ancestors.
+ */
+import type { Deps } from "./refs.ts";
+import { type Record, type RecordRow, toRecord } from "./record.ts";
+
+/** The rows a user sees: a mutable row with a committed twin is hidden behind it. */
+export function visible(rows: RecordRow[]): RecordRow[] {
+  const twinned = new Set(rows.map((r) => r.twin).filter((t) => t !== null));
+  return rows.filter((r) => !twinned.has(r.id));
+}
+
+/** Sizes of rows, computing and caching what is not cached yet. */
+export async function sizes(d: Deps, rows: RecordRow[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const fresh: [string, number][] = [];
+  for (const r of rows) {
+    if (r.size !== null) out.set(r.id, r.size);
+    else if (r.snapshot === null) out.set(r.id, 0);
+    else {
+      const size = await d.snapshots.usage(r.snapshot);
+      out.set(r.id, size);
+      if (!r.mutable) fresh.push([r.id, size]);
+    }
+  }
+  if (fresh.length) {
+    await d.store.write(async (tx) => {
+      for (const [id, size] of fresh) await tx.update([id], { size });
+    });
+  }
+  return out;
+}
+
+/** SPEC §2 JSON for rows, with parents, inUse and sizes filled in. */
+export async function describe(d: Deps, rows: RecordRow[]): Promise<Record[]> {
+  const ids = rows.map((r) => r.id);
+  const size = await sizes(d, rows);
+  const { parents, inUse } = await d.store.read(async (tx) => ({
+    parents: await tx.parents(ids),
+    inUse: await tx.inUse(ids),
+  }));
+  return rows.map((r) =>
+    toRecord(r, { parents: parents.get(r.id) ?? [], inUse: inUse.has(r.id), size: size.get(r.id) ?? 0 })
+  );
+}
+
+export interface Totals {
+  total: number;
+  reclaimable: number;
+  shared: number;
+  private: number;
+  metadata: number;
+  content: number;
+}
+
+export function totals(records: Record[], metadata: number, content: number): Totals {
+  const t: Totals = { total: 0, reclaimable: 0, shared: 0, private: 0, metadata, content };
+  for (const r of records) {
+    t.total += r.size;
+    if (!r.inUse) t.reclaimable += r.size;
+    if (r.shared) t.shared += r.size;
+    else t.private += r.size;
+  }
+  return t;
+}

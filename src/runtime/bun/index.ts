@@ -1,0 +1,5 @@
+import type { Runtime } from "../runtime.ts";
+import { openSqlite } from "./sqlite.ts";
+import { sys } from "./sys.ts";
+
+export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys };

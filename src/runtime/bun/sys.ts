@@ -1,0 +1,58 @@
+/** libc calls through bun:ffi: xattrs, nanosecond times, mknod. */
+import { dlopen, FFIType, ptr, read } from "bun:ffi";
+import type { Sys } from "../runtime.ts";
+import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, cstr, ERANGE, splitNames, sysError, timespecs } from "../libc.ts";
+
+const { symbols: c } = dlopen("libc.so.6", {
+  llistxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
+  lgetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
+  lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
+  utimensat: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
+  __errno_location: { args: [], returns: FFIType.ptr },
+});
+
+function errno(): number {
+  return read.i32(c.__errno_location()!, 0);
+}
+
+/** Calls `fn(buffer)` with a growing buffer until the value fits. */
+function sized(call: (buf: Uint8Array | null, len: number) => number, what: string, path: string): Uint8Array {
+  for (;;) {
+    const need = call(null, 0);
+    if (need < 0) throw sysError(errno(), what, path);
+    if (need === 0) return new Uint8Array(0);
+    const buf = new Uint8Array(need);
+    const got = call(buf, need);
+    if (got >= 0) return buf.subarray(0, got);
+    const e = errno();
+    if (e !== ERANGE) throw sysError(e, what, path);
+  }
+}
+
+const p = (b: Uint8Array | null) => (b && b.length ? ptr(b) : null);
+
+export const sys: Sys = {
+  listxattr(path) {
+    const P = cstr(path);
+    return splitNames(sized((b, n) => Number(c.llistxattr(ptr(P), p(b), n)), "llistxattr", path));
+  },
+  getxattr(path, name) {
+    const P = cstr(path), N = cstr(name);
+    return sized((b, n) => Number(c.lgetxattr(ptr(P), ptr(N), p(b), n)), "lgetxattr", path);
+  },
+  setxattr(path, name, value) {
+    if (c.lsetxattr(ptr(cstr(path)), ptr(cstr(name)), p(value), value.length, 0) !== 0) {
+      throw sysError(errno(), "lsetxattr", path);
+    }
+  },
+  utimens(path, atimeNs, mtimeNs) {
+    const ts = timespecs(atimeNs, mtimeNs);
+    if (c.utimensat(AT_FDCWD, ptr(cstr(path)), ptr(ts), AT_SYMLINK_NOFOLLOW) !== 0) {
+      throw sysError(errno(), "utimensat", path);
+    }
+  },
+  mknod(path, mode, dev) {
+    if (c.mknod(ptr(cstr(path)), mode, dev) !== 0) throw sysError(errno(), "mknod", path);
+  },
+};

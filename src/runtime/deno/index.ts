@@ -1,0 +1,7 @@
+import type { Runtime } from "../runtime.ts";
+import { openSqlite } from "./sqlite.ts";
+import { sys } from "./sys.ts";
+
+declare const Deno: { version: { deno: string } };
+
+export const runtime: Runtime = { name: "deno", version: Deno.version.deno, openSqlite, sys };

@@ -1,0 +1,58 @@
+/** libc calls through Deno.dlopen: xattrs, nanosecond times, mknod. */
+import type { Sys } from "../runtime.ts";
+import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, cstr, ERANGE, splitNames, sysError, timespecs } from "../libc.ts";
+
+declare const Deno: any;
+
+const { symbols: c } = Deno.dlopen("libc.so.6", {
+  llistxattr: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
+  lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
+  lsetxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "i32"], result: "i32" },
+  utimensat: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" },
+  __errno_location: { parameters: [], result: "pointer" },
+});
+
+function errno(): number {
+  return new Deno.UnsafePointerView(c.__errno_location()).getInt32(0);
+}
+
+function sized(call: (buf: Uint8Array | null, len: number) => number, what: string, path: string): Uint8Array {
+  for (;;) {
+    const need = call(null, 0);
+    if (need < 0) throw sysError(errno(), what, path);
+    if (need === 0) return new Uint8Array(0);
+    const buf = new Uint8Array(need);
+    const got = call(buf, need);
+    if (got >= 0) return buf.subarray(0, got);
+    const e = errno();
+    if (e !== ERANGE) throw sysError(e, what, path);
+  }
+}
+
+const n = (v: number | bigint) => Number(v);
+
+export const sys: Sys = {
+  listxattr(path) {
+    const P = cstr(path);
+    return splitNames(sized((b, len) => n(c.llistxattr(P, b, BigInt(len))), "llistxattr", path));
+  },
+  getxattr(path, name) {
+    const P = cstr(path), N = cstr(name);
+    return sized((b, len) => n(c.lgetxattr(P, N, b, BigInt(len))), "lgetxattr", path);
+  },
+  setxattr(path, name, value) {
+    if (c.lsetxattr(cstr(path), cstr(name), value, BigInt(value.length), 0) !== 0) {
+      throw sysError(errno(), "lsetxattr", path);
+    }
+  },
+  utimens(path, atimeNs, mtimeNs) {
+    const ts = timespecs(atimeNs, mtimeNs);
+    if (c.utimensat(AT_FDCWD, cstr(path), new Uint8Array(ts.buffer), AT_SYMLINK_NOFOLLOW) !== 0) {
+      throw sysError(errno(), "utimensat", path);
+    }
+  },
+  mknod(path, mode, dev) {
+    if (c.mknod(cstr(path), mode, dev) !== 0) throw sysError(errno(), "mknod", path);
+  },
+};

@@ -1,0 +1,36 @@
+/** Plain helpers for calling libc from either runtime's FFI. */
+export const AT_FDCWD = -100;
+export const AT_SYMLINK_NOFOLLOW = 0x100;
+export const ERANGE = 34;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A NUL-terminated copy of a string. */
+export function cstr(s: string): Uint8Array {
+  const bytes = encoder.encode(s);
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  return out;
+}
+
+/** xattr name lists are NUL-separated. */
+export function splitNames(buf: Uint8Array): string[] {
+  return decoder.decode(buf).split("\0").filter(Boolean);
+}
+
+/** `struct timespec[2]` for utimensat. */
+export function timespecs(atimeNs: bigint, mtimeNs: bigint): BigInt64Array {
+  const b = 1_000_000_000n;
+  return new BigInt64Array([atimeNs / b, atimeNs % b, mtimeNs / b, mtimeNs % b]);
+}
+
+const names: Record<number, string> = {
+  1: "EPERM", 2: "ENOENT", 13: "EACCES", 17: "EEXIST", 22: "EINVAL", 28: "ENOSPC",
+  61: "ENODATA", 95: "EOPNOTSUPP", 34: "ERANGE",
+};
+
+export function sysError(errno: number, call: string, path: string): Error & { code: string; errno: number } {
+  const code = names[errno] ?? `E${errno}`;
+  return Object.assign(new Error(`${code}: ${call} '${path}'`), { code, errno });
+}

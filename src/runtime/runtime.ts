@@ -1,0 +1,24 @@
+/**
+ * What differs between Bun and Deno sits behind this one shape; `runtime/bun/` and
+ * `runtime/deno/` each export it from files with the same names.
+ */
+import type { OpenSqlite } from "../store/store.ts";
+
+/** System calls `node:fs` lacks, through the runtime's FFI on libc. */
+export interface Sys {
+  /** Extended attribute names of a path, not following symlinks. */
+  listxattr(path: string): string[];
+  getxattr(path: string, name: string): Uint8Array;
+  setxattr(path: string, name: string, value: Uint8Array): void;
+  /** Sets atime and mtime in nanoseconds, not following symlinks. */
+  utimens(path: string, atimeNs: bigint, mtimeNs: bigint): void;
+  /** Makes a fifo, socket or device node. */
+  mknod(path: string, mode: number, dev: bigint): void;
+}
+
+export interface Runtime {
+  name: "bun" | "deno";
+  version: string;
+  openSqlite: OpenSqlite;
+  sys: Sys;
+}

@@ -1,0 +1,35 @@
+/** The database as Kysely sees it: one interface per table. */
+import type { RecordRow } from "../core/record.ts";
+
+export interface ParentsTable {
+  child: string;
+  position: number;
+  parent: string;
+}
+
+export interface HoldsTable {
+  id: number | null;
+  record: string;
+  owner: string | null;
+  expiresAt: number | null;
+  createdAt: number;
+}
+
+export interface KeysTable {
+  name: string;
+  record: string;
+  updatedAt: number;
+}
+
+export interface MetaTable {
+  name: string;
+  value: string;
+}
+
+export interface Database {
+  records: RecordRow;
+  parents: ParentsTable;
+  holds: HoldsTable;
+  keys: KeysTable;
+  meta: MetaTable;
+}

@@ -1,0 +1,62 @@
+/**
+ * The metadata store on SQLite through Kysely. One connection per process, WAL, a busy
+ * timeout, and `BEGIN IMMEDIATE` for writers, so two processes on one root queue up
+ * instead of failing, and a crash rolls back whatever was half done.
+ */
+import { statSync } from "node:fs";
+import { Kysely, SqliteDialect, type SqliteDatabase, sql } from "kysely";
+import type { Clock, MetadataStore, Tx } from "../core/ports.ts";
+import { migrate } from "./migrate.ts";
+import type { Database } from "./schema.ts";
+import { makeTx } from "./tx.ts";
+
+/** Opens a SQLite file; each runtime supplies one (`runtime/*\/sqlite.ts`). */
+export type OpenSqlite = (file: string) => SqliteDatabase;
+
+export async function openStore(file: string, open: OpenSqlite, clock: Clock): Promise<MetadataStore> {
+  const raw = open(file);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  await sql`PRAGMA busy_timeout = 10000`.execute(db);
+  await sql`PRAGMA journal_mode = WAL`.execute(db);
+  await sql`PRAGMA synchronous = NORMAL`.execute(db);
+  await migrate(db);
+
+  // One connection: transactions from concurrent async calls in this process take turns.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => {});
+    return run;
+  };
+
+  const transaction = <T>(begin: string, fn: (tx: Tx) => Promise<T>) =>
+    serial(() =>
+      db.connection().execute(async (conn) => {
+        await sql.raw(begin).execute(conn);
+        try {
+          const result = await fn(makeTx(conn as Kysely<Database>, clock));
+          await sql`COMMIT`.execute(conn);
+          return result;
+        } catch (err) {
+          await sql`ROLLBACK`.execute(conn).catch(() => {});
+          throw err;
+        }
+      })
+    );
+
+  return {
+    read: (fn) => transaction("BEGIN", fn),
+    write: (fn) => transaction("BEGIN IMMEDIATE", fn),
+    size() {
+      let total = 0;
+      for (const suffix of ["", "-wal", "-shm"]) {
+        try {
+          total += statSync(file + suffix).size;
+        } catch { /* absent */ }
+      }
+      return total;
+    },
+    close: () => serial(() => db.destroy()),
+  };
+}
+

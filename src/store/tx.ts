@@ -1,0 +1,192 @@
+/** The metadata port's transaction on Kysely. Every query is set-based. */
+import { type Kysely, sql } from "kysely";
+import type { Clock, Tx } from "../core/ports.ts";
+import type { Database } from "./schema.ts";
+
+/** SQLite caps bound parameters per statement; larger id lists go in chunks. */
+const chunk = 5000;
+async function chunked<T>(ids: string[], fn: (part: string[]) => Promise<T[]>): Promise<T[]> {
+  if (ids.length <= chunk) return ids.length ? fn(ids) : [];
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += chunk) out.push(...(await fn(ids.slice(i, i + chunk))));
+  return out;
+}
+
+export function makeTx(db: Kysely<Database>, clock: Clock): Tx {
+  const now = clock.now();
+  const live = sql<boolean>`(holds.expiresAt IS NULL OR holds.expiresAt > ${now})`;
+
+  const bump = (ids: string[]) =>
+    chunked(ids, async (part) => {
+      await db.updateTable("records")
+        .set({ usageCount: sql`usageCount + 1`, lastUsedAt: now })
+        .where("id", "in", part)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom("holds").select("holds.id").whereRef("holds.record", "=", "records.id").where(live)))
+        )
+        .execute();
+      return [];
+    });
+
+  return {
+    record: (id) => db.selectFrom("records").selectAll().where("id", "=", id).executeTakeFirst(),
+
+    records: (ids) =>
+      chunked(ids, (part) =>
+        db.selectFrom("records").selectAll().where("id", "in", part).where("state", "=", "ready").execute()),
+
+    allReady: () => db.selectFrom("records").selectAll().where("state", "=", "ready").execute(),
+
+    async insert(row, parents) {
+      await db.insertInto("records").values(row).execute();
+      if (parents.length) {
+        await db.insertInto("parents")
+          .values(parents.map((parent, position) => ({ child: row.id, position, parent })))
+          .execute();
+      }
+    },
+
+    async update(ids, patch) {
+      await chunked(ids, async (part) => {
+        await db.updateTable("records").set(patch).where("id", "in", part).execute();
+        return [];
+      });
+    },
+
+    async delete(ids) {
+      await chunked(ids, async (part) => {
+        await db.deleteFrom("holds").where("record", "in", part).execute();
+        await db.deleteFrom("keys").where("record", "in", part).execute();
+        await db.deleteFrom("parents").where("child", "in", part).execute();
+        await db.deleteFrom("records").where("id", "in", part).execute();
+        return [];
+      });
+    },
+
+    byState: (state) => db.selectFrom("records").selectAll().where("state", "=", state).execute(),
+
+    async parents(ids) {
+      const rows = await chunked(ids, (part) =>
+        db.selectFrom("parents").selectAll().where("child", "in", part).orderBy("child").orderBy("position").execute());
+      const out = new Map<string, string[]>(ids.map((id) => [id, []]));
+      for (const r of rows) out.get(r.child)?.push(r.parent);
+      return out;
+    },
+
+    async children(ids) {
+      const rows = await chunked(ids, (part) =>
+        db.selectFrom("parents").select(["parent", "child"]).where("parent", "in", part).execute());
+      const out = new Map<string, string[]>();
+      for (const r of rows) out.set(r.parent, [...(out.get(r.parent) ?? []), r.child]);
+      return out;
+    },
+
+    twinOf: (mutableId) =>
+      db.selectFrom("records").selectAll().where("twin", "=", mutableId).where("state", "=", "ready").executeTakeFirst(),
+
+    async sharing(snapshot, ids) {
+      const row = await db.selectFrom("records").select(({ fn }) => fn.countAll<number>().as("n"))
+        .where("snapshot", "=", snapshot).where("id", "not in", ids.length ? ids : [""])
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    async held(ids) {
+      const rows = await chunked(ids, (part) =>
+        db.selectFrom("holds").select("record").distinct().where("record", "in", part).where(live).execute());
+      return new Set(rows.map((r) => r.record));
+    },
+
+    async inUse(ids) {
+      if (!ids.length) return new Set();
+      // Held records, their twins, and every ancestor of either.
+      const { rows } = await sql<{ id: string }>`
+        WITH RECURSIVE used(id) AS (
+          SELECT record FROM holds WHERE ${live}
+          UNION SELECT r.id FROM records r JOIN used u ON r.twin = u.id
+          UNION SELECT r.twin FROM records r JOIN used u ON r.id = u.id WHERE r.twin IS NOT NULL
+          UNION SELECT p.parent FROM parents p JOIN used u ON p.child = u.id
+        )
+        SELECT id FROM used`.execute(db);
+      const wanted = new Set(ids);
+      return new Set(rows.map((r) => r.id).filter((id) => wanted.has(id)));
+    },
+
+    async addHold(record, owner, expiresAt) {
+      await db.insertInto("holds").values({ id: null, record, owner, expiresAt, createdAt: now }).execute();
+    },
+
+    async endHolds(filter) {
+      let q = db.selectFrom("holds").select(["id", "record"]);
+      if (filter.records) q = q.where("record", "in", filter.records.length ? filter.records : [""]);
+      if (filter.owner === null) q = q.where("owner", "is", null);
+      else if (filter.owner !== undefined) q = q.where("owner", "=", filter.owner);
+      if (filter.owners) q = q.where("owner", "in", filter.owners.length ? filter.owners : [""]);
+      if (filter.expired) q = q.where("expiresAt", "<=", now);
+      const rows = await q.execute();
+      if (!rows.length) return;
+      await chunked(rows.map((r) => String(r.id)), async (part) => {
+        await db.deleteFrom("holds").where("id", "in", part.map(Number)).execute();
+        return [];
+      });
+      await bump([...new Set(rows.map((r) => r.record))]);
+    },
+
+    async owners() {
+      const { rows } = await sql<{ owner: string }>`
+        SELECT owner FROM holds WHERE owner IS NOT NULL
+        UNION SELECT owner FROM records WHERE state = 'creating' AND owner IS NOT NULL`.execute(db);
+      return rows.map((r) => r.owner);
+    },
+
+    async touch(ids) {
+      await bump(ids);
+    },
+
+    async hasExpired() {
+      const row = await db.selectFrom("holds").select("id").where("expiresAt", "<=", now).limit(1).executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async snapshots() {
+      const rows = await db.selectFrom("records").select("snapshot").distinct().where("snapshot", "is not", null).execute();
+      return new Set(rows.map((r) => r.snapshot!));
+    },
+
+    async unlinkParents(parents) {
+      await chunked(parents, async (part) => {
+        const children = await db.selectFrom("parents").select("child").where("parent", "in", part).execute();
+        await db.deleteFrom("parents").where("parent", "in", part).execute();
+        const ids = children.map((c) => c.child);
+        if (ids.length) {
+          await db.updateTable("records").set({ kind: "base" }).where("id", "in", ids)
+            .where(({ not, exists, selectFrom }) =>
+              not(exists(selectFrom("parents").select("child").whereRef("parents.child", "=", "records.id"))))
+            .execute();
+        }
+        return [];
+      });
+    },
+
+    async setKey(name, record) {
+      await db.insertInto("keys").values({ name, record, updatedAt: now })
+        .onConflict((oc) => oc.column("name").doUpdateSet({ record, updatedAt: now })).execute();
+    },
+
+    async key(name) {
+      const row = await db.selectFrom("keys").select("record").where("name", "=", name).executeTakeFirst();
+      return row?.record;
+    },
+
+    async getMeta(name) {
+      const row = await db.selectFrom("meta").select("value").where("name", "=", name).executeTakeFirst();
+      return row?.value;
+    },
+
+    async setMeta(name, value) {
+      await db.insertInto("meta").values({ name, value })
+        .onConflict((oc) => oc.column("name").doUpdateSet({ value })).execute();
+    },
+  };
+}
+
