@@ -73,10 +73,13 @@ export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<R
       const busy = await tx.inUse(ids);
       const kids = await tx.children(ids);
       let ok = (await tx.records(ids)).filter((r) => !busy.has(r.id));
+      // A committed record's mutable twin goes with it.
+      const twinOf = new Map(ok.filter((r) => r.twin).map((r) => [r.twin!, r.id]));
       for (let size = -1; size !== ok.length;) {
         size = ok.length;
         const going = new Set(ok.map((r) => r.id));
-        ok = ok.filter((r) => (kids.get(r.id) ?? []).every((c) => going.has(c)));
+        const gone = (c: string) => going.has(c) || going.has(twinOf.get(c) ?? "");
+        ok = ok.filter((r) => (kids.get(r.id) ?? []).every(gone));
       }
       const twins = await tx.records(ok.map((r) => r.twin).filter((t): t is string => t !== null));
       const all = [...ok, ...twins];

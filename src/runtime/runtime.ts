@@ -12,6 +12,11 @@ export interface Sys {
   setxattr(path: string, name: string, value: Uint8Array): void;
   /** Sets atime and mtime in nanoseconds, not following symlinks. */
   utimens(path: string, atimeNs: bigint, mtimeNs: bigint): void;
+  /**
+   * Nanosecond atime and mtime of a path already lstat'ed as `st`. Bun's lstat has
+   * them; Deno's rounds to milliseconds, so Deno asks libc.
+   */
+  times(path: string, st: { atimeNs: bigint; mtimeNs: bigint }): [bigint, bigint];
   /** Makes a fifo, socket or device node. */
   mknod(path: string, mode: number, dev: bigint): void;
 }

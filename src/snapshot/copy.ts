@@ -28,7 +28,8 @@ export function copyTree(src: string, dst: string, sys: Sys): void {
       chmodSync(to, Number(st.mode) & 0o7777);
     }
     copyXattrs(sys, from, to, type === S_IFLNK);
-    sys.utimens(to, st.atimeNs, st.mtimeNs);
+    const [atime, mtime] = sys.times(from, st);
+    sys.utimens(to, atime, mtime);
   };
 
   const visit = (from: string, to: string, st: BigIntStats) => {

@@ -52,6 +52,7 @@ export const sys: Sys = {
       throw sysError(errno(), "utimensat", path);
     }
   },
+  times: (_path, st) => [st.atimeNs, st.mtimeNs],
   mknod(path, mode, dev) {
     if (c.mknod(ptr(cstr(path)), mode, dev) !== 0) throw sysError(errno(), "mknod", path);
   },

@@ -1,0 +1,121 @@
+/** The CLI as a user meets it: output, JSON shapes, exit codes and one-line errors (SPEC §4). */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { cleanup, cli, cliCommand, ok, tempDir } from "../helpers/env.ts";
+
+let root: string;
+beforeAll(() => (root = tempDir()));
+afterAll(() => cleanup(root));
+
+const fields = [
+  "id", "kind", "mutable", "inUse", "size", "createdAt", "lastUsedAt", "usageCount", "parents",
+  "description", "recordType", "shared", "lazy", "cachePolicy", "blob", "chainID", "blobChainID",
+];
+
+test("version prints a version and the runtime", () => {
+  const v = ok(root, "version");
+  expect(v.version).toMatch(/^\d+\.\d+\.\d+/);
+  expect(v.runtime).toMatch(/^(bun|deno) /);
+  expect(cli(root, "version").stdout).toMatch(/^strata \d+\.\d+\.\d+ \((bun|deno) /);
+});
+
+test("a tour: new, write, commit, branch a child, du, prune", () => {
+  const m = ok(root, "new", "--description", "deps");
+  expect(Object.keys(m).sort()).toEqual(["id", "mutable", "parents", "path"]);
+  writeFileSync(`${m.path}/hello`, "world");
+  const c = ok(root, "commit", m.id);
+  expect(Object.keys(c).sort()).toEqual([...fields].sort());
+  expect(c).toMatchObject({ kind: "base", mutable: false, description: "deps", inUse: false });
+  expect(c.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+
+  const child = ok(root, "new", "--parent", c.id);
+  expect(child.parents).toEqual([c.id]);
+  expect(readFileSync(`${child.path}/hello`, "utf8")).toBe("world");
+
+  const du = ok(root, "du");
+  expect(du.records.map((r: { id: string }) => r.id).sort()).toEqual([c.id, child.id].sort());
+  expect(Object.keys(du.totals).sort()).toEqual(["content", "metadata", "private", "reclaimable", "shared", "total"]);
+
+  const human = cli(root, "du").stdout;
+  expect(human).toMatch(/^ID\s+RECLAIMABLE\s+SIZE\s+LAST ACCESSED$/m);
+  expect(human).toContain(`${child.id}*`);
+  expect(human).toMatch(/^Total:\s+\d/m);
+
+  ok(root, "release", child.id);
+  const pruned = cli(root, "--json", "prune", "--all");
+  expect(pruned.code).toBe(0);
+  const lines = pruned.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  expect(lines.map((l) => l.id ?? "summary")).toEqual([c.id, "summary"]);
+  expect(lines.at(-1).summary.records).toBe(1);
+  expect(ok(root, "du").records).toEqual([]);
+});
+
+test("path prints just the directory, so `cd $(strata path ID)` works", () => {
+  const m = ok(root, "new");
+  const r = cli(root, "path", m.id, "--rw");
+  expect(r.stdout).toBe(`${m.path}\n`);
+  ok(root, "release", m.id);
+});
+
+test("info reads like buildctl du --verbose", () => {
+  const m = ok(root, "new", "--description", "shown");
+  const text = cli(root, "info", m.id).stdout;
+  expect(text).toMatch(new RegExp(`^ID:\\s+${m.id}$`, "m"));
+  expect(text).toMatch(/^Description:\s+shown$/m);
+  expect(text).toMatch(/^Mutable:\s+true$/m);
+  ok(root, "release", m.id);
+});
+
+describe("exit codes and one-line errors", () => {
+  const cases: [string, string[], number, string][] = [
+    ["unknown command", ["frobnicate"], 2, "usage"],
+    ["unknown flag", ["new", "--frob"], 2, "usage"],
+    ["missing argument", ["info"], 2, "usage"],
+    ["extra argument", ["info", "a", "b"], 2, "usage"],
+    ["bad duration", ["new", "--hold", "soon"], 2, "usage"],
+    ["bad type", ["new", "--type", "weird"], 2, "usage"],
+    ["bad id", ["commit", "not-an-id"], 2, "usage"],
+    ["unknown record", ["info", "0".repeat(25)], 3, "not_found"],
+    ["unknown key", ["info", "key:nope"], 3, "not_found"],
+  ];
+  for (const [name, args, code, errCode] of cases) {
+    test(`${name}: exit ${code}`, () => {
+      const r = cli(root, ...args);
+      expect(r.code).toBe(code);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/^strata: [^\n]+\n$/);
+      const j = cli(root, "--json", ...args);
+      expect(j.code).toBe(code);
+      expect(JSON.parse(j.stderr)).toMatchObject({ error: { code: errCode } });
+    });
+  }
+
+  test("locked: exit 4; invalid: exit 5", () => {
+    const m = ok(root, "new");
+    expect(cli(root, "new", "--parent", m.id).code).toBe(4);
+    const c = ok(root, "commit", m.id);
+    expect(cli(root, "reopen", c.id).code).toBe(5);
+    expect(cli(root, "path", c.id, "--rw").code).toBe(5);
+  });
+
+  test("a root that cannot be made is one line, exit 1", () => {
+    const r = Bun.spawnSync([...cliCommand(), "--root", "/proc/nope/strata", "du"]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.toString()).toMatch(/^strata: [^\n]+\n$/);
+  });
+});
+
+test("STRATA_ROOT picks the root when --root is absent", () => {
+  const r = Bun.spawnSync([...cliCommand(), "--json", "new"], { env: { ...process.env, STRATA_ROOT: root } });
+  expect(r.exitCode).toBe(0);
+  const { path } = JSON.parse(r.stdout.toString());
+  expect(path.startsWith(`${root}/snapshots/`)).toBe(true);
+});
+
+test("help lists the commands", () => {
+  const r = cli(root, "--help");
+  expect(r.code).toBe(0);
+  for (const c of ["new", "path", "commit", "release", "reopen", "info", "du", "prune", "version"]) {
+    expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, "m"));
+  }
+});

@@ -1,0 +1,43 @@
+/**
+ * The core on Deno: node:sqlite behind the metadata port and Deno.dlopen for xattrs and
+ * times. Run with `deno test -A test/deno/core.ts` (bun test does not pick this file up).
+ */
+import assert from "node:assert/strict";
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { openRoot } from "../../src/api/open.ts";
+import { runtime } from "../../src/runtime/deno/index.ts";
+
+declare const Deno: { test(name: string, fn: () => Promise<void> | void): void };
+
+Deno.test("records keep their lifecycle on node:sqlite", async () => {
+  const root = mkdtempSync(`${tmpdir()}/strata-deno-`);
+  try {
+    const svc = await openRoot(root, runtime);
+    assert.equal(svc.version().runtime.split(" ")[0], "deno");
+    const m = await svc.create({ description: "on deno" });
+    writeFileSync(`${m.path}/f`, "deno");
+    mkdirSync(`${m.path}/d`);
+    runtime.sys.setxattr(`${m.path}/f`, "user.k", new TextEncoder().encode("v"));
+    runtime.sys.utimens(`${m.path}/f`, 0n, 1_600_000_000_123_456_789n);
+    await assert.rejects(svc.path({ ref: m.id }), { code: "locked" });
+    const c = await svc.commit({ id: m.id });
+    assert.equal(c.mutable, false);
+    assert.equal(c.usageCount, 1);
+    const child = await svc.create({ parent: c.id });
+    assert.equal(readFileSync(`${child.path}/f`, "utf8"), "deno");
+    assert.equal(new TextDecoder().decode(runtime.sys.getxattr(`${child.path}/f`, "user.k")), "v");
+    // Deno's lstat rounds to milliseconds: read the copy's time through libc.
+    const st = lstatSync(`${child.path}/f`, { bigint: true });
+    assert.equal(runtime.sys.times(`${child.path}/f`, st)[1], 1_600_000_000_123_456_789n);
+    await assert.rejects(svc.reopen({ id: m.id }), { code: "not_found" });
+    assert.deepEqual(await svc.release({ id: child.id }), { id: child.id, deleted: true });
+    const pruned = [];
+    for await (const r of svc.prune({ all: true })) pruned.push(r);
+    assert.deepEqual(pruned.map((r) => ("id" in r ? r.id : "summary")), [c.id, "summary"]);
+    assert.deepEqual((await svc.du({})).records, []);
+    await svc.close();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,50 @@
+/** Test helpers: temporary roots, the service in-process, and the real CLI in a child process. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { openRoot } from "../../src/api/open.ts";
+import { runtime } from "../../src/runtime/bun/index.ts";
+
+export const repo = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+
+export function tempDir(prefix = "strata-test-"): string {
+  return mkdtempSync(`${tmpdir()}/${prefix}`);
+}
+
+export function cleanup(dir: string) {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export const open = (root: string) => openRoot(root, runtime);
+
+/** The CLI under test: the compiled binary when STRATA_BIN names it, else the sources on Bun. */
+export function cliCommand(): string[] {
+  return process.env.STRATA_BIN ? [process.env.STRATA_BIN] : [process.execPath, `${repo}/src/main.ts`];
+}
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
+
+export function cli(root: string, ...args: string[]): Run {
+  const r = Bun.spawnSync([...cliCommand(), "--root", root, ...args], {
+    env: { ...process.env, STRATA_ROOT: undefined, STRATA_ADDR: undefined },
+  });
+  const stdout = r.stdout.toString();
+  let json: any;
+  try {
+    json = JSON.parse(stdout);
+  } catch {
+    json = undefined;
+  }
+  return { code: r.exitCode ?? -1, stdout, stderr: r.stderr.toString(), json };
+}
+
+/** Runs the CLI and insists it succeeded; returns parsed --json output. */
+export function ok(root: string, ...args: string[]): any {
+  const r = cli(root, "--json", ...args);
+  if (r.code !== 0) throw new Error(`strata ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+  return r.json;
+}

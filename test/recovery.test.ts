@@ -1,0 +1,99 @@
+/** Start-up recovery (SPEC §3.14): damage and interrupted work found and mended on open. */
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { runtime } from "../src/runtime/bun/index.ts";
+import { openStore } from "../src/store/store.ts";
+import { cleanup, open, tempDir } from "./helpers/env.ts";
+
+let root: string;
+beforeEach(() => (root = tempDir()));
+afterEach(() => cleanup(root));
+
+const rawStore = () => openStore(`${root}/meta.db`, runtime.openSqlite, { now: () => Date.now() });
+
+async function chain() {
+  const svc = await open(root);
+  const a = await svc.create({});
+  writeFileSync(`${a.path}/f`, "a");
+  const ia = await svc.commit({ id: a.id });
+  const b = await svc.create({ parent: ia.id });
+  const ib = await svc.commit({ id: b.id });
+  await svc.close();
+  return { a, ia, b, ib };
+}
+
+test("a record whose directory vanished is dropped; its child keeps its own copy", async () => {
+  const { a, ib, b } = await chain();
+  rmSync(a.path, { recursive: true });
+  const svc = await open(root);
+  await expect(svc.info({ ref: a.id })).rejects.toMatchObject({ code: "not_found" });
+  const child = await svc.info({ ref: ib.id });
+  expect(child).toMatchObject({ kind: "base", parents: [] });
+  expect(existsSync(`${b.path}/f`)).toBe(true);
+  await svc.close();
+});
+
+test("a directory no record owns is removed", async () => {
+  await chain();
+  mkdirSync(`${root}/snapshots/stray`);
+  writeFileSync(`${root}/snapshots/stray/x`, "x");
+  const svc = await open(root);
+  expect(existsSync(`${root}/snapshots/stray`)).toBe(false);
+  expect((await svc.du({})).records).toHaveLength(2);
+  await svc.close();
+});
+
+test("a removal interrupted after its tombstone is finished", async () => {
+  const { ib, b } = await chain();
+  const store = await rawStore();
+  // A committed record goes together with its mutable twin, as prune marks them.
+  await store.write((tx) => tx.update([ib.id, b.id], { state: "deleting" }));
+  await store.close();
+  const svc = await open(root);
+  await expect(svc.info({ ref: ib.id })).rejects.toMatchObject({ code: "not_found" });
+  expect(existsSync(b.path)).toBe(false);
+  await svc.close();
+});
+
+test("whatever was left in the trash is deleted", async () => {
+  await chain();
+  mkdirSync(`${root}/trash/leftover/deep`, { recursive: true });
+  await (await open(root)).close();
+  expect(readdirSync(`${root}/trash`)).toEqual([]);
+});
+
+test("a twin whose mutable half is gone owns its snapshot alone", async () => {
+  const svc0 = await open(root);
+  const m = await svc0.create({});
+  const i = await svc0.commit({ id: m.id });
+  await svc0.close();
+  const store = await rawStore();
+  await store.write((tx) => tx.delete([m.id]));
+  await store.close();
+  mkdirSync(`${root}/snapshots/poke`); // make the snapshot directory look changed
+  const svc = await open(root);
+  const store2 = await rawStore();
+  expect((await store2.read((tx) => tx.record(i.id)))?.twin).toBeNull();
+  await store2.close();
+  expect(existsSync((await svc.path({ ref: i.id })).path)).toBe(true);
+  await svc.close();
+});
+
+test("an up-to-date store opens and reads without taking the write lock", async () => {
+  const { ib } = await chain();
+  await (await open(root)).close();
+  // Another connection holds the write lock; open and info must not wait for it.
+  const { Database } = await import("bun:sqlite");
+  const blocker = new Database(`${root}/meta.db`);
+  blocker.run("BEGIN IMMEDIATE");
+  try {
+    const started = Date.now();
+    const svc = await open(root);
+    expect((await svc.info({ ref: ib.id })).id).toBe(ib.id);
+    await svc.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+  } finally {
+    blocker.run("ROLLBACK");
+    blocker.close();
+  }
+});
