@@ -1,6 +1,5 @@
 /** strata's entry: `bun src/main.ts …`, `deno run -A src/main.ts …`, or the compiled binary. */
 import process from "node:process";
 import { runCli } from "./cli/main.ts";
-import { loadRuntime } from "./runtime/load.ts";
 
-process.exitCode = await runCli(process.argv.slice(2), await loadRuntime());
+process.exitCode = await runCli(process.argv.slice(2));

@@ -3,25 +3,26 @@
  * Mistakes give one line on stderr, never a stack trace.
  */
 import process from "node:process";
-import { defaultRoot, openRoot } from "../api/open.ts";
 import type { Service } from "../api/service.ts";
 import { codeOf, exitCodes, StrataError } from "../core/errors.ts";
-import type { Runtime } from "../runtime/runtime.ts";
+import { runtimeName } from "../runtime/which.ts";
+import pkg from "../../package.json" with { type: "json" };
 import { parseArgs } from "./args.ts";
+import { stderr, stdout } from "./io.ts";
 import { commands, helpText, type Output } from "./commands.ts";
 
-export async function runCli(argv: string[], runtime: Runtime): Promise<number> {
+export async function runCli(argv: string[]): Promise<number> {
   let json = argv.includes("--json");
   let svc: Service | undefined;
   const print = (o: Output) => {
     const line = json ? JSON.stringify(o.json) : o.text;
-    if (line !== "") process.stdout.write(line + "\n");
+    if (line !== "") stdout(line + "\n");
   };
   try {
     const p = parseArgs(argv, commands);
     json = p.globals.json === true;
     if (p.command === "help" || p.globals.help) {
-      process.stdout.write(helpText() + "\n");
+      stdout(helpText() + "\n");
       return 0;
     }
     if (p.globals.addr !== undefined || process.env.STRATA_ADDR) {
@@ -29,15 +30,20 @@ export async function runCli(argv: string[], runtime: Runtime): Promise<number> 
     }
     const command = commands[p.command]!;
     if (p.command !== "version") {
-      svc = await openRoot(typeof p.globals.root === "string" ? p.globals.root : defaultRoot(), runtime);
+      // Loaded on demand: `version` starts without the store, the snapshotter or SQLite.
+      const [{ defaultRoot, openRoot }, { loadRuntime }] = await Promise.all([
+        import("../api/open.ts"),
+        import("../runtime/load.ts"),
+      ]);
+      svc = await openRoot(typeof p.globals.root === "string" ? p.globals.root : defaultRoot(), await loadRuntime());
     }
-    const out = await command.run(svc ?? versionOnly(runtime), p, print);
+    const out = await command.run(svc ?? versionOnly(), p, print);
     if (out) print(out);
     return 0;
   } catch (err) {
     const code = codeOf(err);
     const message = err instanceof StrataError ? err.message : describeError(err);
-    process.stderr.write(
+    stderr(
       json ? JSON.stringify({ error: { code, message } }) + "\n" : `strata: ${message}\n`,
     );
     if (!(err instanceof StrataError) && process.env.STRATA_DEBUG) console.error(err);
@@ -48,12 +54,9 @@ export async function runCli(argv: string[], runtime: Runtime): Promise<number> 
 }
 
 /** `version` needs no root. */
-function versionOnly(runtime: Runtime): Service {
-  return { version: () => ({ version: pkgVersion, runtime: `${runtime.name} ${runtime.version}` }) } as Service;
+function versionOnly(): Service {
+  return { version: () => ({ version: pkg.version, runtime: runtimeName() }) } as Service;
 }
-
-import pkg from "../../package.json" with { type: "json" };
-const pkgVersion = pkg.version;
 
 /** System errors read as `EACCES: permission denied, mkdir '/x'`: keep that one line. */
 function describeError(err: unknown): string {

@@ -3,14 +3,18 @@ import { dlopen, FFIType, ptr, read } from "bun:ffi";
 import type { Sys } from "../runtime.ts";
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, cstr, ERANGE, splitNames, sysError, timespecs } from "../libc.ts";
 
-const { symbols: c } = dlopen("libc.so.6", {
+const open = () => dlopen("libc.so.6", {
   llistxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
   lgetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
   lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   utimensat: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
   __errno_location: { args: [], returns: FFIType.ptr },
-});
+}).symbols;
+
+// Opened on first use, so commands that never copy a tree never pay for dlopen.
+let libc: ReturnType<typeof open> | undefined;
+const c = new Proxy({} as ReturnType<typeof open>, { get: (_, k) => (libc ??= open())[k as keyof typeof libc] });
 
 function errno(): number {
   return read.i32(c.__errno_location()!, 0);

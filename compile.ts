@@ -1,0 +1,20 @@
+/**
+ * Builds the single binary `dist/strata` with `bun build --compile`: ESM, bytecode for
+ * a fast start, migrations embedded. Run with `npm run build`.
+ */
+const result = await Bun.build({
+  entrypoints: ["src/main.ts"],
+  compile: { outfile: "dist/strata" },
+  format: "esm",
+  bytecode: true,
+  // Chunks load on demand: `version` and `--help` never load SQLite or Kysely.
+  splitting: true,
+  minify: true,
+  sourcemap: "none",
+  target: "bun",
+});
+if (!result.success) {
+  for (const log of result.logs) console.error(log);
+  process.exit(1);
+}
+console.log(`built dist/strata`);
