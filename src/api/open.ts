@@ -5,6 +5,7 @@
 import { mkdirSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
+import type { Clock } from "../core/ports.ts";
 import { recover } from "../core/recovery.ts";
 import { hostProcesses } from "../runtime/processes.ts";
 import type { Runtime } from "../runtime/runtime.ts";
@@ -20,9 +21,14 @@ export function defaultRoot(env = process.env): string {
   return `${os.homedir()}/.local/share/strata`;
 }
 
-export async function openRoot(root: string, runtime: Runtime): Promise<Service> {
+/** `scan: false` opens without repairing damage, so `check` and `gc` can report it. */
+export async function openRoot(
+  root: string,
+  runtime: Runtime,
+  opts: { scan?: boolean; clock?: Clock } = {},
+): Promise<Service> {
   mkdirSync(root, { recursive: true, mode: 0o700 });
-  const clock = { now: () => Date.now() };
+  const clock = opts.clock ?? { now: () => Date.now() };
   const store = await openStore(`${root}/meta.db`, runtime.openSqlite, clock);
   const d = {
     store,
@@ -32,6 +38,6 @@ export async function openRoot(root: string, runtime: Runtime): Promise<Service>
     runtime: `${runtime.name} ${runtime.version}`,
     contentSize: () => 0,
   };
-  await recover(d);
+  await recover(d, { scan: opts.scan });
   return new Service(d);
 }

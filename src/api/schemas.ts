@@ -60,12 +60,34 @@ export const duInput = v.strictObject({
   verbose: v.optional(v.boolean()),
 });
 
+const isSize = (s: string) => /^\d+(\.\d+)?\s*([a-zA-Z]*|%)$/.test(s.trim());
+/** A size as given (`512MB`, `10GiB`, `20%`); percentages need the filesystem, so they resolve later. */
+export const size = v.pipe(
+  v.string(),
+  v.check(isSize, (i) => `invalid size "${i.input}" (use bytes, 512MB, 10GiB or 20%)`),
+);
+
 export const pruneInput = v.strictObject({
   all: v.optional(v.boolean()),
   filter: v.optional(v.array(v.string())),
+  keepDuration: v.optional(duration),
+  maxUsedSpace: v.optional(size),
+  minFreeSpace: v.optional(size),
+  reservedSpace: v.optional(size),
   dryRun: v.optional(v.boolean()),
   verbose: v.optional(v.boolean()),
 });
+
+export const keySetInput = v.strictObject({ name: keyName, ref });
+export const keyGetInput = v.strictObject({ name: keyName, restorePrefix: v.optional(v.array(v.string())) });
+export const keyNameInput = v.strictObject({ name: keyName });
+
+const leaseId = v.pipe(v.string(), v.regex(/^[\w.:@+-]{1,128}$/, "invalid lease ID"));
+export const leaseCreateInput = v.strictObject({ id: v.optional(leaseId), expires: v.optional(duration) });
+export const leaseAddInput = v.strictObject({ id: leaseId, ref });
+export const leaseIdInput = v.strictObject({ id: leaseId });
+
+export const checkInput = v.strictObject({ repair: v.optional(v.boolean()) });
 
 export type NewInput = v.InferOutput<typeof newInput>;
 export type PathInput = v.InferOutput<typeof pathInput>;
@@ -75,3 +97,10 @@ export type ReopenInput = v.InferOutput<typeof reopenInput>;
 export type RefInput = v.InferOutput<typeof refInput>;
 export type DuInput = v.InferOutput<typeof duInput>;
 export type PruneInput = v.InferOutput<typeof pruneInput>;
+export type KeySetInput = v.InferOutput<typeof keySetInput>;
+export type KeyGetInput = v.InferOutput<typeof keyGetInput>;
+export type KeyNameInput = v.InferOutput<typeof keyNameInput>;
+export type LeaseCreateInput = v.InferOutput<typeof leaseCreateInput>;
+export type LeaseAddInput = v.InferOutput<typeof leaseAddInput>;
+export type LeaseIdInput = v.InferOutput<typeof leaseIdInput>;
+export type CheckInput = v.InferOutput<typeof checkInput>;

@@ -3,24 +3,28 @@
  * schemas.ts); outputs are the JSON documents of SPEC §4.
  */
 import pkg from "../../package.json" with { type: "json" };
-import type { Record } from "../core/record.ts";
-import { type Deps, Refs } from "../core/refs.ts";
+import { check, gc } from "../core/check.ts";
+import { parseFilters } from "../core/filter.ts";
+import { getKey, listKeys, removeKey, setKey } from "../core/keys.ts";
+import { addToLease, createLease, listLeases, removeLease } from "../core/leases.ts";
+import type { Policy } from "../core/plan.ts";
 import { prune } from "../core/prune.ts";
-import { describe, totals, type Totals, visible } from "../core/usage.ts";
-import type {
-  CommitInput, DuInput, IdInput, NewInput, PathInput, PruneInput, RefInput, ReopenInput,
-} from "./schemas.ts";
-import { resolve } from "../core/refs.ts";
-import { usage } from "../core/errors.ts";
+import type { Record, RecordRow } from "../core/record.ts";
+import { type Deps, Refs, resolve } from "../core/refs.ts";
+import { parseSize } from "../core/units.ts";
+import { describe, describeAll, totals, type Totals } from "../core/usage.ts";
+import type * as s from "./schemas.ts";
 
 export interface PruneSummary {
   summary: { records: number; bytes: number };
 }
 
+export type ServiceDeps = Deps & { runtime: string; contentSize(): number };
+
 export class Service {
   private refs: Refs;
 
-  constructor(private d: Deps & { runtime: string; contentSize(): number }) {
+  constructor(private d: ServiceDeps) {
     this.refs = new Refs(d);
   }
 
@@ -28,58 +32,105 @@ export class Service {
     return { version: pkg.version, runtime: this.d.runtime };
   }
 
-  async create(input: NewInput) {
+  async create(input: s.NewInput) {
     const row = await this.refs.create({
       parent: input.parent, description: input.description, type: input.type,
       retain: input.retain, holdMs: input.hold,
     });
     const parents = await this.d.store.read((tx) => tx.parents([row.id]));
-    return { id: row.id, path: this.d.snapshots.path(row.snapshot!), mutable: true as const, parents: parents.get(row.id) ?? [] };
+    return { id: row.id, path: this.dir(row), mutable: true as const, parents: parents.get(row.id) ?? [] };
   }
 
-  async path(input: PathInput) {
+  async path(input: s.PathInput) {
     const row = input.rw
       ? await this.refs.writable(input.ref, { holdMs: input.hold })
       : await this.refs.get(input.ref, { holdMs: input.hold });
-    return { id: row.id, path: this.d.snapshots.path(row.snapshot!) };
+    return { id: row.id, path: this.dir(row) };
   }
 
-  async commit(input: CommitInput): Promise<Record> {
+  async commit(input: s.CommitInput): Promise<Record> {
     return this.one(await this.refs.commit(input.id, { holdMs: input.hold, key: input.key }));
   }
 
-  release(input: IdInput) {
+  release(input: s.IdInput) {
     return this.refs.release(input.id);
   }
 
-  async reopen(input: ReopenInput) {
+  async reopen(input: s.ReopenInput) {
     const row = await this.refs.reopen(input.id, { holdMs: input.hold });
-    return { id: row.id, path: this.d.snapshots.path(row.snapshot!), mutable: true as const };
+    return { id: row.id, path: this.dir(row), mutable: true as const };
   }
 
-  async info(input: RefInput): Promise<Record> {
+  async info(input: s.RefInput): Promise<Record> {
     return this.one(await this.d.store.read((tx) => resolve(tx, input.ref)));
   }
 
-  async du(input: DuInput): Promise<{ records: Record[]; totals: Totals }> {
-    if (input.filter?.length) throw usage("du --filter is not supported yet");
-    const rows = visible(await this.d.store.read((tx) => tx.allReady()));
-    const records = (await describe(this.d, rows)).sort((a, b) => b.size - a.size);
+  async du(input: s.DuInput): Promise<{ records: Record[]; totals: Totals }> {
+    const keep = parseFilters(input.filter);
+    const now = this.d.clock.now();
+    const records = (await describeAll(this.d)).filter((r) => keep(r, now)).sort((a, b) => b.size - a.size);
     return { records, totals: totals(records, this.d.store.size(), this.d.contentSize()) };
   }
 
-  async *prune(input: PruneInput): AsyncGenerator<Record | PruneSummary> {
-    if (input.filter?.length) throw usage("prune --filter is not supported yet");
-    let records = 0, bytes = 0;
-    for await (const r of prune(this.d, { all: input.all, dryRun: input.dryRun })) {
-      records++;
-      bytes += r.size;
+  async *prune(input: s.PruneInput): AsyncGenerator<Record | PruneSummary> {
+    const fsSize = () => this.d.snapshots.filesystem().size;
+    const bytes = (text?: string) => (text === undefined ? undefined : parseSize(text, fsSize()));
+    const policy: Policy = {
+      all: input.all,
+      filter: input.filter?.length ? parseFilters(input.filter) : undefined,
+      keepDurationMs: input.keepDuration,
+      maxUsedSpace: bytes(input.maxUsedSpace),
+      minFreeSpace: bytes(input.minFreeSpace),
+      reservedSpace: bytes(input.reservedSpace),
+    };
+    let count = 0, freed = 0;
+    const free = () => this.d.snapshots.filesystem().free;
+    for await (const r of prune(this.d, { ...policy, dryRun: input.dryRun, free })) {
+      count++;
+      freed += r.size;
       yield r;
     }
-    yield { summary: { records, bytes } };
+    yield { summary: { records: count, bytes: freed } };
   }
 
-  private async one(row: Parameters<typeof describe>[1][number]): Promise<Record> {
+  keySet(input: s.KeySetInput) {
+    return setKey(this.d, input.name, input.ref);
+  }
+  keyGet(input: s.KeyGetInput) {
+    return getKey(this.d, input.name, input.restorePrefix);
+  }
+  keyList() {
+    return listKeys(this.d);
+  }
+  keyRemove(input: s.KeyNameInput) {
+    return removeKey(this.d, input.name);
+  }
+
+  leaseCreate(input: s.LeaseCreateInput) {
+    return createLease(this.d, { id: input.id, expiresMs: input.expires });
+  }
+  leaseAdd(input: s.LeaseAddInput) {
+    return addToLease(this.d, input.id, input.ref);
+  }
+  leaseList() {
+    return listLeases(this.d);
+  }
+  leaseRemove(input: s.LeaseIdInput) {
+    return removeLease(this.d, input.id);
+  }
+
+  gc() {
+    return gc(this.d);
+  }
+  check(input: s.CheckInput) {
+    return check(this.d, { repair: input.repair });
+  }
+
+  private dir(row: RecordRow) {
+    return this.d.snapshots.path(row.snapshot!);
+  }
+
+  private async one(row: RecordRow): Promise<Record> {
     return (await describe(this.d, [row]))[0]!;
   }
 

@@ -5,6 +5,8 @@
 import type { Service } from "../api/service.ts";
 import * as s from "../api/schemas.ts";
 import { validate } from "../api/validate.ts";
+import { usage } from "../core/errors.ts";
+import type { Lease } from "../core/leases.ts";
 import type { Record } from "../core/record.ts";
 import { humanSize } from "../core/units.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
@@ -95,12 +97,17 @@ export const commands: { [name: string]: Command } = {
   },
   prune: {
     summary: "remove unheld records",
-    flags: { all: "bool", filter: "multi", "dry-run": "bool", verbose: "bool" },
+    flags: {
+      all: "bool", filter: "multi", "keep-duration": "value", "max-used-space": "value",
+      "min-free-space": "value", "reserved-space": "value", "dry-run": "bool", verbose: "bool",
+    },
     args: [], required: 0,
     async run(svc, p, print) {
+      const f = p.flags;
       const input = validate(s.pruneInput, {
-        all: bool(p.flags.all), filter: strs(p.flags.filter), dryRun: bool(p.flags["dry-run"]),
-        verbose: bool(p.flags.verbose),
+        all: bool(f.all), filter: strs(f.filter), keepDuration: str(f["keep-duration"]),
+        maxUsedSpace: str(f["max-used-space"]), minFreeSpace: str(f["min-free-space"]),
+        reservedSpace: str(f["reserved-space"]), dryRun: bool(f["dry-run"]), verbose: bool(f.verbose),
       });
       let header = false;
       for await (const item of svc.prune(input)) {
@@ -113,6 +120,91 @@ export const commands: { [name: string]: Command } = {
         header = true;
         print({ json: item, text });
       }
+    },
+  },
+  key: {
+    summary: "CI cache keys: set NAME REF | get NAME [--restore-prefix P]... | ls | rm NAME",
+    flags: { "restore-prefix": "multi" }, args: ["set|get|ls|rm", "ARGS..."], required: 1,
+    async run(svc, p) {
+      const [sub, name, ref] = p.args;
+      const want = (n: number) => {
+        if (p.args.length !== n + 1) throw usage(`key ${sub}: expected ${n} argument${n === 1 ? "" : "s"}`);
+      };
+      const hitText = (h: { key: string; id: string; exact: boolean }) => `${h.id}\t${h.key}${h.exact ? "" : " (restored)"}`;
+      switch (sub) {
+        case "set": {
+          want(2);
+          const h = await svc.keySet(validate(s.keySetInput, { name, ref }));
+          return { json: h, text: hitText(h) };
+        }
+        case "get": {
+          want(1);
+          const h = await svc.keyGet(validate(s.keyGetInput, { name, restorePrefix: strs(p.flags["restore-prefix"]) }));
+          return { json: h, text: hitText(h) };
+        }
+        case "ls": {
+          want(0);
+          const keys = await svc.keyList();
+          return { json: keys, text: keys.length ? table([["KEY", "ID", "UPDATED"], ...keys.map((k) => [k.key, k.id, k.updatedAt])]) : "" };
+        }
+        case "rm": {
+          want(1);
+          const r = await svc.keyRemove(validate(s.keyNameInput, { name }));
+          return { json: r, text: `removed ${r.key}` };
+        }
+      }
+      throw usage(`key: unknown subcommand "${sub}" (set, get, ls, rm)`);
+    },
+  },
+  lease: {
+    summary: "leases: create [--id ID] [--expires DUR] | add ID REF | ls | rm ID",
+    flags: { id: "value", expires: "value" }, args: ["create|add|ls|rm", "ARGS..."], required: 1,
+    async run(svc, p) {
+      const [sub, id, ref] = p.args;
+      const want = (n: number) => {
+        if (p.args.length !== n + 1) throw usage(`lease ${sub}: expected ${n} argument${n === 1 ? "" : "s"}`);
+      };
+      const leaseText = (l: Lease) => `${l.id}\t${l.expiresAt ? `expires ${l.expiresAt}` : "no expiry"}\t${l.records.length} records`;
+      switch (sub) {
+        case "create": {
+          want(0);
+          const l = await svc.leaseCreate(validate(s.leaseCreateInput, { id: str(p.flags.id), expires: str(p.flags.expires) }));
+          return { json: l, text: l.id };
+        }
+        case "add": {
+          want(2);
+          const l = await svc.leaseAdd(validate(s.leaseAddInput, { id, ref }));
+          return { json: l, text: leaseText(l) };
+        }
+        case "ls": {
+          want(0);
+          const ls = await svc.leaseList();
+          return { json: ls, text: ls.map(leaseText).join("\n") };
+        }
+        case "rm": {
+          want(1);
+          const r = await svc.leaseRemove(validate(s.leaseIdInput, { id }));
+          return { json: r, text: `removed ${r.id}` };
+        }
+      }
+      throw usage(`lease: unknown subcommand "${sub}" (create, add, ls, rm)`);
+    },
+  },
+  gc: {
+    summary: "remove blobs and directories nothing refers to", flags: {}, args: [], required: 0,
+    async run(svc) {
+      const r = await svc.gc();
+      return { json: r, text: `removed ${r.blobs} blobs and ${r.dirs} directories, ${humanSize(r.bytes)} freed` };
+    },
+  },
+  check: {
+    summary: "consistency check of the metadata against the disk", flags: { repair: "bool" }, args: [], required: 0,
+    async run(svc, p) {
+      const r = await svc.check(validate(s.checkInput, { repair: bool(p.flags.repair) }));
+      const lines = r.problems.map((x) =>
+        `${x.repaired ? "repaired" : "problem"}\t${x.problem}\t${x.id ?? x.path}\t${x.detail}`
+      );
+      return { json: r, text: lines.length ? lines.join("\n") : "no problems" };
     },
   },
 };

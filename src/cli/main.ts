@@ -35,7 +35,9 @@ export async function runCli(argv: string[]): Promise<number> {
         import("../api/open.ts"),
         import("../runtime/load.ts"),
       ]);
-      svc = await openRoot(typeof p.globals.root === "string" ? p.globals.root : defaultRoot(), await loadRuntime());
+      const root = typeof p.globals.root === "string" ? p.globals.root : defaultRoot();
+      // check and gc report damage themselves instead of letting start-up mend it first.
+      svc = await openRoot(root, await loadRuntime(), { scan: !["check", "gc"].includes(p.command) });
     }
     const out = await command.run(svc ?? versionOnly(), p, print);
     if (out) print(out);

@@ -16,6 +16,22 @@ export interface Processes {
   alive(owner: string): boolean;
 }
 
+export interface KeyRow {
+  name: string;
+  record: string;
+  updatedAt: number;
+}
+
+export interface LeaseRow {
+  id: string;
+  expiresAt: number | null;
+  createdAt: number;
+}
+
+/** Hold owners that are leases, not processes: `lease:<id>`. */
+export const leaseOwner = (id: string) => `lease:${id}`;
+export const isLeaseOwner = (owner: string) => owner.startsWith("lease:");
+
 export interface Hold {
   id: number;
   record: string;
@@ -45,8 +61,8 @@ export interface Tx {
   children(ids: string[]): Promise<Map<string, string[]>>;
   /** The immutable twin committed from a mutable record, if not finalized. */
   twinOf(mutableId: string): Promise<RecordRow | undefined>;
-  /** How many rows, other than `ids`, use this snapshot directory. */
-  sharing(snapshot: string, ids: string[]): Promise<number>;
+  /** Those of `snapshots` that some row other than `ids` still uses. */
+  stillUsed(snapshots: string[], ids: string[]): Promise<Set<string>>;
   /** Every snapshot directory name any row uses, in any state. */
   snapshots(): Promise<Set<string>>;
   /** Removes links to `parents` from their children, which become bases. */
@@ -72,6 +88,21 @@ export interface Tx {
 
   key(name: string): Promise<string | undefined>;
   setKey(name: string, record: string): Promise<void>;
+  keys(): Promise<KeyRow[]>;
+  deleteKey(name: string): Promise<boolean>;
+
+  lease(id: string): Promise<LeaseRow | undefined>;
+  leases(): Promise<LeaseRow[]>;
+  createLease(id: string, expiresAt: number | null): Promise<void>;
+  /** Deletes a lease and its blob list; its record holds end separately. */
+  deleteLeases(ids: string[]): Promise<void>;
+  /** Records held by each lease. */
+  leaseRecords(ids: string[]): Promise<Map<string, string[]>>;
+
+  /** Every parent link, for whole-store walks. */
+  allParents(): Promise<{ child: string; position: number; parent: string }[]>;
+  /** Removes parent links (all links of each child given). */
+  deleteParentLinks(children: string[]): Promise<void>;
 
   getMeta(name: string): Promise<string | undefined>;
   setMeta(name: string, value: string): Promise<void>;
@@ -103,6 +134,8 @@ export interface Snapshotter {
   version(): string;
   /** Bytes used, each inode once. */
   usage(key: string): Promise<number>;
-  /** Deletes what was renamed aside and never finished. */
-  sweep(): Promise<void>;
+  /** Deletes what was renamed aside and never finished; returns bytes freed. */
+  sweep(): Promise<number>;
+  /** Size and free bytes of the filesystem holding the snapshots. */
+  filesystem(): { size: number; free: number };
 }

@@ -9,6 +9,7 @@
  *   is missing (their children keep their own copies and become bases) and deletes
  *   directories no row owns.
  */
+import { isLeaseOwner } from "./ports.ts";
 import type { Deps } from "./refs.ts";
 import { removeMarked, versionMark } from "./refs.ts";
 import type { RecordRow } from "./record.ts";
@@ -20,7 +21,8 @@ export interface Recovered {
   strayDirs: string[];
 }
 
-export async function recover(d: Deps, opts: { full?: boolean } = {}): Promise<Recovered> {
+/** `scan: false` leaves damage for `check` to report; `full` scans even if nothing changed. */
+export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } = {}): Promise<Recovered> {
   const { store, snapshots, processes } = d;
   const out: Recovered = { deadHolders: 0, unfinished: 0, missing: [], strayDirs: [] };
   const version = snapshots.version();
@@ -32,7 +34,7 @@ export async function recover(d: Deps, opts: { full?: boolean } = {}): Promise<R
     creating: await tx.byState("creating"),
     mark: await tx.getMeta(versionMark),
   }));
-  const dead = seen.owners.filter((o) => !processes.alive(o));
+  const dead = seen.owners.filter((o) => !isLeaseOwner(o) && !processes.alive(o));
   out.deadHolders = dead.length;
 
   let doomed: RecordRow[] = seen.deleting;
@@ -51,7 +53,7 @@ export async function recover(d: Deps, opts: { full?: boolean } = {}): Promise<R
   }
   await snapshots.sweep();
 
-  if (opts.full || seen.mark !== version) {
+  if (opts.scan !== false && (opts.full || seen.mark !== version)) {
     await scan(d, out);
   }
   return out;

@@ -200,12 +200,8 @@ export async function removeMarked(d: Pick<Deps, "store" | "snapshots">, rows: R
   const ids = rows.map((r) => r.id);
   const dirs = [...new Set(rows.map((r) => r.snapshot).filter((s): s is string => s !== null))];
   const before = d.snapshots.version();
-  const lone = await d.store.read(async (tx) => {
-    const out: string[] = [];
-    for (const dir of dirs) if ((await tx.sharing(dir, ids)) === 0) out.push(dir);
-    return out;
-  });
-  for (const dir of lone) await d.snapshots.remove(dir);
+  const used = await d.store.read((tx) => tx.stillUsed(dirs, ids));
+  for (const dir of dirs) if (!used.has(dir)) await d.snapshots.remove(dir);
   const after = d.snapshots.version();
   await d.store.write(async (tx) => {
     await tx.delete(ids);

@@ -46,6 +46,25 @@ export async function describe(d: Deps, rows: RecordRow[]): Promise<Record[]> {
   );
 }
 
+/** Every visible record, described with whole-store queries rather than id lists. */
+export async function describeAll(d: Deps): Promise<Record[]> {
+  const { rows, links } = await d.store.read(async (tx) => ({
+    rows: visible(await tx.allReady()),
+    links: await tx.allParents(),
+  }));
+  const ids = rows.map((r) => r.id);
+  const [size, inUse] = [await sizes(d, rows), await d.store.read((tx) => tx.inUse(ids))];
+  const parents = new Map<string, string[]>();
+  for (const l of links) {
+    const list = parents.get(l.child);
+    if (list) list.push(l.parent);
+    else parents.set(l.child, [l.parent]);
+  }
+  return rows.map((r) =>
+    toRecord(r, { parents: parents.get(r.id) ?? [], inUse: inUse.has(r.id), size: size.get(r.id) ?? 0 })
+  );
+}
+
 export interface Totals {
   total: number;
   reclaimable: number;

@@ -3,7 +3,7 @@
  * private copy of its parent (see copy.ts). Removal renames the directory into
  * `ROOT/trash/` first, so a crash never leaves a half-deleted snapshot in place.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync } from "node:fs";
 import type { Snapshotter } from "../core/ports.ts";
 import type { Sys } from "../runtime/runtime.ts";
 import { copyTree } from "./copy.ts";
@@ -42,7 +42,16 @@ export function localSnapshotter(root: string, sys: Sys): Snapshotter {
       return treeUsage(path(key));
     },
     async sweep() {
-      for (const name of readdirSync(trash)) rmSync(`${trash}/${name}`, { recursive: true, force: true });
+      let freed = 0;
+      for (const name of readdirSync(trash)) {
+        freed += treeUsage(`${trash}/${name}`);
+        rmSync(`${trash}/${name}`, { recursive: true, force: true });
+      }
+      return freed;
+    },
+    filesystem() {
+      const st = statfsSync(dir);
+      return { size: Number(st.blocks) * Number(st.bsize), free: Number(st.bavail) * Number(st.bsize) };
     },
   };
 }

@@ -4,14 +4,28 @@ import { lstatSync, readdirSync } from "node:fs";
 export function treeUsage(root: string, seen = new Set<string>()): number {
   let total = 0;
   const visit = (path: string) => {
-    const st = lstatSync(path, { bigint: true });
+    let st;
+    try {
+      st = lstatSync(path, { bigint: true });
+    } catch (err) {
+      // A mutable tree may change while it is measured.
+      if ((err as { code?: string }).code === "ENOENT") return;
+      throw err;
+    }
     if (st.nlink > 1n && !st.isDirectory()) {
       const inode = `${st.dev}:${st.ino}`;
       if (seen.has(inode)) return;
       seen.add(inode);
     }
     total += Number(st.blocks) * 512;
-    if (st.isDirectory()) for (const name of readdirSync(path)) visit(`${path}/${name}`);
+    if (!st.isDirectory()) return;
+    let names: string[] = [];
+    try {
+      names = readdirSync(path);
+    } catch (err) {
+      if ((err as { code?: string }).code !== "ENOENT") throw err;
+    }
+    for (const name of names) visit(`${path}/${name}`);
   };
   visit(root);
   return total;

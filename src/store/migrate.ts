@@ -5,8 +5,9 @@
 import { type Kysely, sql } from "kysely";
 import { type Migration, Migrator } from "kysely/migration";
 import init from "./migrations/001_init.sql" with { type: "text" };
+import leases from "./migrations/002_leases.sql" with { type: "text" };
 
-const files: [string, string][] = [["001_init", init]];
+const files: [string, string][] = [["001_init", init], ["002_leases", leases]];
 
 function migration(text: string): Migration {
   return {

@@ -26,10 +26,23 @@ export interface MetaTable {
   value: string;
 }
 
+export interface LeasesTable {
+  id: string;
+  expiresAt: number | null;
+  createdAt: number;
+}
+
+export interface LeaseBlobsTable {
+  lease: string;
+  digest: string;
+}
+
 export interface Database {
   records: RecordRow;
   parents: ParentsTable;
   holds: HoldsTable;
   keys: KeysTable;
   meta: MetaTable;
+  leases: LeasesTable;
+  leaseBlobs: LeaseBlobsTable;
 }

@@ -84,11 +84,11 @@ export function makeTx(db: Kysely<Database>, clock: Clock): Tx {
     twinOf: (mutableId) =>
       db.selectFrom("records").selectAll().where("twin", "=", mutableId).where("state", "=", "ready").executeTakeFirst(),
 
-    async sharing(snapshot, ids) {
-      const row = await db.selectFrom("records").select(({ fn }) => fn.countAll<number>().as("n"))
-        .where("snapshot", "=", snapshot).where("id", "not in", ids.length ? ids : [""])
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
+    async stillUsed(snapshots, ids) {
+      if (!snapshots.length) return new Set();
+      const rows = await db.selectFrom("records").select("snapshot").distinct()
+        .where("snapshot", "in", snapshots).where("id", "not in", ids.length ? ids : [""]).execute();
+      return new Set(rows.map((r) => r.snapshot!));
     },
 
     async held(ids) {
@@ -171,6 +171,45 @@ export function makeTx(db: Kysely<Database>, clock: Clock): Tx {
     async setKey(name, record) {
       await db.insertInto("keys").values({ name, record, updatedAt: now })
         .onConflict((oc) => oc.column("name").doUpdateSet({ record, updatedAt: now })).execute();
+    },
+
+    keys: () => db.selectFrom("keys").selectAll().orderBy("name").execute(),
+
+    async deleteKey(name) {
+      const r = await db.deleteFrom("keys").where("name", "=", name).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+
+    lease: (id) => db.selectFrom("leases").selectAll().where("id", "=", id).executeTakeFirst(),
+    leases: () => db.selectFrom("leases").selectAll().orderBy("createdAt").execute(),
+
+    async createLease(id, expiresAt) {
+      await db.insertInto("leases").values({ id, expiresAt, createdAt: now }).execute();
+    },
+
+    async deleteLeases(ids) {
+      if (!ids.length) return;
+      await db.deleteFrom("leaseBlobs").where("lease", "in", ids).execute();
+      await db.deleteFrom("leases").where("id", "in", ids).execute();
+    },
+
+    async leaseRecords(ids) {
+      const owners = ids.map((id) => `lease:${id}`);
+      const rows = owners.length
+        ? await db.selectFrom("holds").select(["owner", "record"]).distinct().where("owner", "in", owners).execute()
+        : [];
+      const out = new Map<string, string[]>(ids.map((id) => [id, []]));
+      for (const r of rows) out.get(r.owner!.slice(6))?.push(r.record);
+      return out;
+    },
+
+    allParents: () => db.selectFrom("parents").selectAll().orderBy("child").orderBy("position").execute(),
+
+    async deleteParentLinks(children) {
+      await chunked(children, async (part) => {
+        await db.deleteFrom("parents").where("child", "in", part).execute();
+        return [];
+      });
     },
 
     async key(name) {

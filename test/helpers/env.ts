@@ -14,7 +14,13 @@ export function cleanup(dir: string) {
   rmSync(dir, { recursive: true, force: true });
 }
 
-export const open = (root: string) => openRoot(root, runtime);
+export const open = (root: string, opts: Parameters<typeof openRoot>[2] = {}) => openRoot(root, runtime, opts);
+
+/** A clock tests move by hand. */
+export function fakeClock(start = Date.parse("2026-11-29T12:00:00Z")) {
+  let now = start;
+  return { now: () => now, advance: (ms: number) => void (now += ms) };
+}
 
 /** The CLI under test: the compiled binary when STRATA_BIN names it, else the sources on Bun. */
 export function cliCommand(): string[] {

@@ -1,0 +1,97 @@
+/**
+ * `check`: every disagreement between the metadata and the disk, and with `repair` the
+ * fix for each, touching nothing that is intact. `gc`: what nothing refers to, removed.
+ */
+import type { Deps } from "./refs.ts";
+import { versionMark } from "./refs.ts";
+import { recover } from "./recovery.ts";
+
+export type ProblemKind = "missing-data" | "orphan-data" | "size-cache" | "dangling-parent" | "dangling-twin";
+
+export interface Problem {
+  problem: ProblemKind;
+  id?: string;
+  path?: string;
+  detail: string;
+  repaired: boolean;
+}
+
+export async function check(d: Deps, opts: { repair?: boolean } = {}): Promise<{ problems: Problem[] }> {
+  const { store, snapshots } = d;
+  const problems: Problem[] = [];
+  const onDisk = new Set(snapshots.list());
+  const { rows, owned, links } = await store.read(async (tx) => ({
+    rows: await tx.allReady(),
+    owned: await tx.snapshots(),
+    links: await tx.allParents(),
+  }));
+  const ready = new Map(rows.map((r) => [r.id, r]));
+
+  const missing = rows.filter((r) => r.snapshot !== null && !r.lazy && !onDisk.has(r.snapshot));
+  for (const r of missing) {
+    problems.push({ problem: "missing-data", id: r.id, detail: `snapshot directory ${r.snapshot} is missing`, repaired: false });
+  }
+  for (const dir of onDisk) {
+    if (!owned.has(dir)) problems.push({ problem: "orphan-data", path: snapshots.path(dir), detail: "no record owns this directory", repaired: false });
+  }
+  const sizes: [string, number][] = [];
+  for (const r of rows) {
+    if (r.mutable || r.size === null || r.snapshot === null || !onDisk.has(r.snapshot)) continue;
+    const actual = await snapshots.usage(r.snapshot);
+    if (actual !== r.size) {
+      sizes.push([r.id, actual]);
+      problems.push({ problem: "size-cache", id: r.id, detail: `cached size ${r.size}, actual ${actual}`, repaired: false });
+    }
+  }
+  const dangling = [...new Set(links.filter((l) => ready.has(l.child) && !ready.has(l.parent)).map((l) => l.child))];
+  for (const id of dangling) {
+    problems.push({ problem: "dangling-parent", id, detail: "a parent record does not exist", repaired: false });
+  }
+  const twins = rows.filter((r) => r.twin !== null && !ready.has(r.twin));
+  for (const r of twins) {
+    problems.push({ problem: "dangling-twin", id: r.id, detail: `mutable twin ${r.twin} does not exist`, repaired: false });
+  }
+
+  if (opts.repair && problems.length) {
+    for (const p of problems) if (p.problem === "orphan-data") await snapshots.remove(p.path!.split("/").at(-1)!);
+    await store.write(async (tx) => {
+      const gone = missing.map((r) => r.id);
+      if (gone.length) {
+        await tx.unlinkParents(gone);
+        await tx.delete(gone);
+      }
+      for (const [id, size] of sizes) await tx.update([id], { size });
+      if (dangling.length) {
+        await tx.deleteParentLinks(dangling);
+        await tx.update(dangling, { kind: "base" });
+      }
+      if (twins.length) await tx.update(twins.map((r) => r.id), { twin: null });
+      await tx.setMeta(versionMark, snapshots.version());
+    });
+    for (const p of problems) p.repaired = true;
+  }
+  return { problems };
+}
+
+export async function gc(d: Deps): Promise<{ blobs: number; dirs: number; bytes: number }> {
+  const { store, snapshots } = d;
+  await recover(d, { scan: false });
+  let bytes = await snapshots.sweep();
+  const owned = await store.read((tx) => tx.snapshots());
+  let dirs = 0;
+  for (const dir of snapshots.list()) {
+    if (owned.has(dir)) continue;
+    // Re-check: a row may have been created for it since the read.
+    if ((await store.read((tx) => tx.stillUsed([dir], []))).has(dir)) continue;
+    bytes += await snapshots.usage(dir);
+    await snapshots.remove(dir);
+    dirs++;
+  }
+  const now = d.clock.now();
+  await store.write(async (tx) => {
+    const expired = (await tx.leases()).filter((l) => l.expiresAt !== null && l.expiresAt <= now);
+    await tx.deleteLeases(expired.map((l) => l.id));
+    await tx.setMeta(versionMark, snapshots.version());
+  });
+  return { blobs: 0, dirs, bytes };
+}

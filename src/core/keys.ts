@@ -1,0 +1,49 @@
+/**
+ * CI cache keys (like `actions/cache`): a name points at a committed record. `get`
+ * falls back, prefix by prefix, to the newest key that starts with it; a miss is
+ * `key_not_found` (exit 7).
+ */
+import { StrataError } from "./errors.ts";
+import type { Deps } from "./refs.ts";
+import { finalize, getImmutable } from "./refs.ts";
+
+export interface KeyHit {
+  key: string;
+  id: string;
+  exact: boolean;
+}
+
+const miss = (name: string) => new StrataError("key_not_found", `key ${name} not found`);
+
+export async function setKey(d: Deps, name: string, ref: string): Promise<KeyHit> {
+  return d.store.write(async (tx) => {
+    const r = await finalize(tx, await getImmutable(tx, ref, d.clock.now()));
+    await tx.setKey(name, r.id);
+    return { key: name, id: r.id, exact: true };
+  });
+}
+
+export async function getKey(d: Deps, name: string, restorePrefixes: string[] = []): Promise<KeyHit> {
+  return d.store.read(async (tx) => {
+    const exact = await tx.key(name);
+    if (exact) return { key: name, id: exact, exact: true };
+    if (!restorePrefixes.length) throw miss(name);
+    const keys = (await tx.keys()).sort((a, b) => b.updatedAt - a.updatedAt);
+    for (const prefix of restorePrefixes) {
+      const hit = keys.find((k) => k.name.startsWith(prefix));
+      if (hit) return { key: hit.name, id: hit.record, exact: false };
+    }
+    throw miss(name);
+  });
+}
+
+export async function listKeys(d: Deps) {
+  const rows = await d.store.read((tx) => tx.keys());
+  return rows.map((k) => ({ key: k.name, id: k.record, updatedAt: new Date(k.updatedAt).toISOString() }));
+}
+
+export async function removeKey(d: Deps, name: string) {
+  const deleted = await d.store.write((tx) => tx.deleteKey(name));
+  if (!deleted) throw miss(name);
+  return { key: name, deleted: true };
+}
