@@ -15,7 +15,8 @@ export interface PruneOptions extends Policy {
   free?: () => number;
 }
 
-const batchSize = 500;
+// Small enough that removed records stream out steadily and each write lock is brief.
+const batchSize = 64;
 
 export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<Record> {
   const now = d.clock.now();

@@ -51,9 +51,9 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
     out.unfinished = doomed.length;
     await removeMarked(d, doomed);
   }
+  if (opts.scan === false) return out;
   await snapshots.sweep();
-
-  if (opts.scan !== false && (opts.full || seen.mark !== version)) {
+  if (opts.full || seen.mark !== version) {
     await scan(d, out);
   }
   return out;

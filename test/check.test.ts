@@ -1,0 +1,78 @@
+/** check, check --repair and gc against damage done behind strata's back. */
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { runtime } from "../src/runtime/bun/index.ts";
+import { openStore } from "../src/store/store.ts";
+import { cleanup, cli, ok, tempDir } from "./helpers/env.ts";
+
+let root: string;
+beforeEach(() => (root = tempDir()));
+afterEach(() => cleanup(root));
+
+function committed(parent?: string) {
+  const m = ok(root, "new", ...(parent ? ["--parent", parent] : []));
+  writeFileSync(`${m.path}/f-${m.id}`, "x".repeat(5000));
+  return { ...ok(root, "commit", m.id), path: m.path, mutableId: m.id };
+}
+
+test("check finds each kind of damage, --repair fixes it, intact records stay", async () => {
+  const intact = committed();
+  const lost = committed();
+  const childOfLost = committed(lost.id);
+  const resized = committed();
+  const unowned = committed();
+  const parentGone = committed();
+  const orphaned = committed(parentGone.id);
+  rmSync(lost.path, { recursive: true });
+  mkdirSync(`${root}/snapshots/stray`);
+  writeFileSync(`${resized.path}/extra`, "y".repeat(20000));
+  const store = await openStore(`${root}/meta.db`, runtime.openSqlite, { now: () => Date.now() });
+  await store.write(async (tx) => {
+    await tx.delete([unowned.id, unowned.mutableId]); // its directory becomes data without a record
+    await tx.delete([parentGone.id]); // its directory is left without a record, its child's links dangle
+  });
+  await store.close();
+
+  const report = ok(root, "check");
+  const kinds = report.problems.map((p: { problem: string; id?: string }) => `${p.problem}:${p.id ?? "dir"}`).sort();
+  expect(kinds).toEqual([
+    `dangling-parent:${orphaned.id}`,
+    `dangling-parent:${orphaned.mutableId}`, // the child's uncommitted twin names the parent too
+    `missing-data:${lost.id}`,
+    "orphan-data:dir", // stray
+    "orphan-data:dir", // unowned
+    "orphan-data:dir", // parentGone
+    `size-cache:${resized.id}`,
+  ].sort());
+  expect(report.problems.every((p: { repaired: boolean }) => !p.repaired)).toBe(true);
+  // Reporting changed nothing.
+  expect(ok(root, "check").problems).toHaveLength(7);
+
+  const repaired = ok(root, "check", "--repair");
+  expect(repaired.problems.every((p: { repaired: boolean }) => p.repaired)).toBe(true);
+  expect(ok(root, "check").problems).toEqual([]);
+  expect(existsSync(`${root}/snapshots/stray`)).toBe(false);
+  expect(existsSync(unowned.path)).toBe(false);
+  expect(ok(root, "info", childOfLost.id)).toMatchObject({ kind: "base", parents: [] });
+  expect(ok(root, "info", orphaned.id)).toMatchObject({ kind: "base", parents: [] });
+  expect(ok(root, "info", resized.id).size).toBeGreaterThanOrEqual(25000);
+  expect(cli(root, "info", lost.id).code).toBe(3);
+  // The intact record and its data were not touched.
+  expect(ok(root, "info", intact.id).id).toBe(intact.id);
+  expect(existsSync(`${intact.path}/f-${intact.mutableId}`)).toBe(true);
+});
+
+test("gc removes directories nothing refers to and reports the bytes", () => {
+  committed();
+  mkdirSync(`${root}/snapshots/junk`);
+  writeFileSync(`${root}/snapshots/junk/big`, Buffer.alloc(100_000, 1));
+  mkdirSync(`${root}/trash/half-deleted`, { recursive: true });
+  writeFileSync(`${root}/trash/half-deleted/f`, Buffer.alloc(50_000, 1));
+  const r = ok(root, "gc");
+  expect(r.dirs).toBe(1);
+  expect(r.blobs).toBe(0);
+  expect(r.bytes).toBeGreaterThanOrEqual(150_000);
+  expect(existsSync(`${root}/snapshots/junk`)).toBe(false);
+  expect(ok(root, "gc")).toEqual({ blobs: 0, dirs: 0, bytes: 0 });
+  expect(ok(root, "du").records).toHaveLength(1);
+});
