@@ -3,6 +3,7 @@
  * set up, twice what the rest of `strata version` takes.
  */
 import { writeSync } from "node:fs";
+import process from "node:process";
 
 const encoder = new TextEncoder();
 
@@ -13,11 +14,36 @@ function write(fd: number, text: string) {
       bytes = bytes.subarray(writeSync(fd, bytes));
     } catch (err) {
       // A non-blocking pipe that is full: wait for the reader.
-      if ((err as { code?: string }).code !== "EAGAIN") throw err;
+      const code = (err as { code?: string }).code;
+      // The reader went away (`strata du --json | head`): stop quietly, as other CLIs do.
+      if (code === "EPIPE") process.exit(0);
+      if (code !== "EAGAIN") throw err;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
     }
   }
 }
 
 export const stdout = (text: string) => write(1, text);
+
+/**
+ * Writes a value as JSON, streaming large arrays a slice at a time: the same bytes as
+ * JSON.stringify, without building one string of tens of megabytes first.
+ */
+export function stdoutJson(value: unknown): void {
+  const entries = value !== null && typeof value === "object" && !Array.isArray(value) ? Object.entries(value) : [];
+  if (!entries.some(([, v]) => Array.isArray(v) && v.length > 1000)) return stdout(JSON.stringify(value) + "\n");
+  stdout("{");
+  entries.forEach(([key, v], i) => {
+    stdout(`${i ? "," : ""}${JSON.stringify(key)}:`);
+    if (Array.isArray(v) && v.length > 1000) {
+      stdout("[");
+      for (let at = 0; at < v.length; at += 1000) {
+        const slice = JSON.stringify(v.slice(at, at + 1000));
+        stdout((at ? "," : "") + slice.slice(1, -1));
+      }
+      stdout("]");
+    } else stdout(JSON.stringify(v) ?? "null");
+  });
+  stdout("}\n");
+}
 export const stderr = (text: string) => write(2, text);

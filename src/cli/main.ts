@@ -8,15 +8,15 @@ import { codeOf, exitCodes, StrataError } from "../core/errors.ts";
 import { runtimeName } from "../runtime/which.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { parseArgs } from "./args.ts";
-import { stderr, stdout } from "./io.ts";
+import { stderr, stdout, stdoutJson } from "./io.ts";
 import { commands, helpText, type Output } from "./commands.ts";
 
 export async function runCli(argv: string[]): Promise<number> {
   let json = argv.includes("--json");
   let svc: Service | undefined;
   const print = (o: Output) => {
-    const line = json ? JSON.stringify(o.json) : o.text;
-    if (line !== "") stdout(line + "\n");
+    if (json) return stdoutJson(o.json);
+    if (o.text !== "") stdout(o.text + "\n");
   };
   try {
     const p = parseArgs(argv, commands);

@@ -76,7 +76,7 @@ export async function check(d: Deps, opts: { repair?: boolean } = {}): Promise<{
 export async function gc(d: Deps): Promise<{ blobs: number; dirs: number; bytes: number }> {
   const { store, snapshots } = d;
   await recover(d, { scan: false });
-  let bytes = await snapshots.sweep();
+  let bytes = await snapshots.sweep({ measure: true });
   const owned = await store.read((tx) => tx.snapshots());
   let dirs = 0;
   for (const dir of snapshots.list()) {

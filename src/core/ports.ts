@@ -54,7 +54,7 @@ export interface Tx {
   update(ids: string[], patch: Partial<RecordRow>): Promise<void>;
   /** Deletes rows with their parent links, holds and keys. */
   delete(ids: string[]): Promise<void>;
-  byState(state: RecordRow["state"]): Promise<RecordRow[]>;
+  byState(state: "creating" | "deleting"): Promise<RecordRow[]>;
   /** Ordered parents of each id. */
   parents(ids: string[]): Promise<Map<string, string[]>>;
   /** Children of each of `ids` that has any. */
@@ -99,7 +99,7 @@ export interface Tx {
   /** Records held by each lease. */
   leaseRecords(ids: string[]): Promise<Map<string, string[]>>;
 
-  /** Every parent link, for whole-store walks. */
+  /** Every parent link, in no particular order, for whole-store walks. */
   allParents(): Promise<{ child: string; position: number; parent: string }[]>;
   /** Removes parent links (all links of each child given). */
   deleteParentLinks(children: string[]): Promise<void>;
@@ -127,6 +127,8 @@ export interface Snapshotter {
   path(key: string): string;
   prepare(key: string, parent?: string): Promise<void>;
   remove(key: string): Promise<void>;
+  /** Renames a snapshot aside only; `sweep` deletes it later. Crash-safe the same way. */
+  discard(key: string): void;
   exists(key: string): boolean;
   /** Keys that have a directory. */
   list(): string[];
@@ -134,8 +136,8 @@ export interface Snapshotter {
   version(): string;
   /** Bytes used, each inode once. */
   usage(key: string): Promise<number>;
-  /** Deletes what was renamed aside and never finished; returns bytes freed. */
-  sweep(): Promise<number>;
+  /** Deletes what was renamed aside; with `measure`, returns the bytes that freed. */
+  sweep(opts?: { measure?: boolean }): Promise<number>;
   /** Size and free bytes of the filesystem holding the snapshots. */
   filesystem(): { size: number; free: number };
 }

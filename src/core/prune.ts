@@ -16,7 +16,7 @@ export interface PruneOptions extends Policy {
 }
 
 // Small enough that removed records stream out steadily and each write lock is brief.
-const batchSize = 64;
+const batchSize = 200;
 
 export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<Record> {
   const now = d.clock.now();
@@ -50,8 +50,10 @@ export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<R
       await tx.update(all.map((r) => r.id), { state: "deleting" });
       return all;
     });
-    await removeMarked(d, marked);
+    await removeMarked(d, marked, { later: true });
     const gone = new Set(marked.map((r) => r.id));
     yield* ids.filter((id) => gone.has(id)).map((id) => byId.get(id)!);
   }
+  // The records are gone once their directories are in the trash; now free the space.
+  if (!opts.dryRun) await d.snapshots.sweep();
 }

@@ -196,12 +196,21 @@ export class Refs {
  * Finishes removing rows already marked `deleting`: each directory no other row uses is
  * renamed aside and deleted, then the rows go. Safe to repeat after a crash.
  */
-export async function removeMarked(d: Pick<Deps, "store" | "snapshots">, rows: RecordRow[]): Promise<void> {
+export async function removeMarked(
+  d: Pick<Deps, "store" | "snapshots">,
+  rows: RecordRow[],
+  opts: { later?: boolean } = {},
+): Promise<void> {
   const ids = rows.map((r) => r.id);
   const dirs = [...new Set(rows.map((r) => r.snapshot).filter((s): s is string => s !== null))];
   const before = d.snapshots.version();
   const used = await d.store.read((tx) => tx.stillUsed(dirs, ids));
-  for (const dir of dirs) if (!used.has(dir)) await d.snapshots.remove(dir);
+  for (const dir of dirs) {
+    if (used.has(dir)) continue;
+    // `later`: only renamed aside now; the caller sweeps the trash when it is done.
+    if (opts.later) d.snapshots.discard(dir);
+    else await d.snapshots.remove(dir);
+  }
   const after = d.snapshots.version();
   await d.store.write(async (tx) => {
     await tx.delete(ids);

@@ -55,10 +55,15 @@ export async function describeAll(d: Deps): Promise<Record[]> {
   const ids = rows.map((r) => r.id);
   const [size, inUse] = [await sizes(d, rows), await d.store.read((tx) => tx.inUse(ids))];
   const parents = new Map<string, string[]>();
+  const ordered = new Map<string, { position: number; parent: string }[]>();
   for (const l of links) {
-    const list = parents.get(l.child);
-    if (list) list.push(l.parent);
-    else parents.set(l.child, [l.parent]);
+    const list = ordered.get(l.child);
+    if (list) list.push(l);
+    else ordered.set(l.child, [l]);
+  }
+  for (const [child, list] of ordered) {
+    if (list.length > 1) list.sort((a, b) => a.position - b.position);
+    parents.set(child, list.map((l) => l.parent));
   }
   return rows.map((r) =>
     toRecord(r, { parents: parents.get(r.id) ?? [], inUse: inUse.has(r.id), size: size.get(r.id) ?? 0 })

@@ -3,6 +3,7 @@
  * private copy of its parent (see copy.ts). Removal renames the directory into
  * `ROOT/trash/` first, so a crash never leaves a half-deleted snapshot in place.
  */
+import { rm } from "node:fs/promises";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync } from "node:fs";
 import type { Snapshotter } from "../core/ports.ts";
 import type { Sys } from "../runtime/runtime.ts";
@@ -16,6 +17,18 @@ export function localSnapshotter(root: string, sys: Sys): Snapshotter {
   mkdirSync(trash, { recursive: true });
   const path = (key: string) => `${dir}/${key}`;
 
+  /** Renames into the trash; returns where, or undefined if it was already gone. */
+  const discard = (key: string): string | undefined => {
+    const aside = `${trash}/${key}-${crypto.randomUUID()}`;
+    try {
+      renameSync(path(key), aside);
+      return aside;
+    } catch (err) {
+      if ((err as { code?: string }).code === "ENOENT") return undefined;
+      throw err;
+    }
+  };
+
   return {
     path,
     async prepare(key, parent) {
@@ -23,15 +36,10 @@ export function localSnapshotter(root: string, sys: Sys): Snapshotter {
       else copyTree(path(parent), path(key), sys);
     },
     async remove(key) {
-      const aside = `${trash}/${key}-${crypto.randomUUID()}`;
-      try {
-        renameSync(path(key), aside);
-      } catch (err) {
-        if ((err as { code?: string }).code === "ENOENT") return;
-        throw err;
-      }
-      rmSync(aside, { recursive: true, force: true });
+      const aside = discard(key);
+      if (aside) rmSync(aside, { recursive: true, force: true });
     },
+    discard,
     exists: (key) => existsSync(path(key)),
     list: () => readdirSync(dir),
     version() {
@@ -41,12 +49,15 @@ export function localSnapshotter(root: string, sys: Sys): Snapshotter {
     async usage(key) {
       return treeUsage(path(key));
     },
-    async sweep() {
+    async sweep(opts = {}) {
+      // Several deletions at once: the kernel work spreads over the runtime's threads.
+      const names = readdirSync(trash);
       let freed = 0;
-      for (const name of readdirSync(trash)) {
-        freed += treeUsage(`${trash}/${name}`);
-        rmSync(`${trash}/${name}`, { recursive: true, force: true });
-      }
+      const work = async (name: string) => {
+        if (opts.measure) freed += treeUsage(`${trash}/${name}`);
+        await rm(`${trash}/${name}`, { recursive: true, force: true });
+      };
+      for (let i = 0; i < names.length; i += 16) await Promise.all(names.slice(i, i + 16).map(work));
       return freed;
     },
     filesystem() {

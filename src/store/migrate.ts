@@ -4,6 +4,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import { type Migration, Migrator } from "kysely/migration";
+import { StrataError } from "../core/errors.ts";
 import init from "./migrations/001_init.sql" with { type: "text" };
 import leases from "./migrations/002_leases.sql" with { type: "text" };
 
@@ -22,7 +23,11 @@ function migration(text: string): Migration {
 
 export async function migrate(db: Kysely<any>): Promise<void> {
   const { rows } = await sql<{ user_version: number }>`PRAGMA user_version`.execute(db);
-  if (rows[0]?.user_version === files.length) return;
+  const version = rows[0]?.user_version ?? 0;
+  if (version === files.length) return;
+  if (version > files.length) {
+    throw new StrataError("error", `the store was written by a newer strata (schema ${version}, this one knows ${files.length})`);
+  }
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => Object.fromEntries(files.map(([n, t]) => [n, migration(t)])) },
@@ -31,7 +36,7 @@ export async function migrate(db: Kysely<any>): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const { error } = await migrator.migrateToLatest();
     if (!error) break;
-    if (attempt >= 20) throw error;
+    if (attempt >= 20 || !/busy|locked/i.test(String(error))) throw error;
     await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
   }
   await sql.raw(`PRAGMA user_version = ${files.length}`).execute(db);
