@@ -30,11 +30,12 @@ export async function openRoot(
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const clock = opts.clock ?? { now: () => Date.now() };
   const store = await openStore(`${root}/meta.db`, runtime.openSqlite, clock);
+  const processes = hostProcesses();
   const d = {
     store,
-    snapshots: localSnapshotter(root, runtime.sys),
+    snapshots: localSnapshotter(root, runtime.sys, processes),
     clock,
-    processes: hostProcesses(),
+    processes,
     runtime: `${runtime.name} ${runtime.version}`,
     contentSize: () => 0,
   };

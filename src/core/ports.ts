@@ -113,6 +113,8 @@ export interface MetadataStore {
   read<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** A write transaction, serialized with every other writer in any process. */
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** A write transaction only if the lock is free right now; undefined otherwise. */
+  tryWrite<T>(fn: (tx: Tx) => Promise<T>): Promise<T | undefined>;
   /** Bytes used by the database files. */
   size(): number;
   close(): Promise<void>;
@@ -136,7 +138,10 @@ export interface Snapshotter {
   version(): string;
   /** Bytes used, each inode once. */
   usage(key: string): Promise<number>;
-  /** Deletes what was renamed aside; with `measure`, returns the bytes that freed. */
+  /**
+   * Deletes what this process, or a process that died, renamed aside; with `measure`,
+   * returns the bytes that freed.
+   */
   sweep(opts?: { measure?: boolean }): Promise<number>;
   /** Size and free bytes of the filesystem holding the snapshots. */
   filesystem(): { size: number; free: number };

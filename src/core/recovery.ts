@@ -74,19 +74,24 @@ async function scan(d: Deps, out: Recovered): Promise<void> {
   }
   const missing = rows.filter((r) => r.snapshot !== null && !r.lazy && !onDisk.has(r.snapshot));
   out.missing = missing.map((r) => r.id);
+  const ids = new Set(rows.map((r) => r.id));
+  const brokenTwins = rows.filter((r) => r.twin !== null && !ids.has(r.twin)).map((r) => r.id);
+  if (!missing.length && !out.strayDirs.length && !brokenTwins.length) {
+    // Nothing to mend: remember the directory as seen, unless a writer is busy (then
+    // the next start-up looks again, which is cheap).
+    await store.tryWrite((tx) => tx.setMeta(versionMark, version));
+    return;
+  }
   await store.write(async (tx) => {
     // Re-read inside the transaction: only rows still ready and still without data go.
     const still = (await tx.records(out.missing)).filter((r) => !snapshots.exists(r.snapshot!));
-    const ids = still.map((r) => r.id);
-    if (ids.length) {
-      await tx.unlinkParents(ids);
-      await tx.delete(ids);
+    const gone = still.map((r) => r.id);
+    if (gone.length) {
+      await tx.unlinkParents(gone);
+      await tx.delete(gone);
     }
     // Twins whose mutable half is gone own their snapshot alone now.
-    for (const r of await tx.allReady()) {
-      if (r.twin && !(await tx.record(r.twin))) await tx.update([r.id], { twin: null });
-    }
+    if (brokenTwins.length) await tx.update(brokenTwins, { twin: null });
     await tx.setMeta(versionMark, out.strayDirs.length ? snapshots.version() : version);
   });
 }
-

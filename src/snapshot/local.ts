@@ -5,12 +5,12 @@
  */
 import { rm } from "node:fs/promises";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync } from "node:fs";
-import type { Snapshotter } from "../core/ports.ts";
+import type { Processes, Snapshotter } from "../core/ports.ts";
 import type { Sys } from "../runtime/runtime.ts";
 import { copyTree } from "./copy.ts";
 import { treeUsage } from "./usage.ts";
 
-export function localSnapshotter(root: string, sys: Sys): Snapshotter {
+export function localSnapshotter(root: string, sys: Sys, processes: Processes): Snapshotter {
   const dir = `${root}/snapshots`;
   const trash = `${root}/trash`;
   mkdirSync(dir, { recursive: true });
@@ -19,7 +19,8 @@ export function localSnapshotter(root: string, sys: Sys): Snapshotter {
 
   /** Renames into the trash; returns where, or undefined if it was already gone. */
   const discard = (key: string): string | undefined => {
-    const aside = `${trash}/${key}-${crypto.randomUUID()}`;
+    // Named after this process, so a sweep by another process leaves it to us while we live.
+    const aside = `${trash}/${processes.self}~${key}~${crypto.randomUUID()}`;
     try {
       renameSync(path(key), aside);
       return aside;
@@ -51,7 +52,10 @@ export function localSnapshotter(root: string, sys: Sys): Snapshotter {
     },
     async sweep(opts = {}) {
       // Several deletions at once: the kernel work spreads over the runtime's threads.
-      const names = readdirSync(trash);
+      const names = readdirSync(trash).filter((name) => {
+        const owner = name.split("~")[0]!;
+        return owner === processes.self || !owner.includes(":") || !processes.alive(owner);
+      });
       let freed = 0;
       const work = async (name: string) => {
         if (opts.measure) freed += treeUsage(`${trash}/${name}`);

@@ -1,43 +1,42 @@
 /**
- * Migrations are embedded in the binary and applied on open. `PRAGMA user_version`
- * records how many ran, so an up-to-date store opens without a write.
+ * Migrations are embedded in the binary and applied on open, in one `BEGIN IMMEDIATE`
+ * transaction, with `PRAGMA user_version` counting how many ran. Kysely's Migrator is
+ * not used: two processes opening a new root at once would both run it, and the second
+ * fails with "table already exists"; the write lock taken first makes them queue.
  */
 import { type Kysely, sql } from "kysely";
-import { type Migration, Migrator } from "kysely/migration";
 import { StrataError } from "../core/errors.ts";
 import init from "./migrations/001_init.sql" with { type: "text" };
 import leases from "./migrations/002_leases.sql" with { type: "text" };
 
-const files: [string, string][] = [["001_init", init], ["002_leases", leases]];
+const files = [init, leases];
 
-function migration(text: string): Migration {
-  return {
-    async up(db) {
-      // The driver runs one statement per call.
-      for (const statement of text.split(/;\s*\n/)) {
-        if (statement.replace(/--.*$/gm, "").trim()) await sql.raw(statement).execute(db);
-      }
-    },
-  };
+const statements = (text: string) =>
+  text.split(/;\s*\n/).filter((s) => s.replace(/--.*$/gm, "").trim());
+
+async function userVersion(db: Kysely<any>): Promise<number> {
+  const { rows } = await sql<{ user_version: number }>`PRAGMA user_version`.execute(db);
+  return rows[0]?.user_version ?? 0;
 }
 
 export async function migrate(db: Kysely<any>): Promise<void> {
-  const { rows } = await sql<{ user_version: number }>`PRAGMA user_version`.execute(db);
-  const version = rows[0]?.user_version ?? 0;
-  if (version === files.length) return;
-  if (version > files.length) {
-    throw new StrataError("error", `the store was written by a newer strata (schema ${version}, this one knows ${files.length})`);
-  }
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => Object.fromEntries(files.map(([n, t]) => [n, migration(t)])) },
+  if ((await userVersion(db)) === files.length) return;
+  await db.connection().execute(async (conn) => {
+    await sql`BEGIN IMMEDIATE`.execute(conn);
+    try {
+      // Read again under the lock: another process may have migrated meanwhile.
+      const version = await userVersion(conn);
+      if (version > files.length) {
+        throw new StrataError("error", `the store was written by a newer strata (schema ${version}, this one knows ${files.length})`);
+      }
+      for (const text of files.slice(version)) {
+        for (const statement of statements(text)) await sql.raw(statement).execute(conn);
+      }
+      await sql.raw(`PRAGMA user_version = ${files.length}`).execute(conn);
+      await sql`COMMIT`.execute(conn);
+    } catch (err) {
+      await sql`ROLLBACK`.execute(conn).catch(() => {});
+      throw err;
+    }
   });
-  // Two processes may open a new root at once: the loser sees SQLITE_BUSY and retries.
-  for (let attempt = 0; ; attempt++) {
-    const { error } = await migrator.migrateToLatest();
-    if (!error) break;
-    if (attempt >= 20 || !/busy|locked/i.test(String(error))) throw error;
-    await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
-  }
-  await sql.raw(`PRAGMA user_version = ${files.length}`).execute(db);
 }

@@ -44,9 +44,24 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
       })
     );
 
+  const busyTimeout = (ms: number) => sql.raw(`PRAGMA busy_timeout = ${ms}`).execute(db);
+
   return {
     read: (fn) => transaction("BEGIN", fn),
     write: (fn) => transaction("BEGIN IMMEDIATE", fn),
+    async tryWrite(fn) {
+      // SQLite's busy handler backs off in steps up to 100 ms, so waiting behind a
+      // stream of short writers (a prune) can take long: here we do not wait at all.
+      await serial(() => busyTimeout(0));
+      try {
+        return await transaction("BEGIN IMMEDIATE", fn);
+      } catch (err) {
+        if (/busy|locked/i.test(String(err))) return undefined;
+        throw err;
+      } finally {
+        await serial(() => busyTimeout(10000));
+      }
+    },
     size() {
       let total = 0;
       for (const suffix of ["", "-wal", "-shm"]) {

@@ -1,5 +1,9 @@
 /** `npm run bench`: every benchmark, each printing its ratios against its targets. */
 import { benchCore } from "./core.ts";
+import { benchRecords } from "./records.ts";
 
-const results = [...benchCore()];
+const only = process.argv[2];
+const results: boolean[] = [];
+if (!only || only === "core") results.push(...benchCore());
+if (!only || only === "records") results.push(...(await benchRecords()));
 console.log(`${results.filter(Boolean).length} of ${results.length} targets met`);
