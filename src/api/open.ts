@@ -25,7 +25,7 @@ export function defaultRoot(env = process.env): string {
 export async function openRoot(
   root: string,
   runtime: Runtime,
-  opts: { scan?: boolean; clock?: Clock } = {},
+  opts: { scan?: boolean; clock?: Clock; daemon?: boolean } = {},
 ): Promise<Service> {
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const clock = opts.clock ?? { now: () => Date.now() };
@@ -36,6 +36,8 @@ export async function openRoot(
     snapshots: localSnapshotter(root, runtime.sys, processes),
     clock,
     processes,
+    // A daemon's holds for its clients end with the client's expiry or with the daemon.
+    holdOwner: opts.daemon ? processes.self : null,
     runtime: `${runtime.name} ${runtime.version}`,
     contentSize: () => 0,
   };

@@ -31,6 +31,8 @@ export const id = v.pipe(v.string(), v.check(isId, (i) => `invalid record ID "${
 
 export const keyName = v.pipe(v.string(), v.regex(/^[\w.:\/@+-]{1,255}$/, "invalid key name"));
 
+export const empty = v.strictObject({});
+
 export const newInput = v.strictObject({
   parent: v.optional(ref),
   description: v.optional(v.string()),

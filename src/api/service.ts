@@ -126,6 +126,22 @@ export class Service {
     return check(this.d, { repair: input.repair });
   }
 
+  filesystem() {
+    return this.d.snapshots.filesystem();
+  }
+
+  /** Records and cached bytes by state, for /metrics. */
+  async gauges() {
+    const stats = await this.d.store.read((tx) => tx.stats());
+    const records: { [state: string]: number } = { mutable: 0, immutable: 0 };
+    const bytes: { [state: string]: number } = { mutable: 0, immutable: 0, metadata: this.d.store.size() };
+    for (const s of stats) {
+      records[s.mutable ? "mutable" : "immutable"] = s.count;
+      bytes[s.mutable ? "mutable" : "immutable"] = s.bytes;
+    }
+    return { records, bytes };
+  }
+
   private dir(row: RecordRow) {
     return this.d.snapshots.path(row.snapshot!);
   }

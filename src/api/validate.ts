@@ -5,7 +5,9 @@ import { usage } from "../core/errors.ts";
 export function validate<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
   const result = v.safeParse(schema, input);
   if (result.success) return result.output;
-  const issue = result.issues[0];
-  const path = issue.path?.map((p: { key: unknown }) => String(p.key)).join(".");
-  throw usage(path ? `${path}: ${issue.message}` : issue.message);
+  const lines = result.issues.map((issue) => {
+    const path = issue.path?.map((p: { key: unknown }) => String(p.key)).join(".");
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  throw Object.assign(usage(lines[0]!), { issues: lines });
 }

@@ -2,10 +2,11 @@
  * Each command: its flags, how its arguments become a service input, and how its
  * result reads for a person. JSON output is always the service's own result.
  */
-import type { Service } from "../api/service.ts";
-import * as s from "../api/schemas.ts";
-import { validate } from "../api/validate.ts";
+import type { Caller } from "../api/invoke.ts";
+import type { PruneSummary, Service } from "../api/service.ts";
+import type { Problem } from "../core/check.ts";
 import { usage } from "../core/errors.ts";
+import type { KeyHit } from "../core/keys.ts";
 import type { Lease } from "../core/leases.ts";
 import type { Record } from "../core/record.ts";
 import { humanSize } from "../core/units.ts";
@@ -20,7 +21,7 @@ export interface Output {
 
 interface Command extends CommandSpec {
   summary: string;
-  run(svc: Service, p: Parsed, print: (o: Output) => void): Promise<Output | void>;
+  run(c: Caller, p: Parsed, print: (o: Output) => void): Promise<Output | void>;
 }
 
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
@@ -28,12 +29,13 @@ const bool = (v: unknown) => (v === true ? true : undefined);
 const strs = (v: unknown) => (Array.isArray(v) ? v as string[] : undefined);
 
 const recordOut = (r: Record): Output => ({ json: r, text: r.id });
+type Result<K extends keyof Service> = Awaited<ReturnType<Service[K] extends (...a: never[]) => infer R ? () => R : never>>;
 
 export const commands: { [name: string]: Command } = {
   version: {
     summary: "print the version", flags: {}, args: [], required: 0,
-    async run(svc) {
-      const v = svc.version();
+    async run(c) {
+      const v = await c.call("version", {}) as Result<"version">;
       return { json: v, text: `strata ${v.version} (${v.runtime})` };
     },
   },
@@ -41,55 +43,54 @@ export const commands: { [name: string]: Command } = {
     summary: "create a held mutable snapshot",
     flags: { parent: "value", description: "value", type: "value", retain: "bool", hold: "value" },
     args: [], required: 0,
-    async run(svc, p) {
+    async run(c, p) {
       const f = p.flags;
-      const r = await svc.create(validate(s.newInput, {
+      const r = await c.call("create", {
         parent: str(f.parent), description: str(f.description), type: str(f.type),
         retain: bool(f.retain), hold: str(f.hold),
-      }));
+      }) as Result<"create">;
       return { json: r, text: `${r.id}\t${r.path}` };
     },
   },
   path: {
     summary: "a directory for REF", flags: { rw: "bool", hold: "value" }, args: ["REF"], required: 1,
-    async run(svc, p) {
-      const r = await svc.path(validate(s.pathInput, { ref: p.args[0], rw: bool(p.flags.rw), hold: str(p.flags.hold) }));
+    async run(c, p) {
+      const r = await c.call("path", { ref: p.args[0], rw: bool(p.flags.rw), hold: str(p.flags.hold) }) as Result<"path">;
       return { json: r, text: r.path };
     },
   },
   commit: {
     summary: "commit a mutable record", flags: { hold: "value", key: "value" }, args: ["ID"], required: 1,
-    async run(svc, p) {
-      return recordOut(await svc.commit(validate(s.commitInput, { id: p.args[0], hold: str(p.flags.hold), key: str(p.flags.key) })));
+    async run(c, p) {
+      return recordOut(await c.call("commit", { id: p.args[0], hold: str(p.flags.hold), key: str(p.flags.key) }) as Record);
     },
   },
   release: {
     summary: "end the hold on a record", flags: {}, args: ["ID"], required: 1,
-    async run(svc, p) {
-      const r = await svc.release(validate(s.idInput, { id: p.args[0] }));
+    async run(c, p) {
+      const r = await c.call("release", { id: p.args[0] }) as Result<"release">;
       return { json: r, text: `${r.deleted ? "deleted" : "released"} ${r.id}` };
     },
   },
   reopen: {
     summary: "make a committed record's mutable twin writable again", flags: { hold: "value" }, args: ["ID"], required: 1,
-    async run(svc, p) {
-      const r = await svc.reopen(validate(s.reopenInput, { id: p.args[0], hold: str(p.flags.hold) }));
+    async run(c, p) {
+      const r = await c.call("reopen", { id: p.args[0], hold: str(p.flags.hold) }) as Result<"reopen">;
       return { json: r, text: `${r.id}\t${r.path}` };
     },
   },
   info: {
     summary: "one record, all fields", flags: {}, args: ["REF"], required: 1,
-    async run(svc, p) {
-      const r = await svc.info(validate(s.refInput, { ref: p.args[0] }));
+    async run(c, p) {
+      const r = await c.call("info", { ref: p.args[0] }) as Record;
       return { json: r, text: recordDetails(r) };
     },
   },
   du: {
     summary: "disk usage", flags: { filter: "multi", verbose: "bool" }, args: [], required: 0,
-    async run(svc, p) {
-      const input = validate(s.duInput, { filter: strs(p.flags.filter), verbose: bool(p.flags.verbose) });
-      const r = await svc.du(input);
-      const body = input.verbose
+    async run(c, p) {
+      const r = await c.call("du", { filter: strs(p.flags.filter), verbose: bool(p.flags.verbose) }) as Result<"du">;
+      const body = p.flags.verbose
         ? r.records.map(recordDetails).join("\n\n")
         : r.records.length ? table(recordRows(r.records)) : "";
       return { json: r, text: [body, totalsText(r.totals)].filter(Boolean).join("\n\n") };
@@ -102,21 +103,21 @@ export const commands: { [name: string]: Command } = {
       "min-free-space": "value", "reserved-space": "value", "dry-run": "bool", verbose: "bool",
     },
     args: [], required: 0,
-    async run(svc, p, print) {
+    async run(c, p, print) {
       const f = p.flags;
-      const input = validate(s.pruneInput, {
+      const items = c.stream("prune", {
         all: bool(f.all), filter: strs(f.filter), keepDuration: str(f["keep-duration"]),
         maxUsedSpace: str(f["max-used-space"]), minFreeSpace: str(f["min-free-space"]),
         reservedSpace: str(f["reserved-space"]), dryRun: bool(f["dry-run"]), verbose: bool(f.verbose),
-      });
+      }) as AsyncIterable<Record | PruneSummary>;
       let header = false;
-      for await (const item of svc.prune(input)) {
+      for await (const item of items) {
         if ("summary" in item) {
           print({ json: item, text: `Total:\t${humanSize(item.summary.bytes)} in ${item.summary.records} records` });
           continue;
         }
         const rows = recordRows([item]);
-        const text = input.verbose ? recordDetails(item) + "\n" : table(header ? [rows[1]!] : rows);
+        const text = f.verbose ? recordDetails(item) + "\n" : table(header ? [rows[1]!] : rows);
         header = true;
         print({ json: item, text });
       }
@@ -125,7 +126,7 @@ export const commands: { [name: string]: Command } = {
   key: {
     summary: "CI cache keys: set NAME REF | get NAME [--restore-prefix P]... | ls | rm NAME",
     flags: { "restore-prefix": "multi" }, args: ["set|get|ls|rm", "ARGS..."], required: 1,
-    async run(svc, p) {
+    async run(c, p) {
       const [sub, name, ref] = p.args;
       const want = (n: number) => {
         if (p.args.length !== n + 1) throw usage(`key ${sub}: expected ${n} argument${n === 1 ? "" : "s"}`);
@@ -134,22 +135,22 @@ export const commands: { [name: string]: Command } = {
       switch (sub) {
         case "set": {
           want(2);
-          const h = await svc.keySet(validate(s.keySetInput, { name, ref }));
+          const h = await c.call("keySet", { name, ref }) as KeyHit;
           return { json: h, text: hitText(h) };
         }
         case "get": {
           want(1);
-          const h = await svc.keyGet(validate(s.keyGetInput, { name, restorePrefix: strs(p.flags["restore-prefix"]) }));
+          const h = await c.call("keyGet", { name, restorePrefix: strs(p.flags["restore-prefix"]) }) as KeyHit;
           return { json: h, text: hitText(h) };
         }
         case "ls": {
           want(0);
-          const keys = await svc.keyList();
+          const keys = await c.call("keyList", {}) as Result<"keyList">;
           return { json: keys, text: keys.length ? table([["KEY", "ID", "UPDATED"], ...keys.map((k) => [k.key, k.id, k.updatedAt])]) : "" };
         }
         case "rm": {
           want(1);
-          const r = await svc.keyRemove(validate(s.keyNameInput, { name }));
+          const r = await c.call("keyRemove", { name }) as Result<"keyRemove">;
           return { json: r, text: `removed ${r.key}` };
         }
       }
@@ -159,7 +160,7 @@ export const commands: { [name: string]: Command } = {
   lease: {
     summary: "leases: create [--id ID] [--expires DUR] | add ID REF | ls | rm ID",
     flags: { id: "value", expires: "value" }, args: ["create|add|ls|rm", "ARGS..."], required: 1,
-    async run(svc, p) {
+    async run(c, p) {
       const [sub, id, ref] = p.args;
       const want = (n: number) => {
         if (p.args.length !== n + 1) throw usage(`lease ${sub}: expected ${n} argument${n === 1 ? "" : "s"}`);
@@ -168,22 +169,22 @@ export const commands: { [name: string]: Command } = {
       switch (sub) {
         case "create": {
           want(0);
-          const l = await svc.leaseCreate(validate(s.leaseCreateInput, { id: str(p.flags.id), expires: str(p.flags.expires) }));
+          const l = await c.call("leaseCreate", { id: str(p.flags.id), expires: str(p.flags.expires) }) as Lease;
           return { json: l, text: l.id };
         }
         case "add": {
           want(2);
-          const l = await svc.leaseAdd(validate(s.leaseAddInput, { id, ref }));
+          const l = await c.call("leaseAdd", { id, ref }) as Lease;
           return { json: l, text: leaseText(l) };
         }
         case "ls": {
           want(0);
-          const ls = await svc.leaseList();
+          const ls = await c.call("leaseList", {}) as Lease[];
           return { json: ls, text: ls.map(leaseText).join("\n") };
         }
         case "rm": {
           want(1);
-          const r = await svc.leaseRemove(validate(s.leaseIdInput, { id }));
+          const r = await c.call("leaseRemove", { id }) as Result<"leaseRemove">;
           return { json: r, text: `removed ${r.id}` };
         }
       }
@@ -192,15 +193,15 @@ export const commands: { [name: string]: Command } = {
   },
   gc: {
     summary: "remove blobs and directories nothing refers to", flags: {}, args: [], required: 0,
-    async run(svc) {
-      const r = await svc.gc();
+    async run(c) {
+      const r = await c.call("gc", {}) as Result<"gc">;
       return { json: r, text: `removed ${r.blobs} blobs and ${r.dirs} directories, ${humanSize(r.bytes)} freed` };
     },
   },
   check: {
     summary: "consistency check of the metadata against the disk", flags: { repair: "bool" }, args: [], required: 0,
-    async run(svc, p) {
-      const r = await svc.check(validate(s.checkInput, { repair: bool(p.flags.repair) }));
+    async run(c, p) {
+      const r = await c.call("check", { repair: bool(p.flags.repair) }) as { problems: Problem[] };
       const lines = r.problems.map((x) =>
         `${x.repaired ? "repaired" : "problem"}\t${x.problem}\t${x.id ?? x.path}\t${x.detail}`
       );
@@ -220,6 +221,7 @@ export function helpText(): string {
     "",
     "commands:",
     ...lines,
+    `  ${"serve".padEnd(18)}run the control endpoint and automatic GC ([--listen HOST:PORT]... [--config FILE])`,
     "",
     "--root defaults to $STRATA_ROOT, $XDG_DATA_HOME/strata, ~/.local/share/strata (/var/lib/strata as root)",
   ].join("\n");

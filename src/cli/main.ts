@@ -1,63 +1,107 @@
 /**
- * The CLI: parse, open the root, run one command, print, exit with SPEC §4's code.
- * Mistakes give one line on stderr, never a stack trace.
+ * The CLI: parse, pick how to reach the store (in this process, or a running
+ * `strata serve`), run one command, print, exit with SPEC §4's code. Mistakes give one
+ * line on stderr, never a stack trace.
  */
+import { existsSync, readFileSync } from "node:fs";
 import process from "node:process";
-import type { Service } from "../api/service.ts";
-import { codeOf, exitCodes, StrataError } from "../core/errors.ts";
-import { runtimeName } from "../runtime/which.ts";
 import pkg from "../../package.json" with { type: "json" };
-import { parseArgs } from "./args.ts";
-import { stderr, stdout, stdoutJson } from "./io.ts";
+import type { Caller } from "../api/invoke.ts";
+import { codeOf, exitCodes, StrataError, usage } from "../core/errors.ts";
+import { runtimeName } from "../runtime/which.ts";
+import { type CommandSpec, parseArgs, type Parsed } from "./args.ts";
 import { commands, helpText, type Output } from "./commands.ts";
+import { stderr, stdout, stdoutJson } from "./io.ts";
+
+const serveSpec: CommandSpec = { flags: { listen: "multi", config: "value" }, args: [], required: 0 };
 
 export async function runCli(argv: string[]): Promise<number> {
   let json = argv.includes("--json");
-  let svc: Service | undefined;
+  let caller: Caller | undefined;
   const print = (o: Output) => {
     if (json) return stdoutJson(o.json);
     if (o.text !== "") stdout(o.text + "\n");
   };
   try {
-    const p = parseArgs(argv, commands);
+    const p = parseArgs(argv, { ...commands, serve: serveSpec });
     json = p.globals.json === true;
     if (p.command === "help" || p.globals.help) {
       stdout(helpText() + "\n");
       return 0;
     }
-    if (p.globals.addr !== undefined || process.env.STRATA_ADDR) {
-      throw new StrataError("usage", "--addr needs strata serve, which this build does not have yet");
-    }
-    const command = commands[p.command]!;
-    if (p.command !== "version") {
-      // Loaded on demand: `version` starts without the store, the snapshotter or SQLite.
-      const [{ defaultRoot, openRoot }, { loadRuntime }] = await Promise.all([
-        import("../api/open.ts"),
-        import("../runtime/load.ts"),
-      ]);
-      const root = typeof p.globals.root === "string" ? p.globals.root : defaultRoot();
-      // check and gc report damage themselves instead of letting start-up mend it first.
-      svc = await openRoot(root, await loadRuntime(), { scan: !["check", "gc"].includes(p.command) });
-    }
-    const out = await command.run(svc ?? versionOnly(), p, print);
+    if (p.command === "serve") return await serveCommand(p);
+    caller = await connect(p);
+    const out = await commands[p.command]!.run(caller, p, print);
     if (out) print(out);
     return 0;
   } catch (err) {
     const code = codeOf(err);
     const message = err instanceof StrataError ? err.message : describeError(err);
-    stderr(
-      json ? JSON.stringify({ error: { code, message } }) + "\n" : `strata: ${message}\n`,
-    );
+    stderr(json ? JSON.stringify({ error: { code, message } }) + "\n" : `strata: ${message}\n`);
     if (!(err instanceof StrataError) && process.env.STRATA_DEBUG) console.error(err);
     return exitCodes[code];
   } finally {
-    await svc?.close();
+    await caller?.close();
   }
 }
 
+const rootOf = async (p: Parsed) => {
+  if (typeof p.globals.root === "string") return p.globals.root;
+  const { defaultRoot } = await import("../api/open.ts");
+  return defaultRoot();
+};
+
+/**
+ * An explicit --addr (or STRATA_ADDR) means the server; otherwise a server answering on
+ * ROOT/strata.sock is used, and without one the root is opened here.
+ */
+async function connect(p: Parsed): Promise<Caller> {
+  const addr = typeof p.globals.addr === "string" ? p.globals.addr : process.env.STRATA_ADDR || undefined;
+  if (p.command === "version" && !addr) return versionOnly();
+  // Loaded on demand: `version` and `--help` start without SQLite, Kysely or the server code.
+  const [{ loadRuntime }, { parseAddress, remote }] = await Promise.all([
+    import("../runtime/load.ts"),
+    import("../api/client.ts"),
+  ]);
+  const runtime = await loadRuntime();
+  const root = await rootOf(p);
+  if (addr) {
+    const a = parseAddress(addr, token(p, root));
+    return remote(a, runtime.fetchVia(a.unix));
+  }
+  const socket = `${root}/strata.sock`;
+  if (existsSync(socket)) {
+    const viaSocket = runtime.fetchVia(socket);
+    const answers = await viaSocket("http://localhost/healthz").then((r) => r.ok, () => false);
+    if (answers) return remote({ base: "http://localhost", unix: socket }, viaSocket);
+  }
+  const [{ openRoot }, { direct }] = await Promise.all([import("../api/open.ts"), import("../api/invoke.ts")]);
+  // check and gc report damage themselves instead of letting start-up mend it first.
+  return direct(await openRoot(root, runtime, { scan: !["check", "gc"].includes(p.command) }));
+}
+
+/** STRATA_TOKEN, else --token-file, else the root's own token file when readable. */
+function token(p: Parsed, root: string): string | undefined {
+  if (process.env.STRATA_TOKEN) return process.env.STRATA_TOKEN.trim();
+  const file = typeof p.globals["token-file"] === "string" ? p.globals["token-file"] : `${root}/token`;
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch (err) {
+    if (p.globals["token-file"]) throw usage(`cannot read token file ${file}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+async function serveCommand(p: Parsed): Promise<number> {
+  const [{ loadRuntime }, { serve }] = await Promise.all([import("../runtime/load.ts"), import("../server/daemon.ts")]);
+  const listen = (p.flags.listen as string[] | undefined) ?? [];
+  return serve(await rootOf(p), await loadRuntime(), { listen, config: p.flags.config as string | undefined });
+}
+
 /** `version` needs no root. */
-function versionOnly(): Service {
-  return { version: () => ({ version: pkg.version, runtime: runtimeName() }) } as Service;
+function versionOnly(): Caller {
+  const version = { version: pkg.version, runtime: runtimeName() };
+  return { call: async () => version, stream: () => [] as never, close: async () => {} };
 }
 
 /** System errors read as `EACCES: permission denied, mkdir '/x'`: keep that one line. */

@@ -77,7 +77,14 @@ export interface Tx {
    * Ends holds matching the filter. A record left with no live hold has its use
    * counted once: usageCount + 1, lastUsedAt = now.
    */
-  endHolds(filter: { records?: string[]; owner?: string | null; owners?: string[]; expired?: true }): Promise<void>;
+  endHolds(filter: {
+    records?: string[];
+    owner?: string | null;
+    owners?: string[];
+    expired?: true;
+    /** Holds with an expiry that are not a lease's. */
+    handedOut?: true;
+  }): Promise<void>;
   /** Distinct owners of holds and of rows being created. */
   owners(): Promise<string[]>;
   /** Counts a use of records nobody holds. */
@@ -99,6 +106,8 @@ export interface Tx {
   /** Records held by each lease. */
   leaseRecords(ids: string[]): Promise<Map<string, string[]>>;
 
+  /** Counts and cached bytes of ready records, mutable and immutable. */
+  stats(): Promise<{ mutable: boolean; count: number; bytes: number }[]>;
   /** Every parent link, in no particular order, for whole-store walks. */
   allParents(): Promise<{ child: string; position: number; parent: string }[]>;
   /** Removes parent links (all links of each child given). */

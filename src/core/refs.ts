@@ -16,6 +16,8 @@ export interface Deps {
   snapshots: Snapshotter;
   clock: Clock;
   processes: Processes;
+  /** Owner of the holds handed to users: none for the CLI, the daemon's process for it. */
+  holdOwner?: string | null;
 }
 
 export interface NewOptions {
@@ -74,7 +76,10 @@ export async function finalize(tx: Tx, r: RecordRow): Promise<RecordRow> {
 }
 
 export class Refs {
-  constructor(private d: Deps) {}
+  private owner: string | null;
+  constructor(private d: Deps) {
+    this.owner = d.holdOwner ?? null;
+  }
 
   /** A held mutable record, empty or a private copy of a committed parent. */
   async create(opts: NewOptions): Promise<RecordRow> {
@@ -108,7 +113,7 @@ export class Refs {
     const after = snapshots.version();
     return store.write(async (tx) => {
       await tx.update([id], { state: "ready", owner: null });
-      await tx.addHold(id, null, clock.now() + (opts.holdMs ?? defaultHoldMs));
+      await tx.addHold(id, this.owner, clock.now() + (opts.holdMs ?? defaultHoldMs));
       if (parent) await tx.endHolds({ records: [parent.id], owner: processes.self });
       await noteOwnChange(tx, before, after);
       return (await tx.record(id))!;
@@ -123,7 +128,7 @@ export class Refs {
       if (!m.mutable) throw invalid(`record ${m.id} is already committed`);
       await tx.endHolds({ records: [m.id] });
       const i = (await tx.twinOf(m.id)) ?? (await twin(tx, (await tx.record(m.id))!, clock.now()));
-      if (opts.holdMs !== undefined) await tx.addHold(i.id, null, clock.now() + opts.holdMs);
+      if (opts.holdMs !== undefined) await tx.addHold(i.id, this.owner, clock.now() + opts.holdMs);
       if (opts.key !== undefined) await tx.setKey(opts.key, i.id);
       return i;
     });
@@ -134,7 +139,7 @@ export class Refs {
     const { store, clock } = this.d;
     return store.write(async (tx) => {
       const r = await getImmutable(tx, ref, clock.now());
-      if (opts.holdMs !== undefined) await tx.addHold(r.id, null, clock.now() + opts.holdMs);
+      if (opts.holdMs !== undefined) await tx.addHold(r.id, this.owner, clock.now() + opts.holdMs);
       else await tx.touch([r.id]);
       return r;
     });
@@ -149,7 +154,7 @@ export class Refs {
       if (await tx.twinOf(r.id)) throw invalid(`record ${r.id} is committed; reopen it first`);
       const held = (await tx.held([r.id])).size > 0;
       if (!held || opts.holdMs !== undefined) {
-        await tx.addHold(r.id, null, clock.now() + (opts.holdMs ?? defaultHoldMs));
+        await tx.addHold(r.id, this.owner, clock.now() + (opts.holdMs ?? defaultHoldMs));
       }
       return r;
     });
@@ -167,7 +172,7 @@ export class Refs {
         if ((await tx.held([t.id])).size || (await tx.children([t.id])).size) throw locked(t.id);
         await tx.delete([t.id]);
       }
-      await tx.addHold(r.id, null, clock.now() + (opts.holdMs ?? defaultHoldMs));
+      await tx.addHold(r.id, this.owner, clock.now() + (opts.holdMs ?? defaultHoldMs));
       return r;
     });
   }
@@ -180,7 +185,9 @@ export class Refs {
     const { store, processes } = this.d;
     const doomed = await store.write(async (tx) => {
       const r = await resolve(tx, id);
-      await tx.endHolds({ records: [r.id], owner: null });
+      // Holds handed to users (by expiry, from any CLI or daemon) and this process's own;
+      // not leases, and not the holds of other processes' work in progress.
+      await tx.endHolds({ records: [r.id], handedOut: true });
       await tx.endHolds({ records: [r.id], owner: processes.self });
       if (!r.mutable || r.cachePolicy === "retain" || (await tx.twinOf(r.id))) return undefined;
       if ((await tx.held([r.id])).size) return undefined;

@@ -21,9 +21,26 @@ export interface Sys {
   mknod(path: string, mode: number, dev: bigint): void;
 }
 
+export interface Listen {
+  unix?: string;
+  hostname?: string;
+  port?: number;
+}
+
+export interface Listener {
+  /** `unix:/path` or `http://host:port`, as the CLI's --addr takes it. */
+  address: string;
+  stop(): Promise<void>;
+}
+
+export type Handler = (req: Request, env: { transport: "unix" | "tcp" }) => Response | Promise<Response>;
+
 export interface Runtime {
   name: "bun" | "deno";
   version: string;
   openSqlite: OpenSqlite;
   sys: Sys;
+  listen(at: Listen, fetch: Handler): Listener;
+  /** fetch, reaching a unix socket when one is named. */
+  fetchVia(unix: string | undefined): typeof fetch;
 }

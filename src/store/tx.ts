@@ -125,6 +125,10 @@ export function makeTx(db: Kysely<Database>, clock: Clock): Tx {
       else if (filter.owner !== undefined) q = q.where("owner", "=", filter.owner);
       if (filter.owners) q = q.where("owner", "in", filter.owners.length ? filter.owners : [""]);
       if (filter.expired) q = q.where("expiresAt", "<=", now);
+      if (filter.handedOut) {
+        q = q.where("expiresAt", "is not", null)
+          .where((eb) => eb.or([eb("owner", "is", null), eb("owner", "not like", "lease:%")]));
+      }
       const rows = await q.execute();
       if (!rows.length) return;
       await chunked(rows.map((r) => String(r.id)), async (part) => {
@@ -203,6 +207,13 @@ export function makeTx(db: Kysely<Database>, clock: Clock): Tx {
       const out = new Map<string, string[]>(ids.map((id) => [id, []]));
       for (const r of rows) out.get(r.owner!.slice(6))?.push(r.record);
       return out;
+    },
+
+    async stats() {
+      const rows = await db.selectFrom("records")
+        .select(({ fn }) => ["mutable", fn.countAll<number>().as("count"), fn.sum<number>(fn.coalesce("size", sql.lit(0))).as("bytes")])
+        .where("state", "=", "ready").groupBy("mutable").execute();
+      return rows.map((r) => ({ mutable: r.mutable === 1, count: Number(r.count), bytes: Number(r.bytes) }));
     },
 
     // Unordered: ordering 100k links by the index costs a lookup per row; callers sort.

@@ -1,7 +1,8 @@
 import type { Runtime } from "../runtime.ts";
 import { openSqlite } from "./sqlite.ts";
+import { fetchVia, listen } from "./serve.ts";
 import { sys } from "./sys.ts";
 
 declare const Deno: { version: { deno: string } };
 
-export const runtime: Runtime = { name: "deno", version: Deno.version.deno, openSqlite, sys };
+export const runtime: Runtime = { name: "deno", version: Deno.version.deno, openSqlite, sys, listen, fetchVia };

@@ -1,0 +1,19 @@
+/** Listening with Bun.serve: a unix socket or TCP, each request tagged with how it came. */
+import type { Listen, Listener } from "../runtime.ts";
+
+export function listen(at: Listen, fetch: (req: Request, env: { transport: "unix" | "tcp" }) => Response | Promise<Response>): Listener {
+  const server = at.unix
+    ? Bun.serve({ unix: at.unix, fetch: (req) => fetch(req, { transport: "unix" }) })
+    : Bun.serve({ hostname: at.hostname, port: at.port, fetch: (req) => fetch(req, { transport: "tcp" }), idleTimeout: 0 });
+  return {
+    address: at.unix ? `unix:${at.unix}` : `http://${server.hostname}:${server.port}`,
+    stop: async () => {
+      await server.stop();
+    },
+  };
+}
+
+/** fetch that reaches a unix socket when asked. */
+export function fetchVia(unix: string | undefined): typeof fetch {
+  return ((url: string, init?: RequestInit) => fetch(url, unix ? { ...init, unix } as RequestInit : init)) as typeof fetch;
+}

@@ -1,0 +1,133 @@
+/**
+ * The HTTP app: one route per operation (api/operations.ts), plus /healthz, /metrics
+ * and /v1/openapi.json. Input is validated once, by the operation's schema; every
+ * error is `{"error": {code, message}}` with the status of SPEC §5.
+ */
+import { type Context, Hono } from "hono";
+import { defined } from "../api/invoke.ts";
+import { type Operation, operations, pathParams } from "../api/operations.ts";
+import type { Service } from "../api/service.ts";
+import { validate } from "../api/validate.ts";
+import { codeOf, StrataError, usage } from "../core/errors.ts";
+import { tokenMatches } from "./auth.ts";
+import { errorBody, statusOf } from "./errors.ts";
+import type { Log } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
+import { openapi } from "./openapi.ts";
+
+export interface AppDeps {
+  svc: Service;
+  token: string;
+  metrics: Metrics;
+  log: Log;
+  /** Called after every successful change, to schedule automatic GC. */
+  changed(): void;
+  /** Records and bytes by state, for /metrics. */
+  gauges(): Promise<{ records: { [state: string]: number }; bytes: { [state: string]: number } }>;
+}
+
+/** How a request arrived: only TCP needs the token. */
+export type Env = { Bindings: { transport: "unix" | "tcp" } };
+
+async function rawInput(c: Context, o: Operation): Promise<{ [field: string]: unknown }> {
+  const raw: { [field: string]: unknown } = {};
+  if (o.method === "GET" || o.method === "DELETE") {
+    for (const key of Object.keys(c.req.queries())) {
+      const values = c.req.queries(key)!;
+      if (o.arrays?.includes(key)) raw[key] = values;
+      else if (o.booleans?.includes(key)) raw[key] = values[0] === "true" ? true : values[0] === "false" ? false : values[0];
+      else raw[key] = values[0];
+    }
+  } else {
+    const text = await c.req.text();
+    if (text.trim()) {
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw usage("the request body is not valid JSON");
+      }
+      if (body === null || typeof body !== "object" || Array.isArray(body)) throw usage("the request body must be a JSON object");
+      Object.assign(raw, body);
+    }
+  }
+  for (const name of pathParams(o.path)) raw[name] = c.req.param(name);
+  return defined(raw);
+}
+
+/** NDJSON out as items come; the first item is awaited first, so bad input is still a 400. */
+async function ndjson(items: AsyncIterable<unknown>, log: Log): Promise<Response> {
+  const it = items[Symbol.asyncIterator]();
+  const first = await it.next();
+  const encoder = new TextEncoder();
+  const stream = new ReadableStream<Uint8Array>({
+    start(ctl) {
+      if (first.done) ctl.close();
+      else ctl.enqueue(encoder.encode(JSON.stringify(first.value) + "\n"));
+    },
+    async pull(ctl) {
+      try {
+        const next = await it.next();
+        if (next.done) return ctl.close();
+        ctl.enqueue(encoder.encode(JSON.stringify(next.value) + "\n"));
+      } catch (err) {
+        log("error", "stream failed", { error: String(err) });
+        ctl.enqueue(encoder.encode(JSON.stringify(errorBody(codeOf(err), String((err as Error).message ?? err))) + "\n"));
+        ctl.close();
+      }
+    },
+    cancel() {
+      void it.return?.();
+    },
+  });
+  return new Response(stream, { headers: { "content-type": "application/x-ndjson" } });
+}
+
+export function makeApp(d: AppDeps): Hono<Env> {
+  const app = new Hono<Env>();
+
+  app.use(async (c, next) => {
+    const start = performance.now();
+    await next();
+    const route = c.req.routePath === "/*" ? "unmatched" : c.req.routePath;
+    d.metrics.request(route, c.req.method, c.res.status, (performance.now() - start) / 1000);
+  });
+
+  app.use(async (c, next) => {
+    if (c.req.path === "/healthz" || c.env?.transport !== "tcp") return next();
+    if (!tokenMatches(c.req.header("authorization"), d.token)) {
+      return c.json(errorBody("unauthenticated", "a valid bearer token is required"), 401);
+    }
+    return next();
+  });
+
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.get("/metrics", async (c) => c.text(d.metrics.render(await d.gauges()), 200, { "content-type": "text/plain; version=0.0.4" }));
+  const spec = openapi();
+  app.get("/v1/openapi.json", (c) => c.json(spec));
+
+  for (const o of Object.values(operations) as Operation[]) {
+    app.on(o.method, o.path, async (c) => {
+      const input = validate(o.schema, await rawInput(c, o));
+      const result = o.run(d.svc, input);
+      if (o.stream) {
+        const res = await ndjson(result as AsyncIterable<unknown>, d.log);
+        d.changed();
+        return res;
+      }
+      const value = await result;
+      if (o.method !== "GET") d.changed();
+      return c.json(value as object);
+    });
+  }
+
+  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError((err, c) => {
+    const code = codeOf(err);
+    const status = statusOf[code];
+    if (!(err instanceof StrataError)) d.log("error", "request failed", { method: c.req.method, path: c.req.path, error: String(err) });
+    const issues = (err as { issues?: string[] }).issues;
+    return c.json(errorBody(code, (err as Error).message ?? String(err), issues), status as 400);
+  });
+  return app;
+}

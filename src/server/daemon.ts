@@ -1,0 +1,70 @@
+/**
+ * `strata serve`: the service on `ROOT/strata.sock` (mode 0600) and on TCP when asked,
+ * automatic GC, and a clean exit on SIGTERM/SIGINT: listeners stop, in-flight requests
+ * finish, GC finishes its batch, the socket file goes.
+ */
+import { chmodSync, existsSync, rmSync } from "node:fs";
+import process from "node:process";
+import { openRoot } from "../api/open.ts";
+import { usage } from "../core/errors.ts";
+import type { Listener, Runtime } from "../runtime/runtime.ts";
+import { ensureToken } from "./auth.ts";
+import { defaultPolicies, readConfig } from "./config.ts";
+import { makeApp } from "./app.ts";
+import { gcScheduler } from "./gc.ts";
+import { jsonLog } from "./log.ts";
+import { Metrics } from "./metrics.ts";
+
+export function parseListen(addr: string): { hostname: string; port: number } {
+  const m = addr.match(/^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw usage(`invalid listen address "${addr}" (use HOST:PORT)`);
+  return { hostname: m[1] ?? (m[2] || "127.0.0.1"), port };
+}
+
+export async function serve(root: string, runtime: Runtime, opts: { listen: string[]; config?: string }): Promise<number> {
+  const config = readConfig(opts.config);
+  const tcp = opts.listen.map(parseListen);
+  const log = jsonLog;
+  const metrics = new Metrics();
+  const svc = await openRoot(root, runtime, { daemon: true });
+  const token = ensureToken(root);
+  const socket = `${root}/strata.sock`;
+
+  const policies = config.gc?.policy ?? defaultPolicies(svc.filesystem().size);
+  const gc = gcScheduler(svc, config.gc?.enabled === false ? [] : policies, {
+    log, metrics, intervalMs: config.gc?.interval, minGapMs: config.gc?.minGap,
+  });
+  const app = makeApp({
+    svc, token, metrics, log,
+    changed: () => gc.request(),
+    gauges: () => svc.gauges(),
+  });
+
+  if (existsSync(socket)) {
+    // A socket left by a daemon that died; a live one would have answered the CLI.
+    const alive = await runtime.fetchVia(socket)("http://localhost/healthz").then(() => true, () => false);
+    if (alive) throw usage(`another strata serve is running on ${socket}`);
+    rmSync(socket, { force: true });
+  }
+  const listeners: Listener[] = [runtime.listen({ unix: socket }, app.fetch)];
+  chmodSync(socket, 0o600);
+  for (const at of tcp) listeners.push(runtime.listen(at, app.fetch));
+  log("info", "listening", { root, addresses: listeners.map((l) => l.address), runtime: `${runtime.name} ${runtime.version}` });
+  if (config.gc?.enabled !== false) void gc.runNow();
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log("info", "stopping", { signal });
+      resolve();
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  await Promise.all(listeners.map((l) => l.stop()));
+  await gc.stop();
+  rmSync(socket, { force: true });
+  await svc.close();
+  log("info", "stopped", {});
+  return 0;
+}

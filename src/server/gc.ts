@@ -1,0 +1,74 @@
+/**
+ * Automatic GC: the policy list run in order, at start, on a timer and after writes;
+ * at most once a minute and never two runs at once. Each removed record is logged.
+ */
+import type { Service } from "../api/service.ts";
+import type { GcPolicy } from "./config.ts";
+import type { Log } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
+
+export interface GcScheduler {
+  /** Asks for a run; it happens now or as soon as the once-a-minute rule allows. */
+  request(): void;
+  /** Runs now unless one is running; resolves when done. */
+  runNow(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function gcScheduler(
+  svc: Service,
+  policies: GcPolicy[],
+  d: { log: Log; metrics: Metrics; minGapMs?: number; intervalMs?: number },
+): GcScheduler {
+  const minGap = d.minGapMs ?? 60_000;
+  let running: Promise<void> | undefined;
+  let last = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+
+  const run = async () => {
+    last = Date.now();
+    d.metrics.gcRuns++;
+    let records = 0, bytes = 0;
+    for (const [i, p] of policies.entries()) {
+      d.metrics.pruneRuns++;
+      for await (const item of svc.prune(p)) {
+        if ("summary" in item) continue;
+        records++;
+        bytes += item.size;
+        d.log("info", "gc removed record", { policy: i, id: item.id, size: item.size, description: item.description });
+      }
+    }
+    d.metrics.pruneRecords += records;
+    d.metrics.pruneBytes += bytes;
+    d.log("info", "gc done", { records, bytes });
+  };
+
+  const start = (): Promise<void> => {
+    if (!running) {
+      running = run().catch((err) => d.log("error", "gc failed", { error: String(err) })).finally(() => (running = undefined));
+    }
+    return running;
+  };
+
+  const request = () => {
+    if (stopped || timer || running) return;
+    const wait = Math.max(0, last + minGap - Date.now());
+    timer = setTimeout(() => {
+      timer = undefined;
+      void start();
+    }, wait);
+  };
+
+  const interval = setInterval(request, d.intervalMs ?? 5 * 60_000);
+  return {
+    request,
+    runNow: start,
+    async stop() {
+      stopped = true;
+      clearInterval(interval);
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
