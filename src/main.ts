@@ -2,4 +2,6 @@
 import process from "node:process";
 import { runCli } from "./cli/main.ts";
 
-process.exitCode = await runCli(process.argv.slice(2));
+// Exit at once: output is written synchronously, and nothing left open (a keep-alive
+// connection, a timer) should hold the process.
+process.exit(await runCli(process.argv.slice(2)));

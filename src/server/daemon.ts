@@ -25,11 +25,17 @@ export function parseListen(addr: string): { hostname: string; port: number } {
 export async function serve(root: string, runtime: Runtime, opts: { listen: string[]; config?: string }): Promise<number> {
   const config = readConfig(opts.config);
   const tcp = opts.listen.map(parseListen);
+  const socket = `${root}/strata.sock`;
+  if (existsSync(socket)) {
+    // A socket left by a daemon that died; a live one answers.
+    const alive = await runtime.fetchVia(socket)("http://localhost/healthz").then(() => true, () => false);
+    if (alive) throw usage(`another strata serve is running on ${socket}`);
+    rmSync(socket, { force: true });
+  }
   const log = jsonLog;
   const metrics = new Metrics();
   const svc = await openRoot(root, runtime, { daemon: true });
   const token = ensureToken(root);
-  const socket = `${root}/strata.sock`;
 
   const policies = config.gc?.policy ?? defaultPolicies(svc.filesystem().size);
   const gc = gcScheduler(svc, config.gc?.enabled === false ? [] : policies, {
@@ -41,12 +47,6 @@ export async function serve(root: string, runtime: Runtime, opts: { listen: stri
     gauges: () => svc.gauges(),
   });
 
-  if (existsSync(socket)) {
-    // A socket left by a daemon that died; a live one would have answered the CLI.
-    const alive = await runtime.fetchVia(socket)("http://localhost/healthz").then(() => true, () => false);
-    if (alive) throw usage(`another strata serve is running on ${socket}`);
-    rmSync(socket, { force: true });
-  }
   const listeners: Listener[] = [runtime.listen({ unix: socket }, app.fetch)];
   chmodSync(socket, 0o600);
   for (const at of tcp) listeners.push(runtime.listen(at, app.fetch));

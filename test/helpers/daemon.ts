@@ -1,0 +1,65 @@
+/** Starts a real `strata serve` on a temporary root, on its socket and a loopback port. */
+import { writeFileSync } from "node:fs";
+import { cliCommand } from "./env.ts";
+
+export interface Daemon {
+  root: string;
+  url: string;
+  socket: string;
+  token: string;
+  proc: ReturnType<typeof Bun.spawn>;
+  logs: string[];
+  /** fetch over TCP with the token (or the given headers). */
+  tcp(path: string, init?: RequestInit & { auth?: string | null }): Promise<Response>;
+  /** fetch over the unix socket, no token. */
+  unix(path: string, init?: RequestInit): Promise<Response>;
+  stop(signal?: NodeJS.Signals): Promise<number>;
+}
+
+export async function startDaemon(root: string, config?: object): Promise<Daemon> {
+  const args = [...cliCommand(), "--root", root, "serve", "--listen", "127.0.0.1:0"];
+  if (config) {
+    writeFileSync(`${root}.config.json`, JSON.stringify(config));
+    args.push("--config", `${root}.config.json`);
+  }
+  const proc = Bun.spawn(args, { stderr: "pipe", stdout: "ignore" });
+  const logs: string[] = [];
+  const reader = proc.stderr.getReader();
+  const decoder = new TextDecoder();
+  let buf = "";
+  let url = "";
+  const pump = async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf += decoder.decode(value);
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        logs.push(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+      }
+    }
+  };
+  void pump();
+  for (let i = 0; i < 500 && !url; i++) {
+    const line = logs.find((l) => l.includes('"listening"'));
+    if (line) url = JSON.parse(line).addresses.find((a: string) => a.startsWith("http"));
+    else await Bun.sleep(10);
+  }
+  if (!url) throw new Error(`strata serve did not start: ${logs.join("\n")}`);
+  const token = (await Bun.file(`${root}/token`).text()).trim();
+  const socket = `${root}/strata.sock`;
+  return {
+    root, url, socket, token, proc, logs,
+    tcp(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (init.auth !== null) headers.set("authorization", init.auth ?? `Bearer ${token}`);
+      return fetch(url + path, { ...init, headers });
+    },
+    unix: (path, init = {}) => fetch(`http://localhost${path}`, { ...init, unix: socket } as RequestInit),
+    async stop(signal = "SIGTERM") {
+      proc.kill(signal);
+      return await proc.exited;
+    },
+  };
+}
