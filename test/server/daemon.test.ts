@@ -56,7 +56,7 @@ test("a hold with an expiry given through the API ends with it", async () => {
 test("automatic GC runs its policies at start and after writes, and logs what it removed", async () => {
   // Two unheld records before the daemon starts: the start-up run takes them.
   const svc = await open(root);
-  const early = [];
+  const early: string[] = [];
   for (let i = 0; i < 2; i++) early.push((await svc.commit({ id: (await svc.create({ description: "early" })).id })).id);
   const kept = await svc.commit({ id: (await svc.create({ description: "keep me" })).id });
   await svc.close();
