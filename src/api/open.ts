@@ -38,6 +38,7 @@ export async function openRoot(
     processes,
     // A daemon's holds for its clients end with the client's expiry or with the daemon.
     holdOwner: opts.daemon ? processes.self : null,
+    cacheRecords: opts.daemon,
     runtime: `${runtime.name} ${runtime.version}`,
     contentSize: () => 0,
   };

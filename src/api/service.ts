@@ -9,23 +9,33 @@ import { getKey, listKeys, removeKey, setKey } from "../core/keys.ts";
 import { addToLease, createLease, listLeases, removeLease } from "../core/leases.ts";
 import type { Policy } from "../core/plan.ts";
 import { prune } from "../core/prune.ts";
+import { recover } from "../core/recovery.ts";
 import type { Record, RecordRow } from "../core/record.ts";
 import { type Deps, Refs, resolve } from "../core/refs.ts";
 import { parseSize } from "../core/units.ts";
-import { describe, describeAll, totals, type Totals } from "../core/usage.ts";
+import { describe, describeAll, describeId, totals, type Totals } from "../core/usage.ts";
+import { notFound } from "../core/errors.ts";
+import { RecordCache } from "../core/cache.ts";
 import type * as s from "./schemas.ts";
 
 export interface PruneSummary {
   summary: { records: number; bytes: number };
 }
 
-export type ServiceDeps = Deps & { runtime: string; contentSize(): number };
+export type ServiceDeps = Deps & {
+  runtime: string;
+  contentSize(): number;
+  /** Long-lived processes keep described records between changes to the store. */
+  cacheRecords?: boolean;
+};
 
 export class Service {
   private refs: Refs;
+  private cache?: RecordCache;
 
   constructor(private d: ServiceDeps) {
     this.refs = new Refs(d);
+    if (d.cacheRecords) this.cache = new RecordCache();
   }
 
   version() {
@@ -62,7 +72,10 @@ export class Service {
   }
 
   async info(input: s.RefInput): Promise<Record> {
-    return this.one(await this.d.store.read((tx) => resolve(tx, input.ref)));
+    const id = input.ref.startsWith("key:") ? (await this.d.store.read((tx) => resolve(tx, input.ref))).id : input.ref;
+    const r = await describeId(this.d, id, this.cache);
+    if (!r) throw notFound(`record ${input.ref}`);
+    return r;
   }
 
   async du(input: s.DuInput): Promise<{ records: Record[]; totals: Totals }> {
@@ -126,6 +139,11 @@ export class Service {
     return check(this.d, { repair: input.repair });
   }
 
+  /** Ends holds of processes that died and holds that expired (a daemon does this now and then). */
+  async reap() {
+    await recover(this.d, { scan: false });
+  }
+
   filesystem() {
     return this.d.snapshots.filesystem();
   }
@@ -147,7 +165,7 @@ export class Service {
   }
 
   private async one(row: RecordRow): Promise<Record> {
-    return (await describe(this.d, [row]))[0]!;
+    return (await describeId(this.d, row.id)) ?? (await describe(this.d, [row]))[0]!;
   }
 
   close() {

@@ -33,13 +33,18 @@ export function eligible(r: Record, p: Policy, now: number): boolean {
   return p.filter ? p.filter(r, now) : true;
 }
 
+/** A record with its last use parsed once: the heap compares many times. */
+interface Candidate {
+  r: Record;
+  last: number;
+}
+
 /** Never-used first, then least recently used, then least often used. */
-function before(a: Record, b: Record): boolean {
-  const au = a.usageCount === 0 ? 0 : 1, bu = b.usageCount === 0 ? 0 : 1;
+function before(a: Candidate, b: Candidate): boolean {
+  const au = a.r.usageCount === 0 ? 0 : 1, bu = b.r.usageCount === 0 ? 0 : 1;
   if (au !== bu) return au < bu;
-  const al = lastUse(a), bl = lastUse(b);
-  if (al !== bl) return al < bl;
-  return a.usageCount < b.usageCount;
+  if (a.last !== b.last) return a.last < b.last;
+  return a.r.usageCount < b.r.usageCount;
 }
 
 export const hasSpaceTarget = (p: Policy) =>
@@ -50,8 +55,12 @@ export function plan(records: Record[], p: Policy, now: number, space: Space = {
   const children = new Map<string, number>();
   for (const r of records) for (const q of r.parents) children.set(q, (children.get(q) ?? 0) + 1);
   const ok = new Set(records.filter((r) => eligible(r, p, now)).map((r) => r.id));
-  const frontier = new Heap<Record>(before);
-  for (const id of ok) if (!children.get(id)) frontier.push(byId.get(id)!);
+  const frontier = new Heap<Candidate>(before);
+  const push = (id: string) => {
+    const r = byId.get(id)!;
+    frontier.push({ r, last: lastUse(r) });
+  };
+  for (const id of ok) if (!children.get(id)) push(id);
 
   let { used, free } = space;
   const target = hasSpaceTarget(p);
@@ -63,7 +72,7 @@ export function plan(records: Record[], p: Policy, now: number, space: Space = {
 
   const order: string[] = [];
   while (frontier.size && wants()) {
-    const r = frontier.pop()!;
+    const { r } = frontier.pop()!;
     if (p.reservedSpace !== undefined && used - r.size < p.reservedSpace) break;
     order.push(r.id);
     used -= r.size;
@@ -71,7 +80,7 @@ export function plan(records: Record[], p: Policy, now: number, space: Space = {
     for (const q of r.parents) {
       const left = children.get(q)! - 1;
       children.set(q, left);
-      if (left === 0 && ok.has(q)) frontier.push(byId.get(q)!);
+      if (left === 0 && ok.has(q)) push(q);
     }
   }
   return order;

@@ -106,6 +106,8 @@ export interface Tx {
   /** Records held by each lease. */
   leaseRecords(ids: string[]): Promise<Map<string, string[]>>;
 
+  /** One ready record with its ordered parents and whether it is in use, in one query. */
+  view(id: string): Promise<{ row: RecordRow; parents: string[]; inUse: boolean; heldUntil: number | null } | undefined>;
   /** Counts and cached bytes of ready records, mutable and immutable. */
   stats(): Promise<{ mutable: boolean; count: number; bytes: number }[]>;
   /** Every parent link, in no particular order, for whole-store walks. */
@@ -120,6 +122,10 @@ export interface Tx {
 export interface MetadataStore {
   /** A read-only snapshot of the store. */
   read<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Changes whenever anything in the store may have changed, by any process. */
+  version(): Promise<string>;
+  /** One statement's worth of reading, without a transaction around it (hot paths). */
+  query<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** A write transaction, serialized with every other writer in any process. */
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** A write transaction only if the lock is free right now; undefined otherwise. */

@@ -7,6 +7,7 @@ import type { Deps } from "./refs.ts";
 import { removeMarked } from "./refs.ts";
 import { hasSpaceTarget, plan, type Policy } from "./plan.ts";
 import type { Record } from "./record.ts";
+import { turn } from "./turn.ts";
 import { describeAll } from "./usage.ts";
 
 export interface PruneOptions extends Policy {
@@ -15,12 +16,16 @@ export interface PruneOptions extends Policy {
   free?: () => number;
 }
 
-// Small enough that removed records stream out steadily and each write lock is brief.
-const batchSize = 200;
+// Small enough that removed records stream out steadily, each write lock is brief, and
+// a daemon pruning thousands of records answers other requests between batches.
+const batchSize = 100;
+
+
 
 export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<Record> {
   const now = d.clock.now();
   const records = await describeAll(d);
+  await turn();
   const used = records.reduce((n, r) => n + r.size, 0);
   const free = hasSpaceTarget(opts) && opts.free ? opts.free() : 0;
   const order = plan(records, opts, now, { used, free });
@@ -53,6 +58,7 @@ export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<R
     await removeMarked(d, marked, { later: true });
     const gone = new Set(marked.map((r) => r.id));
     yield* ids.filter((id) => gone.has(id)).map((id) => byId.get(id)!);
+    await turn();
   }
   // The records are gone once their directories are in the trash; now free the space.
   if (!opts.dryRun) await d.snapshots.sweep();

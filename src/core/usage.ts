@@ -3,6 +3,8 @@
  * half), sizes computed once and cached for immutable records, `inUse` propagated from
  * held records to their ancestors.
  */
+import type { RecordCache } from "./cache.ts";
+import { turn } from "./turn.ts";
 import type { Deps } from "./refs.ts";
 import { type Record, type RecordRow, toRecord } from "./record.ts";
 
@@ -52,8 +54,11 @@ export async function describeAll(d: Deps): Promise<Record[]> {
     rows: visible(await tx.allReady()),
     links: await tx.allParents(),
   }));
+  await turn();
   const ids = rows.map((r) => r.id);
-  const [size, inUse] = [await sizes(d, rows), await d.store.read((tx) => tx.inUse(ids))];
+  const size = await sizes(d, rows);
+  const inUse = await d.store.read((tx) => tx.inUse(ids));
+  await turn();
   const parents = new Map<string, string[]>();
   const ordered = new Map<string, { position: number; parent: string }[]>();
   for (const l of links) {
@@ -68,6 +73,24 @@ export async function describeAll(d: Deps): Promise<Record[]> {
   return rows.map((r) =>
     toRecord(r, { parents: parents.get(r.id) ?? [], inUse: inUse.has(r.id), size: size.get(r.id) ?? 0 })
   );
+}
+
+/**
+ * One record by ID, in a single query when its size is cached (the hot path of `info`).
+ * With a cache, repeated calls between changes to the store cost one version check.
+ */
+export async function describeId(d: Deps, id: string, cache?: RecordCache): Promise<Record | undefined> {
+  const version = cache ? await d.store.version() : "";
+  const now = d.clock.now();
+  const hit = cache?.get(id, version, now);
+  if (hit) return hit;
+  const v = await d.store.query((tx) => tx.view(id));
+  if (!v) return undefined;
+  const size = v.row.size ?? (await sizes(d, [v.row])).get(v.row.id) ?? 0;
+  const record = toRecord(v.row, { parents: v.parents, inUse: v.inUse, size });
+  // Computing the size may have written it: then the version moved, and this is not cached.
+  if (cache && v.row.size !== null) cache.set(record, version, v.heldUntil ?? Infinity);
+  return record;
 }
 
 export interface Totals {

@@ -9,7 +9,7 @@ import { type Operation, operations, pathParams } from "../api/operations.ts";
 import type { Service } from "../api/service.ts";
 import { validate } from "../api/validate.ts";
 import { codeOf, StrataError, usage } from "../core/errors.ts";
-import { tokenMatches } from "./auth.ts";
+import { tokenChecker } from "./auth.ts";
 import { errorBody, statusOf } from "./errors.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
@@ -85,6 +85,7 @@ async function ndjson(items: AsyncIterable<unknown>, log: Log): Promise<Response
 
 export function makeApp(d: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
+  const authorized = tokenChecker(d.token);
 
   app.use(async (c, next) => {
     const start = performance.now();
@@ -95,7 +96,7 @@ export function makeApp(d: AppDeps): Hono<Env> {
 
   app.use(async (c, next) => {
     if (c.req.path === "/healthz" || c.env?.transport !== "tcp") return next();
-    if (!tokenMatches(c.req.header("authorization"), d.token)) {
+    if (!authorized(c.req.header("authorization"))) {
       return c.json(errorBody("unauthenticated", "a valid bearer token is required"), 401);
     }
     return next();

@@ -52,6 +52,8 @@ export async function serve(root: string, runtime: Runtime, opts: { listen: stri
   for (const at of tcp) listeners.push(runtime.listen(at, app.fetch));
   log("info", "listening", { root, addresses: listeners.map((l) => l.address), runtime: `${runtime.name} ${runtime.version}` });
   if (config.gc?.enabled !== false) void gc.runNow();
+  // Holds of CLI processes that died end here too, not only when some CLI starts.
+  const reaper = setInterval(() => svc.reap().catch((err) => log("error", "reaping holds failed", { error: String(err) })), 2000);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -61,6 +63,7 @@ export async function serve(root: string, runtime: Runtime, opts: { listen: stri
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
+  clearInterval(reaper);
   await Promise.all(listeners.map((l) => l.stop()));
   await gc.stop();
   rmSync(socket, { force: true });

@@ -3,7 +3,6 @@
  * private copy of its parent (see copy.ts). Removal renames the directory into
  * `ROOT/trash/` first, so a crash never leaves a half-deleted snapshot in place.
  */
-import { rm } from "node:fs/promises";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync } from "node:fs";
 import type { Processes, Snapshotter } from "../core/ports.ts";
 import type { Sys } from "../runtime/runtime.ts";
@@ -51,17 +50,23 @@ export function localSnapshotter(root: string, sys: Sys, processes: Processes): 
       return treeUsage(path(key));
     },
     async sweep(opts = {}) {
-      // Several deletions at once: the kernel work spreads over the runtime's threads.
       const names = readdirSync(trash).filter((name) => {
         const owner = name.split("~")[0]!;
         return owner === processes.self || !owner.includes(":") || !processes.alive(owner);
       });
       let freed = 0;
-      const work = async (name: string) => {
+      // Deleting is kernel work that blocks this thread, so it goes in slices of a few
+      // milliseconds with a turn of the event loop between them: a daemon deleting
+      // thousands of snapshots keeps answering requests.
+      let slice = performance.now();
+      for (const name of names) {
         if (opts.measure) freed += treeUsage(`${trash}/${name}`);
-        await rm(`${trash}/${name}`, { recursive: true, force: true });
-      };
-      for (let i = 0; i < names.length; i += 16) await Promise.all(names.slice(i, i + 16).map(work));
+        rmSync(`${trash}/${name}`, { recursive: true, force: true });
+        if (performance.now() - slice > 4) {
+          await new Promise((r) => setTimeout(r, 0));
+          slice = performance.now();
+        }
+      }
       return freed;
     },
     filesystem() {

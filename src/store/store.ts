@@ -4,7 +4,7 @@
  * instead of failing, and a crash rolls back whatever was half done.
  */
 import { statSync } from "node:fs";
-import { Kysely, SqliteDialect, type SqliteDatabase, sql } from "kysely";
+import { CompiledQuery, Kysely, SqliteDialect, type SqliteDatabase, sql } from "kysely";
 import type { Clock, MetadataStore, Tx } from "../core/ports.ts";
 import { migrate } from "./migrate.ts";
 import type { Database } from "./schema.ts";
@@ -45,16 +45,24 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
     );
 
   const busyTimeout = (ms: number) => sql.raw(`PRAGMA busy_timeout = ${ms}`).execute(db);
+  // data_version moves when another connection commits; our own commits count here.
+  let ownWrites = 0;
+  const dataVersion = CompiledQuery.raw("PRAGMA data_version");
 
   return {
     read: (fn) => transaction("BEGIN", fn),
-    write: (fn) => transaction("BEGIN IMMEDIATE", fn),
+    query: (fn) => serial(() => fn(makeTx(db, clock))),
+    write: (fn) => transaction("BEGIN IMMEDIATE", fn).finally(() => ownWrites++),
+    async version() {
+      const { rows } = await serial(() => db.executeQuery<{ data_version: number }>(dataVersion));
+      return `${rows[0]!.data_version}.${ownWrites}`;
+    },
     async tryWrite(fn) {
       // SQLite's busy handler backs off in steps up to 100 ms, so waiting behind a
       // stream of short writers (a prune) can take long: here we do not wait at all.
       await serial(() => busyTimeout(0));
       try {
-        return await transaction("BEGIN IMMEDIATE", fn);
+        return await transaction("BEGIN IMMEDIATE", fn).finally(() => ownWrites++);
       } catch (err) {
         if (/busy|locked/i.test(String(err))) return undefined;
         throw err;

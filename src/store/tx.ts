@@ -1,6 +1,7 @@
 /** The metadata port's transaction on Kysely. Every query is set-based. */
-import { type Kysely, sql } from "kysely";
+import { CompiledQuery, type Kysely, sql } from "kysely";
 import type { Clock, Tx } from "../core/ports.ts";
+import type { RecordRow } from "../core/record.ts";
 import type { Database } from "./schema.ts";
 
 /** SQLite caps bound parameters per statement; larger id lists go in chunks. */
@@ -11,6 +12,26 @@ async function chunked<T>(ids: string[], fn: (part: string[]) => Promise<T[]>): 
   for (let i = 0; i < ids.length; i += chunk) out.push(...(await fn(ids.slice(i, i + chunk))));
   return out;
 }
+
+/**
+ * One record with its ordered parents and whether it is in use. In use means held
+ * anywhere below it: itself, its twin, its descendants (and their twins), as `inUse`
+ * computes upward from the holds.
+ */
+const viewSql = `
+  WITH RECURSIVE down(id) AS (
+    SELECT ?
+    UNION SELECT p.child FROM parents p JOIN down d ON p.parent = d.id
+    UNION SELECT r.id FROM records r JOIN down d ON r.twin = d.id
+    UNION SELECT r.twin FROM records r JOIN down d ON r.id = d.id WHERE r.twin IS NOT NULL
+  )
+  SELECT r.*,
+    (SELECT json_group_array(parent) FROM (SELECT parent FROM parents WHERE child = r.id ORDER BY position)) AS parentIds,
+    h.n > 0 AS inUse, h.until AS heldUntil
+  FROM records r,
+    (SELECT count(*) AS n, min(expiresAt) AS until FROM holds
+      WHERE record IN (SELECT id FROM down) AND (expiresAt IS NULL OR expiresAt > ?)) h
+  WHERE r.id = ? AND r.state = 'ready'`;
 
 export function makeTx(db: Kysely<Database>, clock: Clock): Tx {
   const now = clock.now();
@@ -207,6 +228,17 @@ export function makeTx(db: Kysely<Database>, clock: Clock): Tx {
       const out = new Map<string, string[]>(ids.map((id) => [id, []]));
       for (const r of rows) out.get(r.owner!.slice(6))?.push(r.record);
       return out;
+    },
+
+    async view(id) {
+      // The hot path of `info` and GET /v1/records/{id}: a fixed statement, no builder.
+      const { rows } = await db.executeQuery<RecordRow & { parentIds: string; inUse: number; heldUntil: number | null }>(
+        CompiledQuery.raw(viewSql, [id, now, id]),
+      );
+      const r = rows[0];
+      if (!r) return undefined;
+      const { parentIds, inUse, heldUntil, ...row } = r;
+      return { row: row as RecordRow, parents: JSON.parse(parentIds), inUse: inUse === 1, heldUntil };
     },
 
     async stats() {

@@ -41,6 +41,38 @@ test("holds the daemon took for its clients end when the daemon dies", async () 
   await again.stop();
 });
 
+test("what other processes change is seen at once, though the daemon caches records", async () => {
+  const d = await startDaemon(root, { gc: { enabled: false } });
+  try {
+    const made = await post(d, "/v1/snapshots");
+    const c = await post(d, `/v1/records/${made.id}/commit`);
+    const get = async () => (await d.unix(`/v1/records/${c.id}`)).json();
+    expect((await get()).inUse).toBe(false);
+    expect((await get()).inUse).toBe(false);
+    // A direct process takes a child: the parent is in use.
+    const svc = await open(root);
+    const child = await svc.create({ parent: c.id });
+    expect((await get()).inUse).toBe(true);
+    await svc.release({ id: child.id });
+    expect((await get()).inUse).toBe(false);
+    // A process that holds it and dies: the daemon's reaper ends the hold.
+    const holder = Bun.spawn([process.execPath, `${import.meta.dir}/../helpers/hold.ts`, root, c.id], { stdout: "pipe" });
+    await holder.stdout.getReader().read();
+    expect((await get()).inUse).toBe(true);
+    holder.kill("SIGKILL");
+    await holder.exited;
+    let inUse = true;
+    for (let i = 0; i < 60 && inUse; i++) {
+      await Bun.sleep(100);
+      inUse = (await get()).inUse;
+    }
+    expect(inUse).toBe(false);
+    await svc.close();
+  } finally {
+    await d.stop();
+  }
+});
+
 test("a hold with an expiry given through the API ends with it", async () => {
   const d = await startDaemon(root, { gc: { enabled: false } });
   try {
