@@ -6,7 +6,7 @@
 import { type ErrorCode, exitCodes, StrataError } from "../core/errors.ts";
 import type { Caller } from "./invoke.ts";
 import { defined } from "./invoke.ts";
-import { type OperationName, operations, pathParams } from "./operations.ts";
+import { type Extra, type OperationName, operations, pathParams } from "./operations.ts";
 
 export interface Address {
   /** Base URL; for a unix socket, `http://localhost`. */
@@ -22,7 +22,12 @@ export function parseAddress(addr: string, token?: string): Address {
   throw new StrataError("usage", `invalid address "${addr}" (use unix:/path or http://host:port)`);
 }
 
-export function request(name: OperationName, raw: { [field: string]: unknown }, a: Address): [string, RequestInit] {
+export function request(
+  name: OperationName,
+  raw: { [field: string]: unknown },
+  a: Address,
+  body?: AsyncIterable<Uint8Array>,
+): [string, RequestInit] {
   const o = operations[name];
   const rest = { ...defined(raw) };
   let path = o.path;
@@ -32,11 +37,16 @@ export function request(name: OperationName, raw: { [field: string]: unknown }, 
   }
   const headers: { [k: string]: string } = {};
   if (a.token) headers.authorization = `Bearer ${a.token}`;
-  if (o.method === "GET" || o.method === "DELETE") {
+  if (o.method === "GET" || o.method === "DELETE" || o.blobBody) {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(rest)) for (const x of Array.isArray(v) ? v : [v]) q.append(k, String(x));
     const qs = q.toString();
-    return [`${a.base}${path}${qs ? `?${qs}` : ""}`, { method: o.method, headers }];
+    const url = `${a.base}${path}${qs ? `?${qs}` : ""}`;
+    if (body) {
+      headers["content-type"] = "application/octet-stream";
+      return [url, { method: o.method, headers, body: body as unknown as BodyInit, duplex: "half" } as RequestInit];
+    }
+    return [url, { method: o.method, headers }];
   }
   headers["content-type"] = "application/json";
   return [`${a.base}${path}`, { method: o.method, headers, body: JSON.stringify(rest) }];
@@ -56,8 +66,8 @@ async function failure(res: Response): Promise<StrataError> {
 }
 
 export function remote(a: Address, fetchFn: typeof fetch): Caller {
-  const send = async (name: OperationName, raw: { [field: string]: unknown }) => {
-    const [url, init] = request(name, raw, a);
+  const send = async (name: OperationName, raw: { [field: string]: unknown }, extra: Extra = {}) => {
+    const [url, init] = request(name, raw, a, extra.body);
     let res: Response;
     try {
       res = await fetchFn(url, init);
@@ -68,7 +78,7 @@ export function remote(a: Address, fetchFn: typeof fetch): Caller {
     return res;
   };
   return {
-    call: async (name, raw) => (await send(name, raw)).json(),
+    call: async (name, raw, extra) => (await send(name, raw, extra)).json(),
     async *stream(name, raw) {
       const res = await send(name, raw);
       const decoder = new TextDecoder();
@@ -87,5 +97,6 @@ export function remote(a: Address, fetchFn: typeof fetch): Caller {
       }
     },
     close: async () => {},
+    remote: true,
   };
 }

@@ -9,6 +9,8 @@ import type { Clock } from "../core/ports.ts";
 import { recover } from "../core/recovery.ts";
 import { hostProcesses } from "../runtime/processes.ts";
 import type { Runtime } from "../runtime/runtime.ts";
+import { localContent } from "../content/local.ts";
+import { layerIO } from "../layer/io.ts";
 import { localSnapshotter } from "../snapshot/local.ts";
 import { openStore } from "../store/store.ts";
 import { Service } from "./service.ts";
@@ -31,7 +33,10 @@ export async function openRoot(
   const clock = opts.clock ?? { now: () => Date.now() };
   const store = await openStore(`${root}/meta.db`, runtime.openSqlite, clock);
   const processes = hostProcesses();
+  const content = localContent(root, processes.self);
   const d = {
+    content,
+    layers: layerIO(content, runtime.sys),
     store,
     snapshots: localSnapshotter(root, runtime.sys, processes),
     clock,
@@ -40,7 +45,7 @@ export async function openRoot(
     holdOwner: opts.daemon ? processes.self : null,
     cacheRecords: opts.daemon,
     runtime: `${runtime.name} ${runtime.version}`,
-    contentSize: () => 0,
+    contentSize: () => content.size(),
   };
   await recover(d, { scan: opts.scan });
   return new Service(d);

@@ -18,8 +18,16 @@ export interface Operation<S extends v.GenericSchema = v.GenericSchema> {
   booleans?: string[];
   /** NDJSON: one object a line, as they come. */
   stream?: true;
+  /** The request body is a blob (its other fields go in the query). */
+  blobBody?: true;
   summary: string;
-  run(svc: Service, input: v.InferOutput<S>): unknown;
+  run(svc: Service, input: v.InferOutput<S>, extra: Extra): unknown;
+}
+
+/** What an operation may get besides its input: a blob body, a progress callback. */
+export interface Extra {
+  body?: AsyncIterable<Uint8Array>;
+  progress?: (bytes: number) => void;
 }
 
 const op = <S extends v.GenericSchema>(o: Operation<S>) => o as unknown as Operation;
@@ -51,6 +59,15 @@ export const operations = {
   leaseCreate: op({ method: "POST", path: "/v1/leases", schema: s.leaseCreateInput, summary: "create a lease", run: (svc, i) => svc.leaseCreate(i) }),
   leaseAdd: op({ method: "POST", path: "/v1/leases/:id/records", schema: s.leaseAddInput, summary: "add a record to a lease", run: (svc, i) => svc.leaseAdd(i) }),
   leaseRemove: op({ method: "DELETE", path: "/v1/leases/:id", schema: s.leaseIdInput, summary: "remove a lease", run: (svc, i) => svc.leaseRemove(i) }),
+  importLayer: op({
+    method: "POST", path: "/v1/import", schema: s.importInput, blobBody: true, booleans: ["lazy"],
+    summary: "import a layer blob (the body) or an OCI layout (source=oci:DIR[:TAG])",
+    run: (svc, i, x) => svc.importLayer(i, x),
+  }),
+  exportRecord: op({
+    method: "POST", path: "/v1/records/:ref/export", schema: s.exportInput,
+    summary: "blobs for a record's layer chain; with output, an OCI layout", run: (svc, i, x) => svc.exportRecord(i, x),
+  }),
   gc: op({ method: "POST", path: "/v1/gc", schema: s.empty, summary: "remove what nothing refers to", run: (svc) => svc.gc() }),
   check: op({ method: "POST", path: "/v1/check", schema: s.checkInput, summary: "consistency check", run: (svc, i) => svc.check(i) }),
 } satisfies { [name: string]: Operation };

@@ -89,6 +89,28 @@ export const leaseCreateInput = v.strictObject({ id: v.optional(leaseId), expire
 export const leaseAddInput = v.strictObject({ id: leaseId, ref });
 export const leaseIdInput = v.strictObject({ id: leaseId });
 
+const layerMediaTypes = [
+  "application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+gzip",
+  "application/vnd.oci.image.layer.v1.tar+zstd", "application/vnd.docker.image.rootfs.diff.tar",
+  "application/vnd.docker.image.rootfs.diff.tar.gzip", "application/vnd.docker.image.rootfs.diff.tar.zstd",
+] as const;
+
+export const importInput = v.strictObject({
+  /** A file, `-` for stdin, or `oci:DIR[:TAG]`; absent when the blob is the request body. */
+  source: v.optional(v.pipe(v.string(), v.minLength(1))),
+  parent: v.optional(ref),
+  mediaType: v.optional(v.picklist(layerMediaTypes, "not a layer media type")),
+  lazy: v.optional(v.boolean()),
+  description: v.optional(v.string()),
+});
+
+export const exportInput = v.strictObject({
+  ref,
+  compression: v.optional(v.picklist(["gzip", "zstd", "uncompressed"], "compression must be gzip, zstd or uncompressed")),
+  output: v.optional(v.pipe(v.string(), v.minLength(1))),
+  tag: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, "invalid tag"))),
+});
+
 export const checkInput = v.strictObject({ repair: v.optional(v.boolean()) });
 
 export type NewInput = v.InferOutput<typeof newInput>;
@@ -105,4 +127,6 @@ export type KeyNameInput = v.InferOutput<typeof keyNameInput>;
 export type LeaseCreateInput = v.InferOutput<typeof leaseCreateInput>;
 export type LeaseAddInput = v.InferOutput<typeof leaseAddInput>;
 export type LeaseIdInput = v.InferOutput<typeof leaseIdInput>;
+export type ImportInput = v.InferOutput<typeof importInput>;
+export type ExportInput = v.InferOutput<typeof exportInput>;
 export type CheckInput = v.InferOutput<typeof checkInput>;

@@ -11,10 +11,14 @@ import type { Policy } from "../core/plan.ts";
 import { prune } from "../core/prune.ts";
 import { recover } from "../core/recovery.ts";
 import type { Record, RecordRow } from "../core/record.ts";
-import { type Deps, Refs, resolve } from "../core/refs.ts";
+import { Refs, resolve } from "../core/refs.ts";
 import { parseSize } from "../core/units.ts";
 import { describe, describeAll, describeId, totals, type Totals } from "../core/usage.ts";
-import { notFound } from "../core/errors.ts";
+import { invalid, notFound, usage } from "../core/errors.ts";
+import { exportChain, importBlob, type LayerDeps, materialize } from "../core/layers.ts";
+import { fileSource } from "../layer/io.ts";
+import { blobPath, parseOciRef, readLayout, writeLayout } from "../layer/oci.ts";
+import type { Extra } from "./operations.ts";
 import { RecordCache } from "../core/cache.ts";
 import type * as s from "./schemas.ts";
 
@@ -22,7 +26,7 @@ export interface PruneSummary {
   summary: { records: number; bytes: number };
 }
 
-export type ServiceDeps = Deps & {
+export type ServiceDeps = LayerDeps & {
   runtime: string;
   contentSize(): number;
   /** Long-lived processes keep described records between changes to the store. */
@@ -43,6 +47,7 @@ export class Service {
   }
 
   async create(input: s.NewInput) {
+    if (input.parent) await this.extracted(input.parent);
     const row = await this.refs.create({
       parent: input.parent, description: input.description, type: input.type,
       retain: input.retain, holdMs: input.hold,
@@ -52,6 +57,7 @@ export class Service {
   }
 
   async path(input: s.PathInput) {
+    if (!input.rw) await this.extracted(input.ref);
     const row = input.rw
       ? await this.refs.writable(input.ref, { holdMs: input.hold })
       : await this.refs.get(input.ref, { holdMs: input.hold });
@@ -132,6 +138,41 @@ export class Service {
     return removeLease(this.d, input.id);
   }
 
+  /** A layer blob (a file, stdin, a request body) or every layer of an OCI layout image. */
+  async importLayer(input: s.ImportInput, extra: Extra = {}): Promise<Record> {
+    const base = { lazy: input.lazy, description: input.description, progress: extra.progress };
+    let row;
+    if (input.source?.startsWith("oci:")) {
+      const { dir, tag } = parseOciRef(input.source);
+      let parent = input.parent;
+      for (const l of readLayout(dir, tag)) {
+        row = await importBlob(this.d, {
+          ...base, open: () => fileSource(blobPath(dir, l.digest)), rewindable: true, parent,
+          mediaType: l.mediaType, expected: { digest: l.digest, size: l.size },
+        });
+        parent = row.id;
+      }
+      if (!row) throw invalid(`the image in ${dir} has no layers`);
+    } else {
+      const body = extra.body;
+      if (!body && !input.source) throw usage("import needs a file, - for stdin, or oci:DIR[:TAG]");
+      const source = input.source;
+      row = await importBlob(this.d, {
+        ...base, parent: input.parent, mediaType: input.mediaType,
+        open: () => body ?? fileSource(source!), rewindable: !body && source !== "-",
+      });
+    }
+    return this.one(row);
+  }
+
+  async exportRecord(input: s.ExportInput, extra: Extra = {}) {
+    if (input.tag && !input.output) throw usage("--tag goes with --output");
+    const r = await exportChain(this.d, input.ref, input.compression ?? "gzip", extra.progress);
+    if (!input.output) return r;
+    const manifest = writeLayout(input.output, input.tag ?? "latest", r.layers, this.d.content);
+    return { ...r, manifest };
+  }
+
   gc() {
     return gc(this.d);
   }
@@ -158,6 +199,12 @@ export class Service {
       bytes[s.mutable ? "mutable" : "immutable"] = s.bytes;
     }
     return { records, bytes };
+  }
+
+  /** A lazy record is extracted before anything reads its directory. */
+  private async extracted(ref: string) {
+    const r = await this.d.store.read((tx) => resolve(tx, ref));
+    if (r.lazy) await materialize(this.d, r);
   }
 
   private dir(row: RecordRow) {

@@ -12,6 +12,9 @@ import type { Record } from "../core/record.ts";
 import { humanSize } from "../core/units.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { recordDetails, recordRows, table, totalsText } from "./format.ts";
+import { fileSource } from "../layer/io.ts";
+import { resolve as resolvePath } from "node:path";
+import { counted, meter } from "./progress.ts";
 
 export interface Output {
   /** Streams print one JSON object a line; the rest one document. */
@@ -189,6 +192,41 @@ export const commands: { [name: string]: Command } = {
         }
       }
       throw usage(`lease: unknown subcommand "${sub}" (create, add, ls, rm)`);
+    },
+  },
+  import: {
+    summary: "import a layer blob (FILE, - for stdin) or an OCI layout image (oci:DIR[:TAG])",
+    flags: { parent: "value", "media-type": "value", lazy: "bool", description: "value" },
+    args: ["FILE|-|oci:DIR[:TAG]"], required: 1,
+    async run(c, p) {
+      const source = p.args[0]!;
+      const oci = source.startsWith("oci:");
+      const local = oci ? `oci:${resolvePath(source.slice(4))}` : source === "-" ? "-" : resolvePath(source);
+      const progress = meter("importing", p);
+      // Through a server, a file or stdin goes as the request body; a layout is read there.
+      const body = c.remote && !oci ? counted(fileSource(local), progress) : undefined;
+      const r = await c.call("importLayer", {
+        source: body ? undefined : local, parent: str(p.flags.parent), mediaType: str(p.flags["media-type"]),
+        lazy: bool(p.flags.lazy), description: str(p.flags.description),
+      }, { body, progress }) as Record;
+      progress?.(-1);
+      return recordOut(r);
+    },
+  },
+  export: {
+    summary: "blobs for REF's layer chain; with --output DIR, an OCI image layout",
+    flags: { compression: "value", output: "value", tag: "value" }, args: ["REF"], required: 1,
+    async run(c, p) {
+      const output = str(p.flags.output);
+      const progress = meter("exporting", p);
+      const r = await c.call("exportRecord", {
+        ref: p.args[0], compression: str(p.flags.compression), output: output && resolvePath(output), tag: str(p.flags.tag),
+      }, { progress }) as { layers: { digest: string; mediaType: string; size: number }[]; chainID: string; manifest?: { digest: string } };
+      progress?.(-1);
+      const lines = r.layers.map((l) => `${l.digest}\t${l.mediaType}\t${humanSize(l.size)}`);
+      lines.push(`chain ${r.chainID}`);
+      if (r.manifest) lines.push(`manifest ${r.manifest.digest}`);
+      return { json: r, text: lines.join("\n") };
     },
   },
   gc: {

@@ -101,7 +101,7 @@ async function serveCommand(p: Parsed): Promise<number> {
 /** `version` needs no root. */
 function versionOnly(): Caller {
   const version = { version: pkg.version, runtime: runtimeName() };
-  return { call: async () => version, stream: () => [] as never, close: async () => {} };
+  return { call: async () => version, stream: () => [] as never, close: async () => {}, remote: false };
 }
 
 /** System errors read as `EACCES: permission denied, mkdir '/x'`: keep that one line. */

@@ -16,6 +16,14 @@ export interface Processes {
   alive(owner: string): boolean;
 }
 
+export interface BlobRow {
+  digest: string;
+  mediaType: string;
+  size: number;
+  diffID: string;
+  createdAt: number;
+}
+
 export interface KeyRow {
   name: string;
   record: string;
@@ -108,6 +116,17 @@ export interface Tx {
 
   /** One ready record with its ordered parents and whether it is in use, in one query. */
   view(id: string): Promise<{ row: RecordRow; parents: string[]; inUse: boolean; heldUntil: number | null } | undefined>;
+  blob(digest: string): Promise<BlobRow | undefined>;
+  /** Every stored compression of one layer. */
+  blobsByDiffID(diffID: string): Promise<BlobRow[]>;
+  putBlob(b: Omit<BlobRow, "createdAt">): Promise<void>;
+  deleteBlobs(digests: string[]): Promise<void>;
+  allBlobs(): Promise<BlobRow[]>;
+  /** Digests some record or lease refers to (as its blob, or a variant of its diffID). */
+  referencedBlobs(): Promise<Set<string>>;
+  /** A ready record with this blob chain, or with this chain and a snapshot. */
+  byBlobChain(blobChainID: string): Promise<RecordRow | undefined>;
+  byChainWithSnapshot(chainID: string): Promise<RecordRow | undefined>;
   /** Counts and cached bytes of ready records, mutable and immutable. */
   stats(): Promise<{ mutable: boolean; count: number; bytes: number }[]>;
   /** Every parent link, in no particular order, for whole-store walks. */
@@ -160,4 +179,53 @@ export interface Snapshotter {
   sweep(opts?: { measure?: boolean }): Promise<number>;
   /** Size and free bytes of the filesystem holding the snapshots. */
   filesystem(): { size: number; free: number };
+}
+
+/** Writing one blob: bytes in, then commit (verify, fsync, rename) or abort. */
+export interface Ingest {
+  write(chunk: Uint8Array): void;
+  commit(): { digest: string; size: number };
+  abort(): void;
+}
+
+/** Blobs by digest, laid out as an OCI image layout. */
+export interface ContentStore {
+  dir: string;
+  path(digest: string): string;
+  has(digest: string): boolean;
+  ingest(expected?: { digest?: string; size?: number }): Ingest;
+  remove(digest: string): void;
+  list(): string[];
+  size(): number;
+  /** Temp files of ingests whose process died. */
+  staleIngests(alive: (owner: string) => boolean): string[];
+}
+
+export type Compression = "gzip" | "zstd" | "uncompressed";
+
+/** Layer blobs in and out (the `layer/` adapter): tar, compression, digests. */
+export interface LayerIO {
+  /** sha256 of a stream, nothing else. */
+  digest(source: AsyncIterable<Uint8Array>): Promise<string>;
+  /**
+   * Reads a blob once: stores it in the content store when `store`, applies it onto
+   * `dir` when given, and returns its digest, size, compression and diffID.
+   */
+  read(
+    source: AsyncIterable<Uint8Array>,
+    opts: { dir?: string; store: boolean; expected?: { digest?: string; size?: number }; progress?: (bytes: number) => void },
+  ): Promise<{ digest: string; size: number; diffID: string; compression: Compression }>;
+  /** A stored blob as a stream. */
+  open(digest: string): AsyncIterable<Uint8Array>;
+  /** The changes from `lower` (none: an empty tree) to `upper`, stored as a blob. */
+  write(
+    lower: string | undefined,
+    upper: string,
+    compression: Compression,
+    progress?: (bytes: number) => void,
+  ): Promise<{ digest: string; size: number; diffID: string }>;
+  /** A stored blob recompressed, stored too. */
+  transcode(digest: string, compression: Compression): Promise<{ digest: string; size: number; diffID: string }>;
+  mediaType(compression: Compression): string;
+  compressionOf(mediaType: string): Compression;
 }

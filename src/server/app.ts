@@ -31,7 +31,7 @@ export type Env = { Bindings: { transport: "unix" | "tcp" } };
 
 async function rawInput(c: Context, o: Operation): Promise<{ [field: string]: unknown }> {
   const raw: { [field: string]: unknown } = {};
-  if (o.method === "GET" || o.method === "DELETE") {
+  if (o.method === "GET" || o.method === "DELETE" || o.blobBody) {
     for (const key of Object.keys(c.req.queries())) {
       const values = c.req.queries(key)!;
       if (o.arrays?.includes(key)) raw[key] = values;
@@ -110,7 +110,11 @@ export function makeApp(d: AppDeps): Hono<Env> {
   for (const o of Object.values(operations) as Operation[]) {
     app.on(o.method, o.path, async (c) => {
       const input = validate(o.schema, await rawInput(c, o));
-      const result = o.run(d.svc, input);
+      // A blob body streams through: never read whole into memory.
+      const body = o.blobBody && c.req.raw.body && !(input as { source?: string }).source
+        ? (c.req.raw.body as unknown as AsyncIterable<Uint8Array>)
+        : undefined;
+      const result = o.run(d.svc, input, { body });
       if (o.stream) {
         const res = await ndjson(result as AsyncIterable<unknown>, d.log);
         d.changed();

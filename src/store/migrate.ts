@@ -8,8 +8,9 @@ import { type Kysely, sql } from "kysely";
 import { StrataError } from "../core/errors.ts";
 import init from "./migrations/001_init.sql" with { type: "text" };
 import leases from "./migrations/002_leases.sql" with { type: "text" };
+import blobs from "./migrations/003_blobs.sql" with { type: "text" };
 
-const files = [init, leases];
+const files = [init, leases, blobs];
 
 const statements = (text: string) =>
   text.split(/;\s*\n/).filter((s) => s.replace(/--.*$/gm, "").trim());

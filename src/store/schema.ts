@@ -37,6 +37,14 @@ export interface LeaseBlobsTable {
   digest: string;
 }
 
+export interface BlobsTable {
+  digest: string;
+  mediaType: string;
+  size: number;
+  diffID: string;
+  createdAt: number;
+}
+
 export interface Database {
   records: RecordRow;
   parents: ParentsTable;
@@ -45,4 +53,5 @@ export interface Database {
   meta: MetaTable;
   leases: LeasesTable;
   leaseBlobs: LeaseBlobsTable;
+  blobs: BlobsTable;
 }

@@ -241,6 +241,32 @@ export function makeTx(db: Kysely<Database>, clock: Clock): Tx {
       return { row: row as RecordRow, parents: JSON.parse(parentIds), inUse: inUse === 1, heldUntil };
     },
 
+    blob: (digest) => db.selectFrom("blobs").selectAll().where("digest", "=", digest).executeTakeFirst(),
+    blobsByDiffID: (diffID) => db.selectFrom("blobs").selectAll().where("diffID", "=", diffID).execute(),
+    async putBlob(b) {
+      await db.insertInto("blobs").values({ ...b, createdAt: now }).onConflict((oc) => oc.column("digest").doNothing()).execute();
+    },
+    async deleteBlobs(digests) {
+      await chunked(digests, async (part) => {
+        await db.deleteFrom("blobs").where("digest", "in", part).execute();
+        await db.deleteFrom("leaseBlobs").where("digest", "in", part).execute();
+        return [];
+      });
+    },
+    allBlobs: () => db.selectFrom("blobs").selectAll().execute(),
+    async referencedBlobs() {
+      const { rows } = await sql<{ digest: string }>`
+        SELECT blobDigest AS digest FROM records WHERE blobDigest IS NOT NULL
+        UNION SELECT b.digest FROM blobs b JOIN records r ON r.blobDiffID = b.diffID
+        UNION SELECT digest FROM leaseBlobs`.execute(db);
+      return new Set(rows.map((r) => r.digest));
+    },
+    byBlobChain: (id) =>
+      db.selectFrom("records").selectAll().where("blobChainID", "=", id).where("state", "=", "ready").where("mutable", "=", 0).executeTakeFirst(),
+    byChainWithSnapshot: (id) =>
+      db.selectFrom("records").selectAll().where("chainID", "=", id).where("state", "=", "ready")
+        .where("snapshot", "is not", null).where("mutable", "=", 0).executeTakeFirst(),
+
     async stats() {
       const rows = await db.selectFrom("records")
         .select(({ fn }) => ["mutable", fn.countAll<number>().as("count"), fn.sum<number>(fn.coalesce("size", sql.lit(0))).as("bytes")])

@@ -1,0 +1,97 @@
+/**
+ * The content store as an OCI image layout under `ROOT/content`: `oci-layout`,
+ * `index.json`, `blobs/sha256/<hex>`. Ingest is atomic: a temp file in
+ * `ROOT/content/ingest`, hashed while written, fsynced, checked against the expected
+ * digest and size, then renamed into place. A mismatch is an integrity error and leaves
+ * nothing behind.
+ */
+import { createHash } from "node:crypto";
+import {
+  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync,
+  writeSync,
+} from "node:fs";
+import type { ContentStore, Ingest } from "../core/ports.ts";
+import { StrataError } from "../core/errors.ts";
+
+const hexOf = (digest: string) => {
+  const m = digest.match(/^sha256:([0-9a-f]{64})$/);
+  if (!m) throw new StrataError("usage", `invalid digest "${digest}"`);
+  return m[1]!;
+};
+
+export function localContent(root: string, owner: string): ContentStore {
+  const dir = `${root}/content`;
+  const blobs = `${dir}/blobs/sha256`;
+  const ingestDir = `${dir}/ingest`;
+  mkdirSync(blobs, { recursive: true });
+  mkdirSync(ingestDir, { recursive: true });
+  if (!existsSync(`${dir}/oci-layout`)) writeFileSync(`${dir}/oci-layout`, JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  if (!existsSync(`${dir}/index.json`)) {
+    writeFileSync(`${dir}/index.json`, JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [] }));
+  }
+  const path = (digest: string) => `${blobs}/${hexOf(digest)}`;
+
+  return {
+    dir,
+    path,
+    has: (digest) => existsSync(path(digest)),
+    ingest(expected): Ingest {
+      const temp = `${ingestDir}/${owner}~${crypto.randomUUID()}`;
+      const fd = openSync(temp, "wx", 0o644);
+      const hash = createHash("sha256");
+      let size = 0;
+      let open = true;
+      const cleanup = () => {
+        if (open) closeSync(fd);
+        open = false;
+        rmSync(temp, { force: true });
+      };
+      return {
+        write(chunk) {
+          hash.update(chunk);
+          size += chunk.length;
+          let at = 0;
+          while (at < chunk.length) at += writeSync(fd, chunk, at);
+        },
+        commit() {
+          const digest = `sha256:${hash.digest("hex")}`;
+          try {
+            if (expected?.digest && expected.digest !== digest) {
+              throw new StrataError("integrity", `digest mismatch: expected ${expected.digest}, got ${digest}`);
+            }
+            if (expected?.size !== undefined && expected.size !== size) {
+              throw new StrataError("integrity", `size mismatch for ${digest}: expected ${expected.size}, got ${size}`);
+            }
+            fsyncSync(fd);
+            closeSync(fd);
+            open = false;
+            renameSync(temp, path(digest));
+          } finally {
+            cleanup();
+          }
+          return { digest, size };
+        },
+        abort: cleanup,
+      };
+    },
+    remove(digest) {
+      rmSync(path(digest), { force: true });
+    },
+    list: () => readdirSync(blobs).filter((h) => /^[0-9a-f]{64}$/.test(h)).map((h) => `sha256:${h}`),
+    size() {
+      let total = 0;
+      for (const h of readdirSync(blobs)) {
+        try {
+          total += statSync(`${blobs}/${h}`).size;
+        } catch { /* removed meanwhile */ }
+      }
+      return total;
+    },
+    staleIngests(alive) {
+      return readdirSync(ingestDir).filter((n) => {
+        const o = n.split("~")[0]!;
+        return o !== owner && !alive(o);
+      }).map((n) => `${ingestDir}/${n}`);
+    },
+  };
+}

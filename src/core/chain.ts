@@ -1,0 +1,17 @@
+/**
+ * OCI chain IDs (SPEC §2): ChainID(L0) = DiffID(L0); ChainID(L0..n) =
+ * sha256(ChainID(L0..n-1) + " " + DiffID(Ln)), over the `sha256:<hex>` strings.
+ * blobChainID is the same over pairs ChainID(blob, diffID) = sha256(blob + " " + diffID).
+ */
+import { createHash } from "node:crypto";
+
+const sha = (s: string) => `sha256:${createHash("sha256").update(s).digest("hex")}`;
+
+export function chainID(parent: string | null, diffID: string): string {
+  return parent ? sha(`${parent} ${diffID}`) : diffID;
+}
+
+export function blobChainID(parent: string | null, blob: string, diffID: string): string {
+  const pair = sha(`${blob} ${diffID}`);
+  return parent ? sha(`${parent} ${pair}`) : pair;
+}

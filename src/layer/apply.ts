@@ -1,0 +1,173 @@
+/**
+ * Applies a layer's tar entries to a snapshot directory (SPEC §3.7): OCI whiteouts,
+ * hardlinks, symlinks, devices and fifos, modes, owners (as root), xattrs, nanosecond
+ * mtimes, directories' metadata last. A layer is hostile input; what each trick meets:
+ *
+ * - `/abs` names: contained (taken relative to the snapshot).
+ * - `..` climbing above the snapshot, in names, hardlink targets or whiteouts: rejected.
+ * - writes through symlinks (from this layer or below): contained; symlinks in parent
+ *   components resolve as if the snapshot were `/`, and the last component is never
+ *   followed: an existing symlink there is replaced, not written through.
+ * - hardlinks: only to an existing non-directory inside the snapshot, else rejected.
+ */
+import {
+  closeSync, constants, linkSync, lstatSync, mkdirSync, openSync, readdirSync, rmSync, symlinkSync, writeSync,
+  chmodSync, lchownSync,
+} from "node:fs";
+import process from "node:process";
+import { StrataError } from "../core/errors.ts";
+import type { Sys } from "../runtime/runtime.ts";
+import { clean, Scope } from "./paths.ts";
+import type { TarEntry } from "./tar/entry.ts";
+import type { TarSink } from "./tar/reader.ts";
+
+const hostile = (why: string) => new StrataError("integrity", `hostile layer: ${why}`);
+const OPAQUE = ".wh..wh..opq";
+const WH = ".wh.";
+const typeBits = { char: 0o020000, block: 0o060000, fifo: 0o010000 } as const;
+
+function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major), mi = BigInt(minor);
+  return ((ma & 0xfffff000n) << 32n) | ((ma & 0xfffn) << 8n) | ((mi & 0xffffff00n) << 12n) | (mi & 0xffn);
+}
+
+const exists = (p: string) => {
+  try {
+    return lstatSync(p);
+  } catch {
+    return undefined;
+  }
+};
+
+export class Applier implements TarSink {
+  private scope: Scope;
+  private asRoot = process.getuid?.() === 0;
+  private fd = -1;
+  private current: { abs: string; e: TarEntry } | undefined;
+  private dirs: { abs: string; e: TarEntry }[] = [];
+  /** What this layer made, relative: an opaque whiteout keeps these. */
+  private made = new Set<string>();
+
+  constructor(root: string, private sys: Sys) {
+    this.scope = new Scope(root);
+  }
+
+  entry(e: TarEntry): void {
+    const rel = clean(e.path);
+    if (rel === "") {
+      if (e.type === "dir") this.dirs.push({ abs: this.scope.root, e });
+      return;
+    }
+    const slash = rel.lastIndexOf("/");
+    const name = rel.slice(slash + 1);
+    const parent = this.dir(slash < 0 ? "" : rel.slice(0, slash));
+    const relPath = parent ? `${parent}/${name}` : name;
+    const abs = this.scope.abs(relPath);
+
+    if (name === OPAQUE) return this.opaque(parent);
+    if (name.startsWith(WH)) {
+      const victim = name.slice(WH.length);
+      if (!victim || victim === "." || victim === "..") throw hostile(`bad whiteout "${e.path}"`);
+      const at = parent ? `${parent}/${victim}` : victim;
+      this.scope.forget(at);
+      rmSync(this.scope.abs(at), { recursive: true, force: true });
+      return;
+    }
+
+    const old = exists(abs);
+    if (e.type === "dir") {
+      if (!old?.isDirectory()) {
+        if (old) rmSync(abs, { recursive: true, force: true });
+        mkdirSync(abs, { mode: 0o700 });
+      }
+      this.scope.markReal(relPath);
+      this.made.add(relPath);
+      this.dirs.push({ abs, e });
+      return;
+    }
+    if (old) {
+      this.scope.forget(relPath);
+      rmSync(abs, { recursive: true, force: true });
+    }
+    this.made.add(relPath);
+    switch (e.type) {
+      case "file":
+        this.fd = openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        this.current = { abs, e };
+        return; // metadata once the data is written
+      case "symlink":
+        symlinkSync(e.linkname, abs);
+        break;
+      case "hardlink": {
+        const target = this.scope.resolve(clean(e.linkname));
+        const st = exists(this.scope.abs(target));
+        if (!st || st.isDirectory()) throw hostile(`hardlink "${e.path}" to "${e.linkname}", which is not a file in the snapshot`);
+        linkSync(this.scope.abs(target), abs);
+        return; // the target's metadata stands
+      }
+      default:
+        if (e.type !== "fifo" && !this.asRoot) throw new StrataError("invalid", `device node "${e.path}" needs root to extract`);
+        this.sys.mknod(abs, typeBits[e.type] | e.mode, makedev(e.devmajor, e.devminor));
+    }
+    this.meta(abs, e);
+  }
+
+  data(chunk: Uint8Array): void {
+    let at = 0;
+    while (at < chunk.length) at += writeSync(this.fd, chunk, at);
+  }
+
+  end(): void {
+    closeSync(this.fd);
+    this.fd = -1;
+    const { abs, e } = this.current!;
+    this.current = undefined;
+    this.meta(abs, e);
+  }
+
+  /** Directories last, deepest first, so their times are not disturbed by their children. */
+  finish(): void {
+    for (const { abs, e } of this.dirs.reverse()) this.meta(abs, e);
+  }
+
+  /** Closes a file left open by an interrupted layer. */
+  abort(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  /** The real directory for a parent path, made as needed, never outside the snapshot. */
+  private dir(rel: string): string {
+    if (!rel || this.scope.isReal(rel)) return rel;
+    const real = this.scope.resolve(rel, true);
+    let built = "";
+    for (const part of real ? real.split("/") : []) {
+      built = built ? `${built}/${part}` : part;
+      if (this.scope.isReal(built)) continue;
+      const st = exists(this.scope.abs(built));
+      if (!st) mkdirSync(this.scope.abs(built), { mode: 0o755 });
+      else if (!st.isDirectory()) throw hostile(`"${rel}" runs through "${built}", which is not a directory`);
+      this.scope.markReal(built);
+    }
+    if (real === rel) this.scope.markReal(rel);
+    return real;
+  }
+
+  private opaque(dirRel: string): void {
+    const abs = this.scope.abs(dirRel);
+    for (const child of readdirSync(abs)) {
+      const rel = dirRel ? `${dirRel}/${child}` : child;
+      if (this.made.has(rel)) continue;
+      this.scope.forget(rel);
+      rmSync(`${abs}/${child}`, { recursive: true, force: true });
+    }
+  }
+
+  private meta(abs: string, e: TarEntry): void {
+    const link = e.type === "symlink";
+    if (this.asRoot) lchownSync(abs, e.uid, e.gid);
+    if (!link) chmodSync(abs, e.mode);
+    for (const [name, value] of e.xattrs) this.sys.setxattr(abs, name, value);
+    this.sys.utimens(abs, e.mtimeNs, e.mtimeNs);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Layer compression: detected from the first bytes (gzip 1f 8b, zstd 28 b5 2f fd, else a
+ * plain tar), streamed through node:zlib in both directions. Media types follow.
+ */
+import zlib from "node:zlib";
+import type { Transform } from "node:stream";
+
+export type Compression = "gzip" | "zstd" | "uncompressed";
+
+export function detect(head: Uint8Array): Compression {
+  if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return "zstd";
+  return "uncompressed";
+}
+
+export const mediaTypes: { [c in Compression]: string } = {
+  gzip: "application/vnd.oci.image.layer.v1.tar+gzip",
+  zstd: "application/vnd.oci.image.layer.v1.tar+zstd",
+  uncompressed: "application/vnd.oci.image.layer.v1.tar",
+};
+
+const known = new Set([
+  ...Object.values(mediaTypes),
+  "application/vnd.docker.image.rootfs.diff.tar.gzip",
+  "application/vnd.docker.image.rootfs.diff.tar.zstd",
+  "application/vnd.docker.image.rootfs.diff.tar",
+]);
+export const isLayerMediaType = (t: string) => known.has(t);
+
+export function decompressor(c: Compression): Transform | undefined {
+  if (c === "gzip") return zlib.createGunzip({ chunkSize: 256 * 1024 });
+  if (c === "zstd") return zlib.createZstdDecompress({ chunkSize: 256 * 1024 });
+  return undefined;
+}
+
+export function compressor(c: Compression): Transform | undefined {
+  if (c === "gzip") return zlib.createGzip({ level: 6, chunkSize: 256 * 1024 });
+  if (c === "zstd") return zlib.createZstdCompress({ chunkSize: 256 * 1024 });
+  return undefined;
+}

@@ -1,0 +1,143 @@
+/**
+ * The changes from a lower tree to an upper tree as tar entries, for export: a walk of
+ * both trees in sorted order. An entry whose type, mode, owner, size, mtime, link target,
+ * device and xattrs all match is unchanged and skipped; one gone from upper becomes a
+ * `.wh.` whiteout; hardlinks inside the layer become link entries.
+ */
+import { type BigIntStats, lstatSync, readdirSync, readlinkSync } from "node:fs";
+import type { Sys } from "../runtime/runtime.ts";
+import type { EntryType, TarEntry } from "./tar/entry.ts";
+
+export interface Change {
+  entry: TarEntry;
+  /** For files: where the data comes from. */
+  source?: string;
+}
+
+const S_IFMT = 0o170000;
+const types: { [bits: number]: EntryType } = {
+  0o100000: "file", 0o040000: "dir", 0o120000: "symlink", 0o020000: "char", 0o060000: "block", 0o010000: "fifo",
+};
+
+const stat = (p: string) => {
+  try {
+    return lstatSync(p, { bigint: true });
+  } catch {
+    return undefined;
+  }
+};
+
+function xattrs(sys: Sys, path: string, symlink: boolean): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  if (symlink) return out;
+  let names: string[] = [];
+  try {
+    names = sys.listxattr(path);
+  } catch {
+    return out;
+  }
+  for (const n of names.sort()) out.set(n, sys.getxattr(path, n));
+  return out;
+}
+
+const sameBytes = (a: Map<string, Uint8Array>, b: Map<string, Uint8Array>) =>
+  a.size === b.size && [...a].every(([k, v]) => {
+    const w = b.get(k);
+    return w !== undefined && w.length === v.length && w.every((x, i) => x === v[i]);
+  });
+
+function entryOf(sys: Sys, path: string, rel: string, st: BigIntStats): TarEntry | undefined {
+  const type = types[Number(st.mode) & S_IFMT];
+  if (!type) return undefined; // sockets do not go in layers
+  const rdev = st.rdev;
+  return {
+    path: type === "dir" ? `${rel}/` : rel,
+    type,
+    mode: Number(st.mode) & 0o7777,
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    size: type === "file" ? Number(st.size) : 0,
+    mtimeNs: sys.times(path, st)[1],
+    linkname: type === "symlink" ? readlinkSync(path) : "",
+    devmajor: Number((rdev >> 8n) & 0xfffn) | Number((rdev >> 32n) & ~0xfffn),
+    devminor: Number(rdev & 0xffn) | Number((rdev >> 12n) & ~0xffn),
+    xattrs: xattrs(sys, path, type === "symlink"),
+  };
+}
+
+function same(a: TarEntry, b: TarEntry): boolean {
+  return a.type === b.type && a.mode === b.mode && a.uid === b.uid && a.gid === b.gid && a.size === b.size &&
+    a.mtimeNs === b.mtimeNs && a.linkname === b.linkname && a.devmajor === b.devmajor &&
+    a.devminor === b.devminor && sameBytes(a.xattrs, b.xattrs);
+}
+
+/** Byte order of names, so archives are the same on every machine. */
+const sorted = (names: string[]) => names.sort((a, b) => (Buffer.from(a) < Buffer.from(b) ? -1 : Buffer.from(a) > Buffer.from(b) ? 1 : 0));
+
+export function* changes(sys: Sys, lower: string | undefined, upper: string): Generator<Change> {
+  const links = new Map<string, string>();
+  function* walk(rel: string): Generator<Change> {
+    const up = rel ? `${upper}/${rel}` : upper;
+    const low = lower === undefined ? undefined : rel ? `${lower}/${rel}` : lower;
+    const upNames = new Set(readdirSync(up));
+    const lowNames = low === undefined ? [] : (() => {
+      try {
+        return readdirSync(low);
+      } catch {
+        return [];
+      }
+    })();
+    for (const name of sorted([...new Set([...upNames, ...lowNames])])) {
+      const childRel = rel ? `${rel}/${name}` : name;
+      if (!upNames.has(name)) {
+        const slash = childRel.lastIndexOf("/");
+        const wh = slash < 0 ? `.wh.${name}` : `${childRel.slice(0, slash)}/.wh.${name}`;
+        yield { entry: { path: wh, type: "file", mode: 0o644, uid: 0, gid: 0, size: 0, mtimeNs: 0n, linkname: "", devmajor: 0, devminor: 0, xattrs: new Map() } };
+        continue;
+      }
+      const upPath = `${up}/${name}`;
+      const ust = lstatSync(upPath, { bigint: true });
+      const e = entryOf(sys, upPath, childRel, ust);
+      if (!e) continue;
+      const lst = low === undefined ? undefined : stat(`${low}/${name}`);
+      const le = lst ? entryOf(sys, `${low}/${name}`, childRel, lst) : undefined;
+      // A directory replaced by something else: the new entry hides it whole.
+      const lowerIsDir = le?.type === "dir";
+      const unchanged = le !== undefined && same(e, le) && (e.type !== "file" || sameContent(upPath, `${low}/${name}`, ust, lst!));
+      if (!unchanged) {
+        if (e.type === "file" && ust.nlink > 1n) {
+          const inode = `${ust.dev}:${ust.ino}`;
+          const first = links.get(inode);
+          if (first) {
+            yield { entry: { ...e, type: "hardlink", size: 0, linkname: first, xattrs: new Map() } };
+            continue;
+          }
+          links.set(inode, childRel);
+        }
+        yield { entry: e, source: e.type === "file" ? upPath : undefined };
+      }
+      if (e.type === "dir") {
+        // Below a directory that replaced a non-directory, everything is new.
+        if (le && !lowerIsDir) yield* walkNew(childRel);
+        else yield* walk(childRel);
+      }
+    }
+  }
+  function* walkNew(rel: string): Generator<Change> {
+    const saved = lower;
+    lower = undefined;
+    try {
+      yield* walk(rel);
+    } finally {
+      lower = saved;
+    }
+  }
+  yield* walk("");
+}
+
+/** Same metadata; the same inode (a merge's hardlink) is certainly the same content. */
+function sameContent(_a: string, _b: string, sa: BigIntStats, sb: BigIntStats): boolean {
+  if (sa.dev === sb.dev && sa.ino === sb.ino) return true;
+  // Size and nanosecond mtime match: treated as unchanged, as containerd's walk does.
+  return sa.size === sb.size && sa.mtimeNs === sb.mtimeNs;
+}

@@ -1,0 +1,97 @@
+/** The LayerIO port on the content store, the tar reader/writer and node:zlib. */
+import { createHash } from "node:crypto";
+import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import process from "node:process";
+import { StrataError } from "../core/errors.ts";
+import type { Compression, ContentStore, Ingest, LayerIO } from "../core/ports.ts";
+import type { Sys } from "../runtime/runtime.ts";
+import { Applier } from "./apply.ts";
+import { decompressor, detect, mediaTypes } from "./compression.ts";
+import { changes } from "./diff.ts";
+import { readLayer } from "./read.ts";
+import { Compressing, writeLayer } from "./write.ts";
+
+/** An ingest that only hashes: for blobs the store already has. */
+function hashOnly(): Ingest {
+  const h = createHash("sha256");
+  let size = 0;
+  return {
+    write(c) {
+      h.update(c);
+      size += c.length;
+    },
+    commit: () => ({ digest: `sha256:${h.digest("hex")}`, size }),
+    abort() {},
+  };
+}
+
+export function layerIO(content: ContentStore, sys: Sys): LayerIO {
+  const open = (digest: string) => {
+    if (!content.has(digest)) throw new StrataError("missing_blob", `blob ${digest} is not in the content store`);
+    return createReadStream(content.path(digest), { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
+  };
+  return {
+    async digest(source) {
+      const h = createHash("sha256");
+      for await (const c of source) h.update(c);
+      return `sha256:${h.digest("hex")}`;
+    },
+
+    async read(source, opts) {
+      const blob = opts.store ? content.ingest(opts.expected) : hashOnly();
+      const applier = opts.dir ? new Applier(opts.dir, sys) : undefined;
+      try {
+        const r = await readLayer(source, { blob, tar: applier, progress: opts.progress });
+        applier?.finish();
+        const { digest, size } = blob.commit();
+        if (!opts.store && opts.expected?.digest && opts.expected.digest !== digest) {
+          throw new StrataError("integrity", `digest mismatch: expected ${opts.expected.digest}, got ${digest}`);
+        }
+        return { digest, size, diffID: r.diffID, compression: r.compression };
+      } catch (err) {
+        applier?.abort();
+        blob.abort();
+        throw err;
+      }
+    },
+
+    open,
+
+    write(lower, upper, compression, progress) {
+      return writeLayer(changes(sys, lower, upper), compression, content.ingest(), progress);
+    },
+
+    async transcode(digest, compression) {
+      const path = content.path(digest);
+      if (!content.has(digest)) throw new StrataError("missing_blob", `blob ${digest} is not in the content store`);
+      const head = new Uint8Array(4);
+      const fd = openSync(path, "r");
+      readSync(fd, head, 0, 4, 0);
+      closeSync(fd);
+      const dec = decompressor(detect(head));
+      const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+      const plain = (dec ? raw.pipe(dec) : raw) as AsyncIterable<Uint8Array>;
+      const out = new Compressing(compression, content.ingest());
+      try {
+        for await (const chunk of plain) await out.write(chunk);
+        return await out.finish();
+      } catch (err) {
+        out.abort();
+        throw new StrataError("integrity", `corrupt blob ${digest}: ${(err as Error).message}`);
+      }
+    },
+
+    mediaType: (c) => mediaTypes[c],
+    compressionOf(t) {
+      if (t.endsWith("gzip")) return "gzip";
+      if (t.endsWith("zstd")) return "zstd";
+      return "uncompressed";
+    },
+  };
+}
+
+/** A file, or stdin for `-`, as a stream of chunks. */
+export function fileSource(path: string): AsyncIterable<Uint8Array> {
+  if (path === "-") return process.stdin as AsyncIterable<Uint8Array>;
+  return createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
+}

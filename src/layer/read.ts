@@ -1,0 +1,73 @@
+/**
+ * Reading a layer blob in one pass: the compressed bytes go to the content store (and
+ * their digest), the decompressed bytes to the diffID hash and, when applying, through
+ * the tar reader into a snapshot. Nothing is ever held whole in memory.
+ */
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { StrataError } from "../core/errors.ts";
+import type { Ingest } from "../core/ports.ts";
+import { type Compression, decompressor, detect } from "./compression.ts";
+import { TarReader, type TarSink } from "./tar/reader.ts";
+
+export interface LayerRead {
+  compression: Compression;
+  diffID: string;
+}
+
+const corrupt = (err: unknown) =>
+  err instanceof StrataError ? err : new StrataError("integrity", `corrupt layer: ${(err as Error).message ?? err}`);
+
+export async function readLayer(
+  source: AsyncIterable<Uint8Array>,
+  to: { blob?: Ingest; tar?: TarSink; progress?: (bytes: number) => void },
+): Promise<LayerRead> {
+  const diff = createHash("sha256");
+  const reader = to.tar ? new TarReader(to.tar) : undefined;
+  const plain = (chunk: Uint8Array) => {
+    diff.update(chunk);
+    reader?.push(chunk);
+  };
+  let compression: Compression | undefined;
+  let dec: ReturnType<typeof decompressor>;
+  let draining: Promise<void> | undefined;
+  let failed: unknown;
+  let bytes = 0;
+  try {
+    for await (const raw of source) {
+      const chunk = raw instanceof Uint8Array ? raw : new Uint8Array(raw as ArrayBuffer);
+      if (!chunk.length) continue;
+      if (compression === undefined) {
+        compression = detect(chunk);
+        dec = decompressor(compression);
+        if (dec) {
+          const d = dec;
+          draining = (async () => {
+            for await (const out of d) plain(out as Uint8Array);
+          })().catch((err) => {
+            failed = err;
+          });
+        }
+      }
+      to.blob?.write(chunk);
+      bytes += chunk.length;
+      to.progress?.(bytes);
+      if (dec) {
+        if (failed) throw failed;
+        if (!dec.write(chunk)) await Promise.race([once(dec, "drain"), draining]);
+        if (failed) throw failed;
+      } else plain(chunk);
+    }
+    if (compression === undefined) throw new StrataError("integrity", "corrupt layer: the blob is empty");
+    if (dec) {
+      dec.end();
+      await draining;
+      if (failed) throw failed;
+    }
+    reader?.finish();
+  } catch (err) {
+    dec?.destroy();
+    throw corrupt(err);
+  }
+  return { compression, diffID: `sha256:${diff.digest("hex")}` };
+}

@@ -1,0 +1,114 @@
+/**
+ * Writing a layer blob in one pass: tar bytes to the diffID hash and the compressor,
+ * compressed bytes to the content store (which hashes the digest). Small writes are
+ * gathered into 1 MiB chunks first.
+ */
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { closeSync, openSync, readSync } from "node:fs";
+import type { Compression, Ingest } from "../core/ports.ts";
+import { compressor } from "./compression.ts";
+import type { Change } from "./diff.ts";
+import { headerFor, padding, trailer } from "./tar/writer.ts";
+
+const CHUNK = 1 << 20;
+
+/** Uncompressed bytes in; compressed bytes to the blob; the diffID on finish. */
+export class Compressing {
+  private diff = createHash("sha256");
+  private comp;
+  private failed: unknown;
+  total = 0;
+
+  constructor(compression: Compression, private blob: Ingest, private progress?: (bytes: number) => void) {
+    this.comp = compressor(compression);
+    this.comp?.on("data", (c: Uint8Array) => blob.write(c));
+    this.comp?.on("error", (err) => (this.failed = err));
+  }
+
+  /** The chunk must not be reused afterwards: the compressor may still hold it. */
+  async write(chunk: Uint8Array): Promise<void> {
+    this.diff.update(chunk);
+    this.total += chunk.length;
+    this.progress?.(this.total);
+    if (!this.comp) return this.blob.write(chunk);
+    if (!this.comp.write(chunk)) await once(this.comp, "drain");
+    if (this.failed) throw this.failed;
+  }
+
+  async finish(): Promise<{ diffID: string; digest: string; size: number }> {
+    if (this.comp) {
+      const ended = once(this.comp, "end");
+      this.comp.end();
+      await ended;
+      if (this.failed) throw this.failed;
+    }
+    const { digest, size } = this.blob.commit();
+    return { diffID: `sha256:${this.diff.digest("hex")}`, digest, size };
+  }
+
+  abort() {
+    this.comp?.destroy();
+    this.blob.abort();
+  }
+}
+
+export async function writeLayer(
+  changes: Iterable<Change>,
+  compression: Compression,
+  blob: Ingest,
+  progress?: (bytes: number) => void,
+): Promise<{ diffID: string; digest: string; size: number }> {
+  const out = new Compressing(compression, blob, progress);
+  let buf = new Uint8Array(CHUNK);
+  let used = 0;
+  const flush = async () => {
+    if (!used) return;
+    const chunk = buf.subarray(0, used);
+    buf = new Uint8Array(CHUNK);
+    used = 0;
+    await out.write(chunk);
+  };
+  const put = async (bytes: Uint8Array) => {
+    let at = 0;
+    while (at < bytes.length) {
+      const n = Math.min(bytes.length - at, CHUNK - used);
+      buf.set(bytes.subarray(at, at + n), used);
+      used += n;
+      at += n;
+      if (used === CHUNK) await flush();
+    }
+  };
+  try {
+    for (const { entry, source } of changes) {
+      await put(headerFor(entry));
+      if (!source) continue;
+      // File data straight into the chunk buffer; a file that changed size since its
+      // header was written is cut or zero-filled to the header's size.
+      const fd = openSync(source, "r");
+      try {
+        let left = entry.size;
+        while (left > 0) {
+          if (used === CHUNK) await flush();
+          const want = Math.min(left, CHUNK - used);
+          let got = readSync(fd, buf, used, want, null);
+          if (got === 0) {
+            buf.fill(0, used, used + want);
+            got = want;
+          }
+          used += got;
+          left -= got;
+        }
+      } finally {
+        closeSync(fd);
+      }
+      await put(padding(entry.size));
+    }
+    await put(trailer());
+    await flush();
+    return await out.finish();
+  } catch (err) {
+    out.abort();
+    throw err;
+  }
+}
