@@ -113,11 +113,13 @@ export class Applier implements TarSink {
   }
 
   data(chunk: Uint8Array): void {
+    if (!this.current) return;
     let at = 0;
     while (at < chunk.length) at += writeSync(this.fd, chunk, at);
   }
 
   end(): void {
+    if (!this.current) return; // a whiteout, or another entry that opened nothing
     closeSync(this.fd);
     this.fd = -1;
     const { abs, e } = this.current!;

@@ -1,0 +1,231 @@
+/** Import and export against GNU tar, umoci and skopeo (SPEC §3.6–8). */
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { execFileSync } from "node:child_process";
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { sys } from "../../src/runtime/bun/sys.ts";
+import { cleanup, cli, ok, tempDir } from "../helpers/env.ts";
+import { gnuTar, sha256 } from "../helpers/tars.ts";
+
+let dir: string;
+let root: string;
+beforeEach(() => {
+  dir = tempDir();
+  root = `${dir}/root`;
+});
+afterEach(() => cleanup(dir));
+
+/** A tree with the awkward parts: long and unicode names, links, xattrs, a fifo, odd modes. */
+function awkwardTree(at: string) {
+  mkdirSync(`${at}/dir/sub`, { recursive: true });
+  writeFileSync(`${at}/dir/a`, "hello\n");
+  linkSync(`${at}/dir/a`, `${at}/dir/hard`);
+  symlinkSync("a", `${at}/dir/link`);
+  symlinkSync("../../../../etc/passwd", `${at}/dir/climbing-link`);
+  const long = `${"deep/".repeat(30)}${"n".repeat(120)}`;
+  mkdirSync(`${at}/${long.slice(0, long.lastIndexOf("/"))}`, { recursive: true });
+  writeFileSync(`${at}/${long}`, "long name");
+  mkdirSync(`${at}/ünïcödé ✓`);
+  writeFileSync(`${at}/ünïcödé ✓/fïlé`, "unicode");
+  writeFileSync(`${at}/exec`, "#!/bin/sh\n", { mode: 0o755 });
+  sys.setxattr(`${at}/dir/a`, "user.origin", new TextEncoder().encode("strata"));
+  sys.mknod(`${at}/fifo`, 0o010600, 0n);
+  sys.utimens(`${at}/dir/a`, 1_600_000_000_000_000_000n, 1_600_000_000_123_456_789n);
+}
+
+/** Every entry with type, mode, size, link target, mtime (seconds) and xattrs: what must survive. */
+function manifest(at: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const name of readdirSync(rel ? `${at}/${rel}` : at).sort()) {
+      const r = rel ? `${rel}/${name}` : name;
+      const st = lstatSync(`${at}/${r}`);
+      const kind = st.isDirectory() ? "d" : st.isSymbolicLink() ? "l" : st.isFIFO() ? "p" : "f";
+      let x = "";
+      try {
+        x = kind === "l" ? "" : sys.listxattr(`${at}/${r}`).map((n) => `${n}=${new TextDecoder().decode(sys.getxattr(`${at}/${r}`, n))}`).join(",");
+      } catch { /* none */ }
+      out.push(`${r} ${kind} ${(st.mode & 0o7777).toString(8)} ${kind === "f" ? st.size : ""} ${kind !== "d" ? Math.floor(st.mtimeMs / 1000) : ""} ${x} ${kind === "f" ? st.nlink : ""}`);
+      if (kind === "d") walk(r);
+    }
+  };
+  walk("");
+  return out;
+}
+
+test("a layer made by GNU tar imports to exactly the tree GNU tar extracts", () => {
+  awkwardTree(`${dir}/src`);
+  for (const [compression, format] of [["gzip", "pax"], ["zstd", "pax"], ["none", "gnu"]] as const) {
+    gnuTar(`${dir}/src`, `${dir}/layer.${compression}`, compression, format);
+    const rec = ok(root, "import", `${dir}/layer.${compression}`);
+    expect(rec.blob.mediaType).toBe(`application/vnd.oci.image.layer.v1.tar${compression === "none" ? "" : `+${compression}`}`);
+    const ref = `${dir}/gnu-${compression}`;
+    mkdirSync(ref);
+    execFileSync("tar", ["--xattrs", "--xattrs-include=*", "-xf", `${dir}/layer.${compression}`, "-C", ref]);
+    expect(manifest(ok(root, "path", rec.id).path)).toEqual(manifest(ref));
+    // PAX keeps nanoseconds; GNU's own format has whole seconds.
+    const mtime = lstatSync(`${ok(root, "path", rec.id).path}/dir/a`, { bigint: true }).mtimeNs;
+    expect(mtime).toBe(format === "pax" ? 1_600_000_000_123_456_789n : 1_600_000_000_000_000_000n);
+  }
+});
+
+test("digest, diffID, chainID and blobChainID match values computed independently", () => {
+  mkdirSync(`${dir}/a`);
+  writeFileSync(`${dir}/a/one`, "1");
+  mkdirSync(`${dir}/b`);
+  writeFileSync(`${dir}/b/two`, "2");
+  gnuTar(`${dir}/a`, `${dir}/a.tar`, "none");
+  gnuTar(`${dir}/b`, `${dir}/b.tgz`, "gzip");
+  const fileSha = (f: string) => `sha256:${execFileSync("sha256sum", [f]).toString().split(" ")[0]}`;
+  const diffB = `sha256:${execFileSync("sh", ["-c", `gzip -dc ${dir}/b.tgz | sha256sum`]).toString().split(" ")[0]}`;
+  const a = ok(root, "import", `${dir}/a.tar`);
+  const b = ok(root, "import", `${dir}/b.tgz`, "--parent", a.id);
+  expect(a.blob).toMatchObject({ digest: fileSha(`${dir}/a.tar`), diffID: fileSha(`${dir}/a.tar`) });
+  expect(a.chainID).toBe(a.blob.diffID);
+  expect(a.blobChainID).toBe(sha256(`${a.blob.digest} ${a.blob.diffID}`));
+  expect(b.blob).toMatchObject({ digest: fileSha(`${dir}/b.tgz`), diffID: diffB });
+  expect(b.chainID).toBe(sha256(`${a.chainID} ${diffB}`));
+  expect(b.blobChainID).toBe(sha256(`${a.blobChainID} ${sha256(`${b.blob.digest} ${diffB}`)}`));
+  expect(b).toMatchObject({ kind: "layer", parents: [a.id] });
+});
+
+describe("dedupe", () => {
+  test("the same blob chain gives the same record; another compression shares the snapshot", () => {
+    mkdirSync(`${dir}/t`);
+    writeFileSync(`${dir}/t/f`, "content");
+    gnuTar(`${dir}/t`, `${dir}/t.tar`, "none");
+    execFileSync("sh", ["-c", `gzip -c ${dir}/t.tar > ${dir}/t.tgz && zstd -q -c ${dir}/t.tar > ${dir}/t.zst`]);
+    const first = ok(root, "import", `${dir}/t.tgz`);
+    expect(ok(root, "import", `${dir}/t.tgz`).id).toBe(first.id);
+    const viaStdin = Bun.spawnSync([...cliCmd(), "--root", root, "--json", "import", "-"], { stdin: Bun.file(`${dir}/t.tgz`) });
+    expect(JSON.parse(viaStdin.stdout.toString()).id).toBe(first.id);
+    const zst = ok(root, "import", `${dir}/t.zst`);
+    expect(zst.id).not.toBe(first.id);
+    expect(zst.chainID).toBe(first.chainID);
+    expect(zst.blobChainID).not.toBe(first.blobChainID);
+    expect(ok(root, "path", zst.id).path).toBe(ok(root, "path", first.id).path);
+    expect(readdirSync(`${root}/snapshots`)).toHaveLength(1);
+  });
+});
+
+describe("lazy records", () => {
+  test("are recorded without extracting, extracted when first needed", () => {
+    mkdirSync(`${dir}/t`);
+    writeFileSync(`${dir}/t/f`, "lazy");
+    gnuTar(`${dir}/t`, `${dir}/t.tgz`);
+    const rec = ok(root, "import", "--lazy", `${dir}/t.tgz`);
+    expect(rec).toMatchObject({ lazy: true, size: 0 });
+    expect(readdirSync(`${root}/snapshots`)).toEqual([]);
+    const child = ok(root, "new", "--parent", rec.id);
+    expect(Bun.file(`${child.path}/f`).size).toBe(4);
+    expect(ok(root, "info", rec.id).lazy).toBe(false);
+  });
+
+  test("whose blob is gone fail with missing blob (exit 6) and stay lazy", () => {
+    mkdirSync(`${dir}/t`);
+    writeFileSync(`${dir}/t/f`, "gone");
+    gnuTar(`${dir}/t`, `${dir}/t.tgz`);
+    const rec = ok(root, "import", "--lazy", `${dir}/t.tgz`);
+    rmSync(`${root}/content/blobs/sha256/${rec.blob.digest.slice(7)}`);
+    const r = cli(root, "path", rec.id);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/^strata: .*not in the content store\n$/);
+    expect(ok(root, "info", rec.id).lazy).toBe(true);
+    expect(readdirSync(`${root}/snapshots`)).toEqual([]);
+  });
+});
+
+test("OCI whiteouts from a GNU tar layer: deleted files and opaque directories", () => {
+  mkdirSync(`${dir}/base/keep`, { recursive: true });
+  mkdirSync(`${dir}/base/opaque/old`, { recursive: true });
+  writeFileSync(`${dir}/base/keep/a`, "a");
+  writeFileSync(`${dir}/base/keep/gone`, "x");
+  writeFileSync(`${dir}/base/opaque/old/f`, "old");
+  writeFileSync(`${dir}/base/opaque/old2`, "old");
+  mkdirSync(`${dir}/up/keep`, { recursive: true });
+  mkdirSync(`${dir}/up/opaque`, { recursive: true });
+  writeFileSync(`${dir}/up/keep/.wh.gone`, "");
+  writeFileSync(`${dir}/up/opaque/.wh..wh..opq`, "");
+  writeFileSync(`${dir}/up/opaque/new`, "new");
+  gnuTar(`${dir}/base`, `${dir}/base.tgz`);
+  gnuTar(`${dir}/up`, `${dir}/up.tgz`);
+  const base = ok(root, "import", `${dir}/base.tgz`);
+  const up = ok(root, "import", `${dir}/up.tgz`, "--parent", base.id);
+  const p = ok(root, "path", up.id).path;
+  expect(readdirSync(`${p}/keep`).sort()).toEqual(["a"]);
+  expect(readdirSync(`${p}/opaque`).sort()).toEqual(["new"]);
+  // The parent's snapshot is untouched.
+  expect(readdirSync(`${ok(root, "path", base.id).path}/opaque`).sort()).toEqual(["old", "old2"]);
+});
+
+describe("export", () => {
+  test("round trip: an exported layout unpacks with umoci and GNU tar to the tree strata shows, and imports back as the same chain", () => {
+    awkwardTree(`${dir}/src`);
+    gnuTar(`${dir}/src`, `${dir}/base.tgz`);
+    const base = ok(root, "import", `${dir}/base.tgz`);
+    const m = ok(root, "new", "--parent", base.id);
+    writeFileSync(`${m.path}/dir/a`, "changed\n");
+    rmSync(`${m.path}/dir/link`);
+    rmSync(`${m.path}/ünïcödé ✓`, { recursive: true });
+    mkdirSync(`${m.path}/added/deeper`, { recursive: true });
+    writeFileSync(`${m.path}/added/deeper/file`, "new");
+    rmSync(`${m.path}/exec`);
+    mkdirSync(`${m.path}/exec`); // a file replaced by a directory
+    writeFileSync(`${m.path}/exec/inside`, "x");
+    const top = ok(root, "commit", m.id);
+    const out = ok(root, "export", top.id, "--output", `${dir}/oci`, "--tag", "v1");
+    expect(out.layers).toHaveLength(2);
+    expect(out.layers[0].digest).toBe(base.blob.digest);
+    expect(out.manifest.annotations["org.opencontainers.image.ref.name"]).toBe("v1");
+
+    const strataTree = manifest(ok(root, "path", top.id).path);
+    execFileSync("umoci", ["unpack", "--image", `${dir}/oci:v1`, `${dir}/bundle`], { stdio: "pipe" });
+    expect(manifest(`${dir}/bundle/rootfs`)).toEqual(strataTree);
+
+    const inspect = JSON.parse(execFileSync("skopeo", ["inspect", `oci:${dir}/oci:v1`]).toString());
+    expect(inspect.Layers).toEqual(out.layers.map((l: { digest: string }) => l.digest));
+
+    // GNU tar applying both layers by hand (whiteouts aside) agrees on what the layer holds.
+    const listing = execFileSync("tar", ["-tzf", `${dir}/oci/blobs/sha256/${out.layers[1].digest.slice(7)}`]).toString().split("\n");
+    expect(listing).toContain("dir/.wh.link");
+    expect(listing).toContain(".wh.ünïcödé ✓");
+    expect(listing).toContain("added/deeper/file");
+
+    const other = `${dir}/root2`;
+    const back = ok(other, "import", `oci:${dir}/oci:v1`);
+    expect(back.chainID).toBe(out.chainID);
+    expect(manifest(ok(other, "path", back.id).path)).toEqual(strataTree);
+  });
+
+  test("is reproducible, and other compressions become linked variants", () => {
+    awkwardTree(`${dir}/src`);
+    gnuTar(`${dir}/src`, `${dir}/base.tgz`);
+    const m = ok(root, "new");
+    execFileSync("tar", ["-xzf", `${dir}/base.tgz`, "-C", m.path]);
+    const c = ok(root, "commit", m.id);
+    const gz = ok(root, "export", c.id, "--compression", "gzip");
+    expect(ok(root, "export", c.id, "--compression", "gzip")).toEqual(gz);
+    const zst = ok(root, "export", c.id, "--compression", "zstd");
+    const raw = ok(root, "export", c.id, "--compression", "uncompressed");
+    expect(zst.layers[0].diffID).toBe(gz.layers[0].diffID);
+    expect(raw.layers[0].digest).toBe(gz.layers[0].diffID);
+    expect(zst.chainID).toBe(gz.chainID);
+    expect(ok(root, "info", c.id).blob.digest).toBe(gz.layers[0].digest);
+    const du = ok(root, "du");
+    expect(du.totals.content).toBeGreaterThan(gz.layers[0].size);
+  });
+});
+
+function cliCmd() {
+  return process.env.STRATA_BIN ? [process.env.STRATA_BIN] : [process.execPath, `${import.meta.dir}/../../src/main.ts`];
+}
+
+test("nothing is left behind by a failed import", () => {
+  writeFileSync(`${dir}/junk`, "definitely not a layer");
+  const r = cli(root, "import", `${dir}/junk`);
+  expect(r.code).toBe(8);
+  expect(readdirSync(`${root}/snapshots`)).toEqual([]);
+  expect(readdirSync(`${root}/content/blobs/sha256`)).toEqual([]);
+  expect(readdirSync(`${root}/content/ingest`)).toEqual([]);
+  expect(ok(root, "du").records).toEqual([]);
+  expect(existsSync(`${dir}/junk`)).toBe(true);
+});
