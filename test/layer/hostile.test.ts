@@ -1,0 +1,146 @@
+/**
+ * Layers from strangers (SPEC §3.7): nothing is written outside the snapshot. Per case:
+ * contained (the layer imports, confined) or rejected (exit 8, nothing left behind).
+ */
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { execFileSync } from "node:child_process";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { cleanup, cli, ok, tempDir } from "../helpers/env.ts";
+import { craftTar, gnuTar } from "../helpers/tars.ts";
+
+let dir: string;
+let root: string;
+let outside: string;
+beforeEach(() => {
+  dir = tempDir();
+  root = `${dir}/root`;
+  outside = `${dir}/outside`;
+  mkdirSync(outside);
+  writeFileSync(`${outside}/precious`, "keep me");
+});
+afterEach(() => {
+  // Whatever the layer tried, the world outside the store is as it was.
+  expect(readdirSync(outside)).toEqual(["precious"]);
+  expect(readFileSync(`${outside}/precious`, "utf8")).toBe("keep me");
+  expect(statSync(`${outside}/precious`).nlink).toBe(1);
+  expect(readdirSync(dir).sort()).toEqual(["layer", "outside", "root"].filter((n) => existsSync(`${dir}/${n}`)).sort());
+  cleanup(dir);
+});
+
+/** A rejected layer leaves no record, no directory, no blob, no temp file. */
+function rejected(args: string[]) {
+  const r = cli(root, "import", ...args);
+  expect({ code: r.code, oneLine: /^strata: [^\n]+\n$/.test(r.stderr) }).toEqual({ code: 8, oneLine: true });
+  expect(readdirSync(`${root}/snapshots`)).toEqual([]);
+  expect(readdirSync(`${root}/content/blobs/sha256`)).toEqual([]);
+  expect(readdirSync(`${root}/content/ingest`)).toEqual([]);
+  expect(ok(root, "du").records).toEqual([]);
+  return r.stderr;
+}
+
+const layer = () => `${dir}/layer`;
+
+test("../x climbing out is rejected", () => {
+  craftTar(layer(), [{ name: "ok" }, { name: "../outside/x", data: "pwned" }]);
+  expect(rejected([layer()])).toContain("climbs out");
+});
+
+test("a deeper climb through a real directory is rejected too", () => {
+  craftTar(layer(), [{ name: "a", type: "dir" }, { name: "a/../../../outside/x", data: "pwned" }]);
+  rejected([layer()]);
+});
+
+test("/absolute names are contained: taken relative to the snapshot", () => {
+  craftTar(layer(), [{ name: `${outside}/abs`, data: "inside" }]);
+  const rec = ok(root, "import", layer());
+  expect(readFileSync(`${ok(root, "path", rec.id).path}${outside}/abs`, "utf8")).toBe("inside");
+});
+
+test("a symlink to an outside directory, then a write through it: contained", () => {
+  craftTar(layer(), [{ name: "evil", type: "symlink", link: outside }, { name: "evil/pwned", data: "pwned" }]);
+  const rec = ok(root, "import", layer());
+  const p = ok(root, "path", rec.id).path;
+  expect(readlinkSync(`${p}/evil`)).toBe(outside);
+  // The write followed the link as if the snapshot were /.
+  expect(readFileSync(`${p}${outside}/pwned`, "utf8")).toBe("pwned");
+});
+
+test("a relative symlink climbing out, then a write through it: contained", () => {
+  craftTar(layer(), [
+    { name: "d", type: "dir" },
+    { name: "d/up", type: "symlink", link: "../../../../../../../../.." },
+    { name: "d/up/outside/pwned", data: "pwned" },
+  ]);
+  const rec = ok(root, "import", layer());
+  const p = ok(root, "path", rec.id).path;
+  expect(readFileSync(`${p}/outside/pwned`, "utf8")).toBe("pwned");
+});
+
+test("a symlink in a lower layer is no way out either", () => {
+  craftTar(`${dir}/base`, [{ name: "lib", type: "symlink", link: `${outside}` }]);
+  const base = ok(root, "import", `${dir}/base`);
+  craftTar(layer(), [{ name: "lib/pwned", data: "pwned" }]);
+  const up = ok(root, "import", layer(), "--parent", base.id);
+  expect(readFileSync(`${ok(root, "path", up.id).path}${outside}/pwned`, "utf8")).toBe("pwned");
+  execFileSync("rm", ["-f", `${dir}/base`]);
+});
+
+test("a hardlink to an outside file is rejected, by .. or by absolute path", () => {
+  craftTar(layer(), [{ name: "hl", type: "hardlink", link: "../../../../outside/precious" }]);
+  rejected([layer()]);
+  craftTar(layer(), [{ name: "hl", type: "hardlink", link: `${outside}/precious` }]);
+  expect(rejected([layer()])).toContain("not a file in the snapshot");
+});
+
+test("a hardlink to a file inside the layer works", () => {
+  craftTar(layer(), [{ name: "a", data: "shared" }, { name: "b", type: "hardlink", link: "a" }]);
+  const p = ok(root, "path", ok(root, "import", layer()).id).path;
+  expect(lstatSync(`${p}/b`).ino).toBe(lstatSync(`${p}/a`).ino);
+});
+
+test("whiteouts with .. are rejected", () => {
+  craftTar(layer(), [{ name: "../outside/.wh.precious" }]);
+  rejected([layer()]);
+  craftTar(layer(), [{ name: "a", type: "dir" }, { name: "a/.wh..." }]);
+  rejected([layer()]);
+});
+
+test("a truncated gzip is rejected", () => {
+  mkdirSync(`${dir}/t`);
+  writeFileSync(`${dir}/t/f`, Buffer.alloc(200_000, 7));
+  gnuTar(`${dir}/t`, `${dir}/full.tgz`);
+  const bytes = readFileSync(`${dir}/full.tgz`);
+  writeFileSync(layer(), bytes.subarray(0, bytes.length - 50));
+  expect(rejected([layer()])).toMatch(/corrupt layer/);
+  execFileSync("rm", ["-rf", `${dir}/t`, `${dir}/full.tgz`]);
+});
+
+test("a corrupt zstd frame is rejected", () => {
+  mkdirSync(`${dir}/t`);
+  writeFileSync(`${dir}/t/f`, "some data ".repeat(10_000));
+  gnuTar(`${dir}/t`, `${dir}/full.zst`, "zstd");
+  const bytes = Buffer.from(readFileSync(`${dir}/full.zst`));
+  for (let i = 20; i < bytes.length - 10; i += 7) bytes[i] = bytes[i]! ^ 0xff;
+  writeFileSync(layer(), bytes);
+  rejected([layer()]);
+  execFileSync("rm", ["-rf", `${dir}/t`, `${dir}/full.zst`]);
+});
+
+test("a tar header with a bogus size is rejected", () => {
+  craftTar(layer(), [{ name: "f", data: "hello" }]);
+  const bytes = Buffer.from(readFileSync(layer()));
+  // Find the entry's header (the PAX header comes first when present) and break its size.
+  let at = 0;
+  while (bytes[at + 156] !== "0".charCodeAt(0)) at += 512 + Math.ceil(parseInt(bytes.subarray(at + 124, at + 136).toString(), 8) / 512) * 512;
+  bytes.write("9z9z9z9z9z9\0", at + 124, "latin1");
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= at + 148 - at && i < 156 ? 32 : bytes[at + i]!;
+  bytes.write(sum.toString(8).padStart(6, "0") + "\0 ", at + 148, "latin1");
+  writeFileSync(layer(), bytes);
+  expect(rejected([layer()])).toMatch(/size is not a number/);
+  // A size larger than what follows is a truncation.
+  craftTar(layer(), [{ name: "f", data: "hello" }]);
+  const big = Buffer.from(readFileSync(layer()));
+  writeFileSync(layer(), big.subarray(0, 1024 + 100));
+  rejected([layer()]);
+});
