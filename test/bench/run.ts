@@ -1,11 +1,13 @@
 /** `npm run bench`: every benchmark, each printing its ratios against its targets. */
 import { benchCore } from "./core.ts";
 import { benchHttp } from "./http.ts";
+import { benchLayers } from "./layers.ts";
 import { benchRecords } from "./records.ts";
 
 const only = process.argv[2];
 const results: boolean[] = [];
 if (!only || only === "core") results.push(...benchCore());
+if (!only || only === "layers") results.push(...(await benchLayers()));
 if (!only || only === "records") results.push(...(await benchRecords()));
 if (!only || only === "http") results.push(...(await benchHttp()));
 console.log(`${results.filter(Boolean).length} of ${results.length} targets met`);

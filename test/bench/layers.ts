@@ -1,0 +1,86 @@
+/**
+ * Issue 3's benchmark, on the ≈5,000-file / ≈100 MB tree, all in one run: `strata
+ * import` of a gzip and a zstd layer against `tar -xzf` / `tar --zstd -xf`, `strata
+ * export` against `tar -czf` / `tar --zstd -cf`, and containerd's own import of the same
+ * image (`ctr`, native snapshotter) when containerd is installed.
+ */
+import { execSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { cliCommand, tempDir } from "../helpers/env.ts";
+import { median, report, settle, time } from "./measure.ts";
+import { makeTree } from "./tree.ts";
+
+export async function benchLayers(runs = 3): Promise<boolean[]> {
+  const strata = cliCommand();
+  const dir = tempDir("strata-bench-");
+  const results: boolean[] = [];
+  try {
+    makeTree(`${dir}/src`);
+    execSync(`tar -czf ${dir}/l.tgz -C ${dir}/src . && tar --zstd -cf ${dir}/l.zst -C ${dir}/src .`);
+    const json = (args: string[]) => JSON.parse(Bun.spawnSync([...strata, "--json", ...args]).stdout.toString());
+
+    for (const [name, file, flag] of [["gzip", "l.tgz", "-xzf"], ["zstd", "l.zst", "--zstd -xf"]] as const) {
+      const ours: number[] = [], tars: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        rmSync(`${dir}/x`, { recursive: true, force: true });
+        rmSync(`${dir}/r`, { recursive: true, force: true });
+        mkdirSync(`${dir}/x`);
+        settle();
+        tars.push(time(["sh", "-c", `tar ${flag} ${dir}/${file} -C ${dir}/x`]));
+        settle();
+        ours.push(time([...strata, "--root", `${dir}/r`, "import", `${dir}/${file}`]));
+      }
+      results.push(report(`import ${name}`, median(ours), median(tars), `tar ${flag}`, 1.0));
+    }
+
+    // Export: a committed record of the tree, exported fresh each run (blobs dropped between runs).
+    for (const [name, flag] of [["gzip", "-czf"], ["zstd", "--zstd -cf"]] as const) {
+      const ours: number[] = [], tars: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        rmSync(`${dir}/e`, { recursive: true, force: true });
+        const m = json(["--root", `${dir}/e`, "new"]);
+        execSync(`cp -a ${dir}/src/. ${m.path}`);
+        const c = json(["--root", `${dir}/e`, "commit", m.id]);
+        settle();
+        tars.push(time(["sh", "-c", `tar ${flag} ${dir}/out.tar -C ${dir}/src .`]));
+        settle();
+        ours.push(time([...strata, "--root", `${dir}/e`, "export", c.id, "--compression", name]));
+      }
+      results.push(report(`export ${name}`, median(ours), median(tars), `tar ${flag}`, 1.0));
+    }
+
+    if (existsSync("/usr/bin/containerd") && existsSync("/usr/bin/ctr")) await vsContainerd(dir, strata, runs);
+    else console.log("import vs containerd: containerd not installed (apt-get install containerd)");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/** The same image imported by containerd (native snapshotter) and by strata, from one OCI archive. */
+async function vsContainerd(dir: string, strata: string[], runs: number) {
+  const m = JSON.parse(Bun.spawnSync([...strata, "--root", `${dir}/o`, "--json", "import", `${dir}/l.tgz`]).stdout.toString());
+  Bun.spawnSync([...strata, "--root", `${dir}/o`, "export", m.id, "--output", `${dir}/layout`, "--tag", "bench"]);
+  execSync(`tar -cf ${dir}/image.tar -C ${dir}/layout .`);
+  const sock = `${dir}/containerd.sock`;
+  const d = Bun.spawn(["containerd", "--root", `${dir}/ctrd-root`, "--state", `${dir}/ctrd-state`, "--address", sock, "--config", "/dev/null"], { stderr: "ignore", stdout: "ignore" });
+  try {
+    for (let i = 0; i < 100 && !existsSync(sock); i++) await Bun.sleep(50);
+    const theirs: number[] = [], ours: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const ns = `bench${i}`;
+      settle();
+      theirs.push(time(["ctr", "--address", sock, "-n", ns, "images", "import", "--snapshotter", "native", "--index-name", `bench${i}`, `${dir}/image.tar`]));
+      rmSync(`${dir}/r2`, { recursive: true, force: true });
+      settle();
+      ours.push(time([...strata, "--root", `${dir}/r2`, "import", `oci:${dir}/layout:bench`]));
+    }
+    const ratio = median(ours) / median(theirs);
+    console.log(`import vs containerd: ${median(ours).toFixed(1)} ms vs ctr images import (native) ${median(theirs).toFixed(1)} ms = ${ratio.toFixed(2)}x (goal < 1x) ${ratio < 1 ? "ok" : "slower"}`);
+  } catch (err) {
+    console.log(`import vs containerd: could not measure (${(err as Error).message.split("\n")[0]})`);
+  } finally {
+    d.kill();
+    await d.exited;
+  }
+}
