@@ -59,6 +59,8 @@ export const operations = {
   leaseCreate: op({ method: "POST", path: "/v1/leases", schema: s.leaseCreateInput, summary: "create a lease", run: (svc, i) => svc.leaseCreate(i) }),
   leaseAdd: op({ method: "POST", path: "/v1/leases/:id/records", schema: s.leaseAddInput, summary: "add a record to a lease", run: (svc, i) => svc.leaseAdd(i) }),
   leaseRemove: op({ method: "DELETE", path: "/v1/leases/:id", schema: s.leaseIdInput, summary: "remove a lease", run: (svc, i) => svc.leaseRemove(i) }),
+  merge: op({ method: "POST", path: "/v1/merge", schema: s.mergeInput, summary: "a merged record of REFs, in order", run: (svc, i) => svc.merge(i) }),
+  diff: op({ method: "POST", path: "/v1/diff", schema: s.diffInput, summary: "the changes from lower to upper as a record", run: (svc, i) => svc.diff(i) }),
   importLayer: op({
     method: "POST", path: "/v1/import", schema: s.importInput, blobBody: true, booleans: ["lazy"],
     summary: "import a layer blob (the body) or an OCI layout (source=oci:DIR[:TAG])",

@@ -111,6 +111,9 @@ export const exportInput = v.strictObject({
   tag: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, "invalid tag"))),
 });
 
+export const mergeInput = v.strictObject({ refs: v.pipe(v.array(ref), v.minLength(1, "merge needs at least one REF")) });
+export const diffInput = v.strictObject({ lower: ref, upper: v.optional(ref) });
+
 export const checkInput = v.strictObject({ repair: v.optional(v.boolean()) });
 
 export type NewInput = v.InferOutput<typeof newInput>;
@@ -129,4 +132,6 @@ export type LeaseAddInput = v.InferOutput<typeof leaseAddInput>;
 export type LeaseIdInput = v.InferOutput<typeof leaseIdInput>;
 export type ImportInput = v.InferOutput<typeof importInput>;
 export type ExportInput = v.InferOutput<typeof exportInput>;
+export type MergeInput = v.InferOutput<typeof mergeInput>;
+export type DiffInput = v.InferOutput<typeof diffInput>;
 export type CheckInput = v.InferOutput<typeof checkInput>;

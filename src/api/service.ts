@@ -15,7 +15,9 @@ import { Refs, resolve } from "../core/refs.ts";
 import { parseSize } from "../core/units.ts";
 import { describe, describeAll, describeId, totals, type Totals } from "../core/usage.ts";
 import { invalid, notFound, usage } from "../core/errors.ts";
-import { exportChain, importBlob, type LayerDeps, materialize } from "../core/layers.ts";
+import { exportRecord } from "../core/export.ts";
+import { diff, merge } from "../core/graph.ts";
+import { importBlob, type LayerDeps, materialize } from "../core/layers.ts";
 import { fileSource } from "../layer/io.ts";
 import { blobPath, parseOciRef, readLayout, writeLayout } from "../layer/oci.ts";
 import type { Extra } from "./operations.ts";
@@ -165,9 +167,17 @@ export class Service {
     return this.one(row);
   }
 
+  async merge(input: s.MergeInput): Promise<Record> {
+    return this.one(await merge(this.d, input.refs));
+  }
+
+  async diff(input: s.DiffInput): Promise<Record> {
+    return this.one(await diff(this.d, input.lower, input.upper));
+  }
+
   async exportRecord(input: s.ExportInput, extra: Extra = {}) {
     if (input.tag && !input.output) throw usage("--tag goes with --output");
-    const r = await exportChain(this.d, input.ref, input.compression ?? "gzip", extra.progress);
+    const r = await exportRecord(this.d, input.ref, input.compression ?? "gzip", extra.progress);
     if (!input.output) return r;
     const manifest = writeLayout(input.output, input.tag ?? "latest", r.layers, this.d.content);
     return { ...r, manifest };
@@ -204,7 +214,7 @@ export class Service {
   /** A lazy record is extracted before anything reads its directory. */
   private async extracted(ref: string) {
     const r = await this.d.store.read((tx) => resolve(tx, ref));
-    if (r.lazy) await materialize(this.d, r);
+    if (r.lazy || (!r.mutable && !r.snapshot)) await materialize(this.d, r);
   }
 
   private dir(row: RecordRow) {

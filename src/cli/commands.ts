@@ -194,6 +194,18 @@ export const commands: { [name: string]: Command } = {
       throw usage(`lease: unknown subcommand "${sub}" (create, add, ls, rm)`);
     },
   },
+  merge: {
+    summary: "a merged record of REFs (later ones win, deletions included)", flags: {}, args: ["REF", "REF..."], required: 1,
+    async run(c, p) {
+      return recordOut(await c.call("merge", { refs: p.args }) as Record);
+    },
+  },
+  diff: {
+    summary: "the changes from LOWER to UPPER (or to an empty tree) as a record", flags: {}, args: ["LOWER", "UPPER"], required: 1,
+    async run(c, p) {
+      return recordOut(await c.call("diff", { lower: p.args[0], upper: p.args[1] }) as Record);
+    },
+  },
   import: {
     summary: "import a layer blob (FILE, - for stdin) or an OCI layout image (oci:DIR[:TAG])",
     flags: { parent: "value", "media-type": "value", lazy: "bool", description: "value" },

@@ -27,7 +27,7 @@ export async function check(d: Deps, opts: { repair?: boolean } = {}): Promise<{
   }));
   const ready = new Map(rows.map((r) => [r.id, r]));
 
-  const missing = rows.filter((r) => r.snapshot !== null && !r.lazy && !onDisk.has(r.snapshot));
+  const missing = rows.filter((r) => r.snapshot !== null && !r.lazy && !r.owner && !onDisk.has(r.snapshot));
   for (const r of missing) {
     problems.push({ problem: "missing-data", id: r.id, detail: `snapshot directory ${r.snapshot} is missing`, repaired: false });
   }

@@ -7,9 +7,9 @@
 import { blobChainID, chainID } from "./chain.ts";
 import { invalid, locked, StrataError } from "./errors.ts";
 import { newId } from "./ids.ts";
-import type { Compression, ContentStore, LayerIO } from "./ports.ts";
-import { type Blob, newRow, type RecordRow } from "./record.ts";
-import { type Deps, finalize, getImmutable, noteOwnChange, removeMarked, resolve } from "./refs.ts";
+import type { ContentStore, LayerIO } from "./ports.ts";
+import { newRow, type RecordRow } from "./record.ts";
+import { type Deps, finalize, getImmutable, noteOwnChange, removeMarked } from "./refs.ts";
 
 export interface LayerDeps extends Deps {
   content: ContentStore;
@@ -27,9 +27,6 @@ export interface ImportOptions {
   expected?: { digest?: string; size?: number };
   progress?: (bytes: number) => void;
 }
-
-const blobOf = (r: RecordRow): Blob | null =>
-  r.blobDigest ? { digest: r.blobDigest, mediaType: r.blobMediaType!, size: r.blobSize!, diffID: r.blobDiffID! } : null;
 
 /** The parent of a layer record, ready to build on: committed, finalized, extracted. */
 async function parentFor(d: LayerDeps, ref: string): Promise<RecordRow> {
@@ -134,23 +131,22 @@ async function importExtracted(d: LayerDeps, o: ImportOptions, parent?: RecordRo
 }
 
 /**
- * A lazy record's snapshot, extracted now (its parents first). While extracting, the
- * row names its snapshot and this process as owner, so recovery can tell a
- * half-extracted record from a finished one.
+ * A record's snapshot, made now if it has none: a lazy layer is extracted (its parents
+ * first), a merge or diff is built from its inputs' layers with hardlinks. While that
+ * happens the row names its snapshot and this process as owner, so a concurrent caller
+ * is told the record is locked and recovery can tell a half-made snapshot from a
+ * finished one.
  */
 export async function materialize(d: LayerDeps, r: RecordRow): Promise<RecordRow> {
-  if (!r.lazy) return r;
-  const parents = await d.store.read((tx) => tx.parents([r.id]));
-  const parentId = parents.get(r.id)?.[0];
-  const parent = parentId ? await materialize(d, (await d.store.read((tx) => tx.record(parentId)))!) : undefined;
+  if (r.snapshot && !r.lazy && !r.owner) return r;
   const key = newId();
   const claim = await d.store.write(async (tx) => {
     const now = await tx.record(r.id);
     if (!now || now.state !== "ready") throw new StrataError("not_found", `record ${r.id} not found`);
-    if (!now.lazy) return { done: now };
+    if (now.snapshot && !now.lazy && !now.owner) return { done: now };
     if (now.owner && now.owner !== d.processes.self) throw locked(r.id);
-    const shared = now.chainID ? await tx.byChainWithSnapshot(now.chainID) : undefined;
-    if (shared && !shared.lazy) {
+    const shared = now.lazy && now.chainID ? await tx.byChainWithSnapshot(now.chainID) : undefined;
+    if (shared && !shared.lazy && !shared.owner) {
       await tx.update([r.id], { snapshot: shared.snapshot, lazy: 0 });
       return { done: (await tx.record(r.id))! };
     }
@@ -160,91 +156,65 @@ export async function materialize(d: LayerDeps, r: RecordRow): Promise<RecordRow
   if (claim.done) return claim.done;
   const row = claim.now!;
   try {
-    if (!row.blobDigest || !d.content.has(row.blobDigest)) {
-      throw new StrataError("missing_blob", `record ${r.id} is lazy and its blob ${row.blobDigest ?? "(unknown)"} is not in the content store`);
-    }
-    await d.snapshots.prepare(key, parent?.snapshot ?? undefined);
-    const got = await d.layers.read(d.layers.open(row.blobDigest), { dir: d.snapshots.path(key), store: false, expected: { digest: row.blobDigest } });
-    if (got.diffID !== row.blobDiffID) throw new StrataError("integrity", `blob ${row.blobDigest} has diffID ${got.diffID}, not ${row.blobDiffID}`);
+    if (row.kind === "merge" || row.kind === "diff") await build(d, row, key);
+    else await extract(d, row, key);
   } catch (err) {
     await d.snapshots.remove(key);
     await d.store.write((tx) => tx.update([r.id], { snapshot: null, owner: null }));
     throw err;
   }
   return d.store.write(async (tx) => {
-    await tx.update([r.id], { lazy: 0, owner: null });
+    await tx.update([r.id], { lazy: 0, owner: null, size: null });
     return (await tx.record(r.id))!;
   });
 }
 
-export interface ExportResult {
-  layers: Blob[];
-  chainID: string;
-}
+const parentsOf = async (d: LayerDeps, id: string) => {
+  const ids = (await d.store.read((tx) => tx.parents([id]))).get(id) ?? [];
+  return Promise.all(ids.map(async (p) => (await d.store.read((tx) => tx.record(p)))!));
+};
 
-/** The record's chain, root first. */
-async function chainOf(d: LayerDeps, top: RecordRow): Promise<RecordRow[]> {
-  const out = [top];
-  for (let r = top; ;) {
-    const ps = (await d.store.read((tx) => tx.parents([r.id]))).get(r.id) ?? [];
-    if (ps.length === 0) break;
-    if (ps.length > 1 || r.kind === "merge" || r.kind === "diff") throw invalid(`record ${r.id} is a ${r.kind}; exporting it is not supported yet`);
-    r = (await d.store.read((tx) => tx.record(ps[0]!)))!;
-    out.unshift(r);
+async function extract(d: LayerDeps, row: RecordRow, key: string) {
+  const [p] = await parentsOf(d, row.id);
+  const parent = p ? await materialize(d, p) : undefined;
+  if (!row.blobDigest || !d.content.has(row.blobDigest)) {
+    throw new StrataError("missing_blob", `record ${row.id} is lazy and its blob ${row.blobDigest ?? "(unknown)"} is not in the content store`);
   }
-  return out;
+  await d.snapshots.prepare(key, parent?.snapshot ?? undefined);
+  const got = await d.layers.read(d.layers.open(row.blobDigest), { dir: d.snapshots.path(key), store: false, expected: { digest: row.blobDigest } });
+  if (got.diffID !== row.blobDiffID) throw new StrataError("integrity", `blob ${row.blobDigest} has diffID ${got.diffID}, not ${row.blobDiffID}`);
 }
 
-export async function exportChain(d: LayerDeps, ref: string, compression: Compression, progress?: (bytes: number) => void): Promise<ExportResult> {
-  const top = await d.store.write(async (tx) => {
-    const r = await finalize(tx, await getImmutable(tx, ref, d.clock.now()));
-    await tx.addHold(r.id, d.processes.self, null);
-    return r;
-  });
-  try {
-    const chain = await chainOf(d, top);
-    const layers: Blob[] = [];
-    let parent: RecordRow | undefined;
-    for (let r of chain) {
-      r = (await d.store.read((tx) => tx.record(r.id)))!;
-      let blob = blobOf(r);
-      if (!blob) {
-        if (parent) parent = await materialize(d, parent);
-        const lower = parent?.snapshot ? d.snapshots.path(parent.snapshot) : undefined;
-        const w = await d.layers.write(lower, d.snapshots.path(r.snapshot!), compression, progress);
-        blob = { digest: w.digest, mediaType: d.layers.mediaType(compression), size: w.size, diffID: w.diffID };
-        const b = blob;
-        const p = parent;
-        r = await d.store.write(async (tx) => {
-          await tx.putBlob(b);
-          await tx.update([r.id], {
-            blobDigest: b.digest, blobMediaType: b.mediaType, blobSize: b.size, blobDiffID: b.diffID,
-            chainID: chainID(p?.chainID ?? null, b.diffID),
-            blobChainID: blobChainID(p?.blobChainID ?? null, b.digest, b.diffID),
-          });
-          return (await tx.record(r.id))!;
-        });
-      } else if (d.layers.compressionOf(blob.mediaType) !== compression) {
-        // Another compression of the same layer: a linked variant, made once.
-        const variants = await d.store.read((tx) => tx.blobsByDiffID(blob!.diffID));
-        const v = variants.find((x) => d.layers.compressionOf(x.mediaType) === compression && d.content.has(x.digest));
-        if (v) blob = { digest: v.digest, mediaType: v.mediaType, size: v.size, diffID: v.diffID };
-        else {
-          const t = await d.layers.transcode(blob.digest, compression);
-          blob = { digest: t.digest, mediaType: d.layers.mediaType(compression), size: t.size, diffID: blob.diffID };
-          const b = blob;
-          await d.store.write((tx) => tx.putBlob(b));
-        }
-      } else if (!d.content.has(blob.digest)) {
-        throw new StrataError("missing_blob", `blob ${blob.digest} of record ${r.id} is not in the content store`);
-      }
-      layers.push(blob);
-      parent = r;
+/** The per-layer changes that make up a record, root first. */
+async function steps(d: LayerDeps, r: RecordRow): Promise<{ lower?: string; upper: string }[]> {
+  const ps = await parentsOf(d, r.id);
+  const dir = async (x: RecordRow) => d.snapshots.path((await materialize(d, x)).snapshot!);
+  if (r.kind === "merge") {
+    const out = [];
+    for (const p of ps) out.push(...(await steps(d, p)));
+    return out;
+  }
+  if (r.kind === "diff") {
+    const [lo, up] = ps as [RecordRow, RecordRow | undefined];
+    return [{ lower: await dir(lo), upper: up ? await dir(up) : await dir(r) }];
+  }
+  const parent = ps[0];
+  return parent ? [...(await steps(d, parent)), { lower: await dir(parent), upper: await dir(r) }] : [{ upper: await dir(r) }];
+}
+
+async function build(d: LayerDeps, row: RecordRow, key: string) {
+  await d.snapshots.prepare(key);
+  const ps = await parentsOf(d, row.id);
+  if (row.kind === "merge") {
+    const all = [];
+    for (const p of ps) all.push(...(await steps(d, p)));
+    d.layers.applySteps(d.snapshots.path(key), all, { deletions: true });
+  } else {
+    // A diff's own tree: what UPPER added or changed over LOWER (deletions live only in its layer).
+    const [lo, up] = ps as [RecordRow, RecordRow | undefined];
+    if (up) {
+      const dir = async (x: RecordRow) => d.snapshots.path((await materialize(d, x)).snapshot!);
+      d.layers.applySteps(d.snapshots.path(key), [{ lower: await dir(lo), upper: await dir(up) }], { deletions: false });
     }
-    return { layers, chainID: parent!.chainID! };
-  } finally {
-    await d.store.write((tx) => tx.endHolds({ records: [top.id], owner: d.processes.self }));
   }
 }
-
-export { resolve };

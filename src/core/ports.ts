@@ -93,7 +93,9 @@ export interface Tx {
     /** Holds with an expiry that are not a lease's. */
     handedOut?: true;
   }): Promise<void>;
-  /** Distinct owners of holds and of rows being created. */
+  /** Ready rows these owners were making a snapshot for. */
+  owned(owners: string[]): Promise<RecordRow[]>;
+  /** Distinct owners of holds and of rows being created or materialized. */
   owners(): Promise<string[]>;
   /** Counts a use of records nobody holds. */
   touch(ids: string[]): Promise<void>;
@@ -170,8 +172,10 @@ export interface Snapshotter {
   list(): string[];
   /** A number that changes whenever a directory is added or removed. */
   version(): string;
-  /** Bytes used, each inode once. */
-  usage(key: string): Promise<number>;
+  /** Bytes used, each inode once, leaving out inodes also found under `shared` keys. */
+  usage(key: string, shared?: string[]): Promise<number>;
+  /** Whether a snapshot directory has no entries. */
+  empty(key: string): boolean;
   /**
    * Deletes what this process, or a process that died, renamed aside; with `measure`,
    * returns the bytes that freed.
@@ -224,6 +228,11 @@ export interface LayerIO {
     compression: Compression,
     progress?: (bytes: number) => void,
   ): Promise<{ digest: string; size: number; diffID: string }>;
+  /**
+   * Applies each step's changes (lower → upper) onto `dest` with hardlinks; without
+   * `deletions`, whiteouts are skipped.
+   */
+  applySteps(dest: string, steps: { lower?: string; upper: string }[], opts: { deletions: boolean }): void;
   /** A stored blob recompressed, stored too. */
   transcode(digest: string, compression: Compression): Promise<{ digest: string; size: number; diffID: string }>;
   mediaType(compression: Compression): string;

@@ -38,18 +38,27 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
   out.deadHolders = dead.length;
 
   let doomed: RecordRow[] = seen.deleting;
+  const halfSnapshots: string[] = [];
   if (dead.length || seen.expired) {
     doomed = await store.write(async (tx) => {
       if (dead.length) await tx.endHolds({ owners: dead });
       if (seen.expired) await tx.endHolds({ expired: true });
       const halfMade = (await tx.byState("creating")).filter((r) => r.owner && dead.includes(r.owner));
       await tx.update(halfMade.map((r) => r.id), { state: "deleting" });
+      // A snapshot a dead process was extracting or building: dropped, to be made again.
+      for (const r of await tx.owned(dead)) {
+        if (r.snapshot) halfSnapshots.push(r.snapshot);
+        await tx.update([r.id], { snapshot: r.lazy || r.kind === "merge" || r.kind === "diff" ? null : r.snapshot, owner: null });
+      }
       return tx.byState("deleting");
     });
   }
   if (doomed.length) {
     out.unfinished = doomed.length;
     await removeMarked(d, doomed);
+  }
+  for (const key of halfSnapshots) {
+    if (!(await store.read((tx) => tx.stillUsed([key], []))).has(key)) await snapshots.remove(key);
   }
   if (opts.scan === false) return out;
   await snapshots.sweep();
@@ -72,7 +81,7 @@ async function scan(d: Deps, out: Recovered): Promise<void> {
       out.strayDirs.push(dir);
     }
   }
-  const missing = rows.filter((r) => r.snapshot !== null && !r.lazy && !onDisk.has(r.snapshot));
+  const missing = rows.filter((r) => r.snapshot !== null && !r.lazy && !r.owner && !onDisk.has(r.snapshot));
   out.missing = missing.map((r) => r.id);
   const ids = new Set(rows.map((r) => r.id));
   const brokenTwins = rows.filter((r) => r.twin !== null && !ids.has(r.twin)).map((r) => r.id);

@@ -22,7 +22,9 @@ export async function sizes(d: Deps, rows: RecordRow[]): Promise<Map<string, num
     if (r.size !== null) out.set(r.id, r.size);
     else if (r.snapshot === null) out.set(r.id, 0);
     else {
-      const size = await d.snapshots.usage(r.snapshot);
+      // A merge or diff shares inodes with its inputs: only its own count.
+      const shared = r.kind === "merge" || r.kind === "diff" ? await ancestorSnapshots(d, r.id) : [];
+      const size = await d.snapshots.usage(r.snapshot, shared);
       out.set(r.id, size);
       if (!r.mutable) fresh.push([r.id, size]);
     }
@@ -33,6 +35,21 @@ export async function sizes(d: Deps, rows: RecordRow[]): Promise<Map<string, num
     });
   }
   return out;
+}
+
+/** Snapshot keys of every record a record is built from. */
+async function ancestorSnapshots(d: Deps, id: string): Promise<string[]> {
+  const keys = new Set<string>();
+  const seen = new Set<string>([id]);
+  let frontier = [id];
+  while (frontier.length) {
+    const parents = await d.store.read((tx) => tx.parents(frontier));
+    frontier = [...parents.values()].flat().filter((p) => !seen.has(p));
+    for (const p of frontier) seen.add(p);
+    const rows = await d.store.read((tx) => tx.records(frontier));
+    for (const r of rows) if (r.snapshot) keys.add(r.snapshot);
+  }
+  return [...keys];
 }
 
 /** SPEC §2 JSON for rows, with parents, inUse and sizes filled in. */

@@ -8,6 +8,7 @@ import type { Sys } from "../runtime/runtime.ts";
 import { Applier } from "./apply.ts";
 import { decompressor, detect, mediaTypes } from "./compression.ts";
 import { changes } from "./diff.ts";
+import { applySteps } from "./merge.ts";
 import { readLayer } from "./read.ts";
 import { Compressing, writeLayer } from "./write.ts";
 
@@ -80,6 +81,8 @@ export function layerIO(content: ContentStore, sys: Sys): LayerIO {
         throw new StrataError("integrity", `corrupt blob ${digest}: ${(err as Error).message}`);
       }
     },
+
+    applySteps: (dest, steps, opts) => applySteps(sys, dest, steps, opts),
 
     mediaType: (c) => mediaTypes[c],
     compressionOf(t) {

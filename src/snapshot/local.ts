@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, sta
 import type { Processes, Snapshotter } from "../core/ports.ts";
 import type { Sys } from "../runtime/runtime.ts";
 import { copyTree } from "./copy.ts";
-import { treeUsage } from "./usage.ts";
+import { inodes, treeUsage } from "./usage.ts";
 
 export function localSnapshotter(root: string, sys: Sys, processes: Processes): Snapshotter {
   const dir = `${root}/snapshots`;
@@ -46,9 +46,13 @@ export function localSnapshotter(root: string, sys: Sys, processes: Processes): 
       const st = statSync(dir, { bigint: true });
       return `${st.mtimeNs}:${st.nlink}`;
     },
-    async usage(key) {
-      return treeUsage(path(key));
+    async usage(key, shared = []) {
+      // Inodes under the shared trees are seen first, so they are not counted again.
+      const seen = new Set<string>();
+      for (const other of shared) inodes(path(other), seen);
+      return treeUsage(path(key), seen);
     },
+    empty: (key) => readdirSync(path(key)).length === 0,
     async sweep(opts = {}) {
       const names = readdirSync(trash).filter((name) => {
         const owner = name.split("~")[0]!;

@@ -1,6 +1,21 @@
 /** Disk usage of a tree like `du -s --bytes` on blocks: each inode counted once. */
 import { lstatSync, readdirSync } from "node:fs";
 
+/** Adds every non-directory inode under `root` to `seen`. */
+export function inodes(root: string, seen: Set<string>): void {
+  const visit = (path: string) => {
+    for (const ent of readdirSync(path, { withFileTypes: true })) {
+      const p = `${path}/${ent.name}`;
+      if (ent.isDirectory()) visit(p);
+      else {
+        const st = lstatSync(p, { bigint: true });
+        seen.add(`${st.dev}:${st.ino}`);
+      }
+    }
+  };
+  visit(root);
+}
+
 export function treeUsage(root: string, seen = new Set<string>()): number {
   let total = 0;
   const visit = (path: string) => {

@@ -162,7 +162,7 @@ export function makeTx(db: Kysely<Database>, clock: Clock): Tx {
     async owners() {
       const { rows } = await sql<{ owner: string }>`
         SELECT owner FROM holds WHERE owner IS NOT NULL
-        UNION SELECT owner FROM records WHERE state <> 'ready' AND state = 'creating' AND owner IS NOT NULL`.execute(db);
+        UNION SELECT owner FROM records WHERE owner IS NOT NULL`.execute(db);
       return rows.map((r) => r.owner);
     },
 
@@ -266,6 +266,11 @@ export function makeTx(db: Kysely<Database>, clock: Clock): Tx {
     byChainWithSnapshot: (id) =>
       db.selectFrom("records").selectAll().where("chainID", "=", id).where("state", "=", "ready")
         .where("snapshot", "is not", null).where("mutable", "=", 0).executeTakeFirst(),
+
+    owned: (owners) =>
+      owners.length
+        ? db.selectFrom("records").selectAll().where("owner", "in", owners).where("state", "=", "ready").execute()
+        : Promise.resolve([]),
 
     async stats() {
       const rows = await db.selectFrom("records")

@@ -10,3 +10,5 @@ CREATE TABLE blobs (
 CREATE INDEX blobs_diffID ON blobs(diffID);
 CREATE INDEX records_blobChainID ON records(blobChainID) WHERE blobChainID IS NOT NULL;
 CREATE INDEX records_chainID ON records(chainID) WHERE chainID IS NOT NULL;
+-- Rows a live process is working on: being created, or having their snapshot made.
+CREATE INDEX records_owner ON records(owner) WHERE owner IS NOT NULL;

@@ -1,0 +1,141 @@
+/**
+ * Export (BuildKit's GetRemotes, SPEC §3.8–10): the blobs of a record's layers, each
+ * computed once from the changes against what is below it and kept on its record.
+ * A layer chain gives one blob per record; a merge, its inputs' layers in order; a diff,
+ * one layer of its changes (or, when LOWER is UPPER's parent, UPPER's own layer).
+ * Other compressions of a layer become linked variants.
+ */
+import { blobChainID, chainID } from "./chain.ts";
+import { StrataError } from "./errors.ts";
+import { type LayerDeps, materialize } from "./layers.ts";
+import type { Compression } from "./ports.ts";
+import type { Blob, RecordRow } from "./record.ts";
+import { finalize, getImmutable } from "./refs.ts";
+
+export interface ExportResult {
+  layers: Blob[];
+  chainID: string;
+}
+
+const blobOf = (r: RecordRow): Blob | null =>
+  r.blobDigest ? { digest: r.blobDigest, mediaType: r.blobMediaType!, size: r.blobSize!, diffID: r.blobDiffID! } : null;
+
+const chainOver = (blobs: Blob[]) => {
+  let c: string | null = null, b: string | null = null;
+  for (const x of blobs) {
+    c = chainID(c, x.diffID);
+    b = blobChainID(b, x.digest, x.diffID);
+  }
+  return { chainID: c!, blobChainID: b! };
+};
+
+class Exporter {
+  private done = new Map<string, Blob[]>();
+  constructor(private d: LayerDeps, private compression: Compression, private progress?: (bytes: number) => void) {}
+
+  private row = async (id: string) => (await this.d.store.read((tx) => tx.record(id)))!;
+  private parents = async (id: string) => (await this.d.store.read((tx) => tx.parents([id]))).get(id) ?? [];
+  private dir = async (r: RecordRow) => this.d.snapshots.path((await materialize(this.d, r)).snapshot!);
+
+  /** The layers of a record, root first, each in the asked compression. */
+  async layers(r: RecordRow): Promise<Blob[]> {
+    const memo = this.done.get(r.id);
+    if (memo) return memo;
+    const ps = await Promise.all((await this.parents(r.id)).map(this.row));
+    let out: Blob[];
+    if (r.kind === "merge") {
+      out = [];
+      for (const p of ps) out.push(...(await this.layers(p)));
+      await this.setChain(r, out);
+    } else if (r.kind === "diff") {
+      const [lo, up] = ps as [RecordRow, RecordRow | undefined];
+      const upParents = up ? await this.parents(up.id) : [];
+      if (up && up.kind === "layer" && upParents.length === 1 && upParents[0] === lo.id) {
+        // LOWER is UPPER's parent: the diff is UPPER's own layer, blob and all.
+        await this.layers(up);
+        out = [await this.variant((await this.row(up.id)))];
+      } else {
+        out = [await this.blob(r, lo, up)];
+      }
+      await this.setChain(r, out);
+    } else {
+      const parent = ps[0];
+      out = parent ? [...(await this.layers(parent))] : [];
+      const own = await this.blob(r, parent, r);
+      out.push(own);
+      const p = parent ? await this.row(parent.id) : undefined;
+      const fresh = await this.row(r.id);
+      if (!fresh.chainID || (p && !fresh.blobChainID)) {
+        await this.d.store.write((tx) => tx.update([r.id], {
+          chainID: chainID(p?.chainID ?? null, fresh.blobDiffID!),
+          blobChainID: blobChainID(p?.blobChainID ?? null, fresh.blobDigest!, fresh.blobDiffID!),
+        }));
+      }
+    }
+    this.done.set(r.id, out);
+    return out;
+  }
+
+  private async setChain(r: RecordRow, blobs: Blob[]) {
+    if (!blobs.length) return;
+    const c = chainOver(blobs);
+    await this.d.store.write((tx) => tx.update([r.id], c));
+  }
+
+  /** The record's own layer: computed and stored if it has none, then in the asked compression. */
+  private async blob(owner: RecordRow, lower: RecordRow | undefined, upper: RecordRow | undefined): Promise<Blob> {
+    const now = await this.row(owner.id);
+    if (!blobOf(now)) {
+      const lowerDir = lower ? await this.dir(lower) : undefined;
+      // A diff without UPPER compares against an empty tree: its own (empty) snapshot.
+      const upperDir = await this.dir(upper ?? now);
+      const w = await this.d.layers.write(lowerDir, upperDir, this.compression, this.progress);
+      const b: Blob = { digest: w.digest, mediaType: this.d.layers.mediaType(this.compression), size: w.size, diffID: w.diffID };
+      await this.d.store.write(async (tx) => {
+        await tx.putBlob(b);
+        await tx.update([owner.id], { blobDigest: b.digest, blobMediaType: b.mediaType, blobSize: b.size, blobDiffID: b.diffID });
+      });
+      return b;
+    }
+    return this.variant(now);
+  }
+
+  /** A record's blob in the asked compression: itself, a stored variant, or a new one. */
+  private async variant(r: RecordRow): Promise<Blob> {
+    const blob = blobOf(r)!;
+    if (this.d.layers.compressionOf(blob.mediaType) === this.compression) {
+      if (!this.d.content.has(blob.digest)) {
+        throw new StrataError("missing_blob", `blob ${blob.digest} of record ${r.id} is not in the content store`);
+      }
+      return blob;
+    }
+    const variants = await this.d.store.read((tx) => tx.blobsByDiffID(blob.diffID));
+    const v = variants.find((x) => this.d.layers.compressionOf(x.mediaType) === this.compression && this.d.content.has(x.digest));
+    if (v) return { digest: v.digest, mediaType: v.mediaType, size: v.size, diffID: v.diffID };
+    const t = await this.d.layers.transcode(blob.digest, this.compression);
+    const b: Blob = { digest: t.digest, mediaType: this.d.layers.mediaType(this.compression), size: t.size, diffID: blob.diffID };
+    await this.d.store.write((tx) => tx.putBlob(b));
+    return b;
+  }
+}
+
+export async function exportRecord(
+  d: LayerDeps,
+  ref: string,
+  compression: Compression,
+  progress?: (bytes: number) => void,
+): Promise<ExportResult> {
+  // Held by this process while it works; export finalizes a committed twin (SPEC §3.2).
+  const top = await d.store.write(async (tx) => {
+    const r = await finalize(tx, await getImmutable(tx, ref, d.clock.now()));
+    await tx.addHold(r.id, d.processes.self, null);
+    return r;
+  });
+  try {
+    const layers = await new Exporter(d, compression, progress).layers(top);
+    if (!layers.length) throw new StrataError("invalid", `record ${top.id} has no layers to export`);
+    return { layers, chainID: chainOver(layers).chainID };
+  } finally {
+    await d.store.write((tx) => tx.endHolds({ records: [top.id], owner: d.processes.self }));
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Materializing merges and diffs (SPEC §3.9–10): per-layer changes applied onto a fresh
+ * directory, in order, with unchanged files hardlinked from the layer they come from
+ * (copied where a link cannot be made: another filesystem, too many links). Deletions
+ * in a later step remove what earlier steps put there. The result shares inodes with
+ * its inputs, so it is only ever handed out read-only; children get their own copy.
+ */
+import {
+  chmodSync, copyFileSync, lchownSync, linkSync, lstatSync, mkdirSync, rmSync, symlinkSync,
+} from "node:fs";
+import process from "node:process";
+import type { Sys } from "../runtime/runtime.ts";
+import { changes } from "./diff.ts";
+
+export interface Step {
+  /** The tree below this layer; none for a base layer. */
+  lower?: string;
+  upper: string;
+}
+
+const typeBits = { char: 0o020000, block: 0o060000, fifo: 0o010000 } as const;
+
+function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major), mi = BigInt(minor);
+  return ((ma & 0xfffff000n) << 32n) | ((ma & 0xfffn) << 8n) | ((mi & 0xffffff00n) << 12n) | (mi & 0xffn);
+}
+
+const exists = (p: string) => {
+  try {
+    return lstatSync(p);
+  } catch {
+    return undefined;
+  }
+};
+
+/** Applies each step's changes onto `dest`; with `deletions: false`, whiteouts are skipped (a diff's own tree). */
+export function applySteps(sys: Sys, dest: string, steps: Step[], opts: { deletions: boolean }): void {
+  const asRoot = process.getuid?.() === 0;
+  // The last step that touched a directory decides its metadata.
+  const dirs = new Map<string, { mode: number; uid: number; gid: number; mtimeNs: bigint; xattrs: Map<string, Uint8Array> }>();
+  for (const step of steps) {
+    const linked = new Map<string, string>();
+    for (const { entry: e, source } of changes(sys, step.lower, step.upper)) {
+      const rel = e.path.replace(/\/$/, "");
+      const slash = rel.lastIndexOf("/");
+      const name = rel.slice(slash + 1);
+      const at = `${dest}/${rel}`;
+      if (name.startsWith(".wh.")) {
+        if (opts.deletions) rmSync(`${dest}/${slash < 0 ? "" : `${rel.slice(0, slash)}/`}${name.slice(4)}`, { recursive: true, force: true });
+        continue;
+      }
+      const old = exists(at);
+      if (e.type === "dir") {
+        if (!old?.isDirectory()) {
+          if (old) rmSync(at, { recursive: true, force: true });
+          mkdirSync(at, { mode: 0o700 });
+        }
+        dirs.set(at, { mode: e.mode, uid: e.uid, gid: e.gid, mtimeNs: e.mtimeNs, xattrs: e.xattrs });
+        continue;
+      }
+      if (old) rmSync(at, { recursive: true, force: true });
+      if (e.type === "file" || e.type === "hardlink") {
+        const from = e.type === "file" ? source! : `${step.upper}/${e.linkname}`;
+        const inode = `${lstatSync(from).ino}`;
+        try {
+          linkSync(from, at);
+        } catch {
+          // EXDEV or EMLINK: a copy, linked to the copy for the rest of this layer.
+          const first = linked.get(inode);
+          if (first) linkSync(first, at);
+          else {
+            copyFileSync(from, at);
+            if (asRoot) lchownSync(at, e.uid, e.gid);
+            chmodSync(at, e.mode);
+            for (const [k, v] of e.xattrs) sys.setxattr(at, k, v);
+            sys.utimens(at, e.mtimeNs, e.mtimeNs);
+            linked.set(inode, at);
+          }
+        }
+        continue;
+      }
+      if (e.type === "symlink") symlinkSync(e.linkname, at);
+      else sys.mknod(at, typeBits[e.type] | e.mode, makedev(e.devmajor, e.devminor));
+      if (asRoot) lchownSync(at, e.uid, e.gid);
+      if (e.type !== "symlink") chmodSync(at, e.mode);
+      sys.utimens(at, e.mtimeNs, e.mtimeNs);
+    }
+  }
+  // Directories last, deepest first, so filling them does not disturb their times.
+  const depth = (p: string) => p.split("/").length;
+  for (const path of [...dirs.keys()].sort((a, b) => depth(b) - depth(a))) {
+    const d = dirs.get(path)!;
+    if (!exists(path)?.isDirectory()) continue;
+    if (asRoot) lchownSync(path, d.uid, d.gid);
+    chmodSync(path, d.mode);
+    for (const [k, v] of d.xattrs) sys.setxattr(path, k, v);
+    sys.utimens(path, d.mtimeNs, d.mtimeNs);
+  }
+}
