@@ -47,6 +47,15 @@ export async function serve(root: string, runtime: Runtime, opts: { listen: stri
     gauges: () => svc.gauges(),
   });
 
+  // Signals are caught before the socket exists: a stop right after start is still clean.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log("info", "stopping", { signal });
+      resolve();
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
   const listeners: Listener[] = [runtime.listen({ unix: socket }, app.fetch)];
   chmodSync(socket, 0o600);
   for (const at of tcp) listeners.push(runtime.listen(at, app.fetch));
@@ -55,14 +64,7 @@ export async function serve(root: string, runtime: Runtime, opts: { listen: stri
   // Holds of CLI processes that died end here too, not only when some CLI starts.
   const reaper = setInterval(() => svc.reap().catch((err) => log("error", "reaping holds failed", { error: String(err) })), 2000);
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log("info", "stopping", { signal });
-      resolve();
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-  });
+  await stopped;
   clearInterval(reaper);
   await Promise.all(listeners.map((l) => l.stop()));
   await gc.stop();
