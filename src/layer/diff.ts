@@ -46,7 +46,7 @@ const sameBytes = (a: Map<string, Uint8Array>, b: Map<string, Uint8Array>) =>
     return w !== undefined && w.length === v.length && w.every((x, i) => x === v[i]);
   });
 
-function entryOf(sys: Sys, path: string, rel: string, st: BigIntStats): TarEntry | undefined {
+function entryOf(sys: Sys, path: string, rel: string, st: BigIntStats, fileXattrs = true): TarEntry | undefined {
   const type = types[Number(st.mode) & S_IFMT];
   if (!type) return undefined; // sockets do not go in layers
   const rdev = st.rdev;
@@ -61,7 +61,7 @@ function entryOf(sys: Sys, path: string, rel: string, st: BigIntStats): TarEntry
     linkname: type === "symlink" ? readlinkSync(path) : "",
     devmajor: Number((rdev >> 8n) & 0xfffn) | Number((rdev >> 32n) & ~0xfffn),
     devminor: Number(rdev & 0xffn) | Number((rdev >> 12n) & ~0xffn),
-    xattrs: xattrs(sys, path, type === "symlink"),
+    xattrs: type === "dir" || fileXattrs ? xattrs(sys, path, type === "symlink") : new Map(),
   };
 }
 
@@ -71,10 +71,20 @@ function same(a: TarEntry, b: TarEntry): boolean {
     a.devminor === b.devminor && sameBytes(a.xattrs, b.xattrs);
 }
 
-/** Byte order of names, so archives are the same on every machine. */
-const sorted = (names: string[]) => names.sort((a, b) => (Buffer.from(a) < Buffer.from(b) ? -1 : Buffer.from(a) > Buffer.from(b) ? 1 : 0));
+/** Byte order of names (UTF-8), so archives are the same on every machine. */
+const sorted = (names: string[]) => {
+  // Plain ASCII names, the usual case, sort the same by UTF-16 code units.
+  if (names.every((n) => /^[\x00-\x7f]*$/.test(n))) return names.sort();
+  return names.map((n) => [Buffer.from(n), n] as const).sort((a, b) => Buffer.compare(a[0], b[0])).map((x) => x[1]);
+};
 
-export function* changes(sys: Sys, lower: string | undefined, upper: string): Generator<Change> {
+/**
+ * `fileXattrs: false` is for hardlinking (merges): a link shares the inode and its xattrs,
+ * so only directories' are read. It also means a change of xattrs alone on a file is
+ * not seen, which a hardlink does not need.
+ */
+export function* changes(sys: Sys, lower: string | undefined, upper: string, opts: { fileXattrs?: boolean } = {}): Generator<Change> {
+  const fx = opts.fileXattrs ?? true;
   const links = new Map<string, string>();
   function* walk(rel: string): Generator<Change> {
     const up = rel ? `${upper}/${rel}` : upper;
@@ -97,10 +107,10 @@ export function* changes(sys: Sys, lower: string | undefined, upper: string): Ge
       }
       const upPath = `${up}/${name}`;
       const ust = lstatSync(upPath, { bigint: true });
-      const e = entryOf(sys, upPath, childRel, ust);
+      const e = entryOf(sys, upPath, childRel, ust, fx);
       if (!e) continue;
       const lst = low === undefined ? undefined : stat(`${low}/${name}`);
-      const le = lst ? entryOf(sys, `${low}/${name}`, childRel, lst) : undefined;
+      const le = lst ? entryOf(sys, `${low}/${name}`, childRel, lst, fx) : undefined;
       // A directory replaced by something else: the new entry hides it whole.
       const lowerIsDir = le?.type === "dir";
       const unchanged = le !== undefined && same(e, le) && (e.type !== "file" || sameContent(upPath, `${low}/${name}`, ust, lst!));

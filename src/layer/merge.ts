@@ -38,9 +38,30 @@ export function applySteps(sys: Sys, dest: string, steps: Step[], opts: { deleti
   const asRoot = process.getuid?.() === 0;
   // The last step that touched a directory decides its metadata.
   const dirs = new Map<string, { mode: number; uid: number; gid: number; mtimeNs: bigint; xattrs: Map<string, Uint8Array> }>();
+  /** Parent directories of an entry under a directory no step listed (a diff's tree). */
+  const parentsOf = (rel: string, step: Step) => {
+    const slash = rel.lastIndexOf("/");
+    if (slash < 0 || exists(`${dest}/${rel.slice(0, slash)}`)) return;
+    mkdirSync(`${dest}/${rel.slice(0, slash)}`, { recursive: true, mode: 0o700 });
+    for (let p = rel.slice(0, slash); p; p = p.slice(0, Math.max(0, p.lastIndexOf("/")))) {
+      if (dirs.has(`${dest}/${p}`)) break;
+      const st = lstatSync(`${step.upper}/${p}`, { bigint: true });
+      dirs.set(`${dest}/${p}`, { mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid), mtimeNs: sys.times(`${step.upper}/${p}`, st)[1], xattrs: new Map() });
+      if (!p.includes("/")) break;
+    }
+  };
+  const place = (at: string, make: () => void) => {
+    try {
+      make();
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EEXIST") throw err;
+      rmSync(at, { recursive: true, force: true });
+      make();
+    }
+  };
   for (const step of steps) {
-    const linked = new Map<string, string>();
-    for (const { entry: e, source } of changes(sys, step.lower, step.upper)) {
+    const copies = new Map<string, string>();
+    for (const { entry: e, source } of changes(sys, step.lower, step.upper, { fileXattrs: false })) {
       const rel = e.path.replace(/\/$/, "");
       const slash = rel.lastIndexOf("/");
       const name = rel.slice(slash + 1);
@@ -49,8 +70,9 @@ export function applySteps(sys: Sys, dest: string, steps: Step[], opts: { deleti
         if (opts.deletions) rmSync(`${dest}/${slash < 0 ? "" : `${rel.slice(0, slash)}/`}${name.slice(4)}`, { recursive: true, force: true });
         continue;
       }
-      const old = exists(at);
+      if (!opts.deletions) parentsOf(rel, step);
       if (e.type === "dir") {
+        const old = exists(at);
         if (!old?.isDirectory()) {
           if (old) rmSync(at, { recursive: true, force: true });
           mkdirSync(at, { mode: 0o700 });
@@ -58,29 +80,31 @@ export function applySteps(sys: Sys, dest: string, steps: Step[], opts: { deleti
         dirs.set(at, { mode: e.mode, uid: e.uid, gid: e.gid, mtimeNs: e.mtimeNs, xattrs: e.xattrs });
         continue;
       }
-      if (old) rmSync(at, { recursive: true, force: true });
       if (e.type === "file" || e.type === "hardlink") {
         const from = e.type === "file" ? source! : `${step.upper}/${e.linkname}`;
-        const inode = `${lstatSync(from).ino}`;
         try {
-          linkSync(from, at);
-        } catch {
-          // EXDEV or EMLINK: a copy, linked to the copy for the rest of this layer.
-          const first = linked.get(inode);
-          if (first) linkSync(first, at);
+          place(at, () => linkSync(from, at));
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if (code !== "EXDEV" && code !== "EMLINK") throw err;
+          // No link possible: a copy, and links to that copy for the rest of this layer.
+          const inode = String(lstatSync(from).ino);
+          const first = copies.get(inode);
+          if (first) place(at, () => linkSync(first, at));
           else {
-            copyFileSync(from, at);
+            place(at, () => copyFileSync(from, at));
+            const st = lstatSync(from, { bigint: true });
             if (asRoot) lchownSync(at, e.uid, e.gid);
             chmodSync(at, e.mode);
-            for (const [k, v] of e.xattrs) sys.setxattr(at, k, v);
-            sys.utimens(at, e.mtimeNs, e.mtimeNs);
-            linked.set(inode, at);
+            for (const k of sys.listxattr(from)) sys.setxattr(at, k, sys.getxattr(from, k));
+            sys.utimens(at, st.atimeNs, sys.times(from, st)[1]);
+            copies.set(inode, at);
           }
         }
         continue;
       }
-      if (e.type === "symlink") symlinkSync(e.linkname, at);
-      else sys.mknod(at, typeBits[e.type] | e.mode, makedev(e.devmajor, e.devminor));
+      if (e.type === "symlink") place(at, () => symlinkSync(e.linkname, at));
+      else place(at, () => sys.mknod(at, typeBits[e.type as keyof typeof typeBits] | e.mode, makedev(e.devmajor, e.devminor)));
       if (asRoot) lchownSync(at, e.uid, e.gid);
       if (e.type !== "symlink") chmodSync(at, e.mode);
       sys.utimens(at, e.mtimeNs, e.mtimeNs);

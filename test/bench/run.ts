@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, each printing its ratios against its targets. */
 import { benchCore } from "./core.ts";
+import { benchGraph } from "./graph.ts";
 import { benchHttp } from "./http.ts";
 import { benchLayers } from "./layers.ts";
 import { benchRecords } from "./records.ts";
@@ -8,6 +9,7 @@ const only = process.argv[2];
 const results: boolean[] = [];
 if (!only || only === "core") results.push(...benchCore());
 if (!only || only === "layers") results.push(...(await benchLayers()));
+if (!only || only === "graph") results.push(...benchGraph());
 if (!only || only === "records") results.push(...(await benchRecords()));
 if (!only || only === "http") results.push(...(await benchHttp()));
 console.log(`${results.filter(Boolean).length} of ${results.length} targets met`);
