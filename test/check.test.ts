@@ -76,3 +76,53 @@ test("gc removes directories nothing refers to and reports the bytes", () => {
   expect(ok(root, "gc")).toEqual({ blobs: 0, dirs: 0, bytes: 0 });
   expect(ok(root, "du").records).toHaveLength(1);
 });
+
+test("gc removes blobs nothing refers to, keeps those a record or a lease holds, and stale ingests", async () => {
+  const { gnuTar } = await import("./helpers/tars.ts");
+  const { utimesSync, readdirSync } = await import("node:fs");
+  const src = `${root}-src`;
+  mkdirSync(`${src}/a`, { recursive: true });
+  writeFileSync(`${src}/a/f`, "a");
+  gnuTar(`${src}/a`, `${src}/a.tgz`);
+  mkdirSync(`${src}/b`);
+  writeFileSync(`${src}/b/f`, "b");
+  gnuTar(`${src}/b`, `${src}/b.tgz`);
+  const kept = ok(root, "import", `${src}/a.tgz`);
+  const dropped = ok(root, "import", `${src}/b.tgz`);
+  const leased = ok(root, "export", kept.id, "--compression", "zstd").layers[0].digest; // a variant of kept's layer
+  ok(root, "prune", "--all", "--filter", `id==${dropped.id}`);
+  // Old enough to be past the grace period for imports in flight.
+  const old = new Date(Date.now() - 3600_000);
+  for (const h of readdirSync(`${root}/content/blobs/sha256`)) utimesSync(`${root}/content/blobs/sha256/${h}`, old, old);
+  writeFileSync(`${root}/content/ingest/999999:1~dead`, Buffer.alloc(1000));
+  const r = ok(root, "gc");
+  expect(r.blobs).toBe(1);
+  expect(r.bytes).toBeGreaterThanOrEqual(dropped.blob.size + 1000);
+  const left = readdirSync(`${root}/content/blobs/sha256`).map((h) => `sha256:${h}`).sort();
+  expect(left).toEqual([kept.blob.digest, leased].sort());
+  expect(readdirSync(`${root}/content/ingest`)).toEqual([]);
+  // A lease keeps a blob by digest even when no record refers to it any more.
+  ok(root, "lease", "create", "--id", "keep-blob");
+  expect(ok(root, "lease", "add", "keep-blob", kept.blob.digest).blobs).toEqual([kept.blob.digest]);
+  ok(root, "prune", "--all");
+  for (const h of readdirSync(`${root}/content/blobs/sha256`)) utimesSync(`${root}/content/blobs/sha256/${h}`, old, old);
+  expect(ok(root, "gc").blobs).toBe(1);
+  expect(readdirSync(`${root}/content/blobs/sha256`)).toEqual([kept.blob.digest.slice(7)]);
+  cleanup(src);
+});
+
+test("check finds a corrupt or missing blob, --repair forgets it, a lazy record then says missing blob", async () => {
+  const { gnuTar } = await import("./helpers/tars.ts");
+  const src = `${root}-src`;
+  mkdirSync(`${src}/a`, { recursive: true });
+  writeFileSync(`${src}/a/f`, "a");
+  gnuTar(`${src}/a`, `${src}/a.tgz`);
+  const lazy = ok(root, "import", "--lazy", `${src}/a.tgz`);
+  writeFileSync(`${root}/content/blobs/sha256/${lazy.blob.digest.slice(7)}`, "tampered");
+  const report = ok(root, "check");
+  expect(report.problems.map((p: { problem: string }) => p.problem)).toEqual(["blob-digest"]);
+  ok(root, "check", "--repair");
+  expect(ok(root, "check").problems).toEqual([]);
+  expect(cli(root, "path", lazy.id).code).toBe(6);
+  cleanup(src);
+});

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import {
-  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync,
+  closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync,
   writeSync,
 } from "node:fs";
 import type { ContentStore, Ingest } from "../core/ports.ts";
@@ -87,11 +87,30 @@ export function localContent(root: string, owner: string): ContentStore {
       }
       return total;
     },
-    staleIngests(alive) {
-      return readdirSync(ingestDir).filter((n) => {
-        const o = n.split("~")[0]!;
-        return o !== owner && !alive(o);
-      }).map((n) => `${ingestDir}/${n}`);
+    stat(digest) {
+      try {
+        const st = statSync(path(digest));
+        return { size: st.size, mtimeMs: st.mtimeMs };
+      } catch {
+        return undefined;
+      }
+    },
+    async rehash(digest) {
+      const h = createHash("sha256");
+      for await (const chunk of createReadStream(path(digest), { highWaterMark: 1 << 20 })) h.update(chunk as Uint8Array);
+      return `sha256:${h.digest("hex")}`;
+    },
+    sweepIngests(alive) {
+      let freed = 0;
+      for (const name of readdirSync(ingestDir)) {
+        const o = name.split("~")[0]!;
+        if (o === owner || alive(o)) continue;
+        try {
+          freed += statSync(`${ingestDir}/${name}`).size;
+        } catch { /* gone */ }
+        rmSync(`${ingestDir}/${name}`, { force: true });
+      }
+      return freed;
     },
   };
 }

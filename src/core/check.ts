@@ -2,11 +2,13 @@
  * `check`: every disagreement between the metadata and the disk, and with `repair` the
  * fix for each, touching nothing that is intact. `gc`: what nothing refers to, removed.
  */
+import type { LayerDeps } from "./layers.ts";
 import type { Deps } from "./refs.ts";
 import { versionMark } from "./refs.ts";
 import { recover } from "./recovery.ts";
 
-export type ProblemKind = "missing-data" | "orphan-data" | "size-cache" | "dangling-parent" | "dangling-twin";
+export type ProblemKind =
+  | "missing-data" | "orphan-data" | "size-cache" | "dangling-parent" | "dangling-twin" | "missing-blob" | "blob-digest";
 
 export interface Problem {
   problem: ProblemKind;
@@ -16,8 +18,8 @@ export interface Problem {
   repaired: boolean;
 }
 
-export async function check(d: Deps, opts: { repair?: boolean } = {}): Promise<{ problems: Problem[] }> {
-  const { store, snapshots } = d;
+export async function check(d: LayerDeps, opts: { repair?: boolean } = {}): Promise<{ problems: Problem[] }> {
+  const { store, snapshots, content } = d;
   const problems: Problem[] = [];
   const onDisk = new Set(snapshots.list());
   const { rows, owned, links } = await store.read(async (tx) => ({
@@ -52,7 +54,23 @@ export async function check(d: Deps, opts: { repair?: boolean } = {}): Promise<{
     problems.push({ problem: "dangling-twin", id: r.id, detail: `mutable twin ${r.twin} does not exist`, repaired: false });
   }
 
+  // Blobs: the database's list against the files, and every file against its name.
+  const blobRows = await store.read((tx) => tx.allBlobs());
+  const missingBlobs = blobRows.filter((b) => !content.has(b.digest)).map((b) => b.digest);
+  for (const digest of missingBlobs) {
+    problems.push({ problem: "missing-blob", detail: `blob ${digest} is listed but not in the content store`, repaired: false, path: digest });
+  }
+  const corrupt: string[] = [];
+  for (const digest of content.list()) {
+    const actual = await content.rehash(digest);
+    if (actual !== digest) {
+      corrupt.push(digest);
+      problems.push({ problem: "blob-digest", path: content.path(digest), detail: `blob ${digest} hashes to ${actual}`, repaired: false });
+    }
+  }
+
   if (opts.repair && problems.length) {
+    for (const digest of corrupt) content.remove(digest);
     for (const p of problems) if (p.problem === "orphan-data") await snapshots.remove(p.path!.split("/").at(-1)!);
     await store.write(async (tx) => {
       const gone = missing.map((r) => r.id);
@@ -66,6 +84,8 @@ export async function check(d: Deps, opts: { repair?: boolean } = {}): Promise<{
         await tx.update(dangling, { kind: "base" });
       }
       if (twins.length) await tx.update(twins.map((r) => r.id), { twin: null });
+      // A lost or corrupt blob is forgotten; a lazy record that needs it says so when used.
+      await tx.deleteBlobs([...missingBlobs, ...corrupt]);
       await tx.setMeta(versionMark, snapshots.version());
     });
     for (const p of problems) p.repaired = true;
@@ -73,10 +93,14 @@ export async function check(d: Deps, opts: { repair?: boolean } = {}): Promise<{
   return { problems };
 }
 
-export async function gc(d: Deps): Promise<{ blobs: number; dirs: number; bytes: number }> {
-  const { store, snapshots } = d;
+/** A blob younger than this may belong to an import still on its way to the database. */
+export const blobGraceMs = 10 * 60_000;
+
+export async function gc(d: LayerDeps): Promise<{ blobs: number; dirs: number; bytes: number }> {
+  const { store, snapshots, content } = d;
   await recover(d, { scan: false });
   let bytes = await snapshots.sweep({ measure: true });
+  bytes += content.sweepIngests((o) => d.processes.alive(o));
   const owned = await store.read((tx) => tx.snapshots());
   let dirs = 0;
   for (const dir of snapshots.list()) {
@@ -93,5 +117,15 @@ export async function gc(d: Deps): Promise<{ blobs: number; dirs: number; bytes:
     await tx.deleteLeases(expired.map((l) => l.id));
     await tx.setMeta(versionMark, snapshots.version());
   });
-  return { blobs: 0, dirs, bytes };
+  // Blobs no record (as its blob or a variant of its layer) and no lease refers to.
+  const referenced = await store.read((tx) => tx.referencedBlobs());
+  const unreferenced = content.list().filter((digest) =>
+    !referenced.has(digest) && now - (content.stat(digest)?.mtimeMs ?? now) > blobGraceMs
+  );
+  for (const digest of unreferenced) {
+    bytes += content.stat(digest)?.size ?? 0;
+    content.remove(digest);
+  }
+  if (unreferenced.length) await store.write((tx) => tx.deleteBlobs(unreferenced));
+  return { blobs: unreferenced.length, dirs, bytes };
 }

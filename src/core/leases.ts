@@ -14,17 +14,19 @@ export interface Lease {
   expiresAt: string | null;
   expired: boolean;
   records: string[];
+  blobs: string[];
 }
 
 const noLease = (id: string) => new StrataError("not_found", `lease ${id} not found`);
 
-function toLease(l: LeaseRow, records: string[], now: number): Lease {
+function toLease(l: LeaseRow, records: string[], now: number, blobs: string[] = []): Lease {
   return {
     id: l.id,
     createdAt: new Date(l.createdAt).toISOString(),
     expiresAt: l.expiresAt === null ? null : new Date(l.expiresAt).toISOString(),
     expired: l.expiresAt !== null && l.expiresAt <= now,
     records,
+    blobs,
   };
 }
 
@@ -39,17 +41,23 @@ export async function createLease(d: Deps, opts: { id?: string; expiresMs?: numb
   });
 }
 
-/** Adds a record to a lease: the record (its immutable form) is held while the lease lives. */
+/**
+ * Adds a record to a lease, held (in its immutable form) while the lease lives; or a
+ * blob by digest, which gc then keeps.
+ */
 export async function addToLease(d: Deps, id: string, ref: string): Promise<Lease> {
   const now = d.clock.now();
   return d.store.write(async (tx) => {
     const l = await tx.lease(id);
     if (!l) throw noLease(id);
     if (l.expiresAt !== null && l.expiresAt <= now) throw new StrataError("invalid", `lease ${id} has expired`);
-    const r = await getImmutable(tx, ref, now);
-    const held = (await tx.leaseRecords([id])).get(id)!;
-    if (!held.includes(r.id)) await tx.addHold(r.id, leaseOwner(id), l.expiresAt);
-    return toLease(l, (await tx.leaseRecords([id])).get(id)!, now);
+    if (ref.startsWith("sha256:")) await tx.addLeaseBlob(id, ref);
+    else {
+      const r = await getImmutable(tx, ref, now);
+      const held = (await tx.leaseRecords([id])).get(id)!;
+      if (!held.includes(r.id)) await tx.addHold(r.id, leaseOwner(id), l.expiresAt);
+    }
+    return toLease(l, (await tx.leaseRecords([id])).get(id)!, now, await tx.leaseBlobs(id));
   });
 }
 
@@ -58,7 +66,9 @@ export async function listLeases(d: Deps): Promise<Lease[]> {
   return d.store.read(async (tx) => {
     const leases = await tx.leases();
     const records = await tx.leaseRecords(leases.map((l) => l.id));
-    return leases.map((l) => toLease(l, records.get(l.id) ?? [], now));
+    const out: Lease[] = [];
+    for (const l of leases) out.push(toLease(l, records.get(l.id) ?? [], now, await tx.leaseBlobs(l.id)));
+    return out;
   });
 }
 

@@ -113,6 +113,8 @@ export interface Tx {
   createLease(id: string, expiresAt: number | null): Promise<void>;
   /** Deletes a lease and its blob list; its record holds end separately. */
   deleteLeases(ids: string[]): Promise<void>;
+  addLeaseBlob(lease: string, digest: string): Promise<void>;
+  leaseBlobs(lease: string): Promise<string[]>;
   /** Records held by each lease. */
   leaseRecords(ids: string[]): Promise<Map<string, string[]>>;
 
@@ -201,8 +203,12 @@ export interface ContentStore {
   remove(digest: string): void;
   list(): string[];
   size(): number;
-  /** Temp files of ingests whose process died. */
-  staleIngests(alive: (owner: string) => boolean): string[];
+  /** Size and modification time of a blob, or undefined if absent. */
+  stat(digest: string): { size: number; mtimeMs: number } | undefined;
+  /** The digest a blob's bytes actually have. */
+  rehash(digest: string): Promise<string>;
+  /** Deletes temp files of ingests whose process died; returns the bytes freed. */
+  sweepIngests(alive: (owner: string) => boolean): number;
 }
 
 export type Compression = "gzip" | "zstd" | "uncompressed";

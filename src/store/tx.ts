@@ -220,6 +220,13 @@ export function makeTx(db: Kysely<Database>, clock: Clock): Tx {
       await db.deleteFrom("leases").where("id", "in", ids).execute();
     },
 
+    async addLeaseBlob(lease, digest) {
+      await db.insertInto("leaseBlobs").values({ lease, digest }).onConflict((oc) => oc.doNothing()).execute();
+    },
+    async leaseBlobs(lease) {
+      return (await db.selectFrom("leaseBlobs").select("digest").where("lease", "=", lease).execute()).map((r) => r.digest);
+    },
+
     async leaseRecords(ids) {
       const owners = ids.map((id) => `lease:${id}`);
       const rows = owners.length
