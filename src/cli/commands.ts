@@ -32,6 +32,11 @@ const bool = (v: unknown) => (v === true ? true : undefined);
 const strs = (v: unknown) => (Array.isArray(v) ? v as string[] : undefined);
 
 const recordOut = (r: Record): Output => ({ json: r, text: r.id });
+
+/** A subcommand (`key set`, `lease add`) takes exactly n arguments. */
+function arity(p: Parsed, n: number) {
+  if (p.args.length !== n + 1) throw usage(`${p.command} ${p.args[0]}: expected ${n} argument${n === 1 ? "" : "s"}`);
+}
 type Result<K extends keyof Service> = Awaited<ReturnType<Service[K] extends (...a: never[]) => infer R ? () => R : never>>;
 
 export const commands: { [name: string]: Command } = {
@@ -131,9 +136,7 @@ export const commands: { [name: string]: Command } = {
     flags: { "restore-prefix": "multi" }, args: ["set|get|ls|rm", "ARGS..."], required: 1,
     async run(c, p) {
       const [sub, name, ref] = p.args;
-      const want = (n: number) => {
-        if (p.args.length !== n + 1) throw usage(`key ${sub}: expected ${n} argument${n === 1 ? "" : "s"}`);
-      };
+      const want = (n: number) => arity(p, n);
       const hitText = (h: { key: string; id: string; exact: boolean }) => `${h.id}\t${h.key}${h.exact ? "" : " (restored)"}`;
       switch (sub) {
         case "set": {
@@ -165,9 +168,7 @@ export const commands: { [name: string]: Command } = {
     flags: { id: "value", expires: "value" }, args: ["create|add|ls|rm", "ARGS..."], required: 1,
     async run(c, p) {
       const [sub, id, ref] = p.args;
-      const want = (n: number) => {
-        if (p.args.length !== n + 1) throw usage(`lease ${sub}: expected ${n} argument${n === 1 ? "" : "s"}`);
-      };
+      const want = (n: number) => arity(p, n);
       const leaseText = (l: Lease) => `${l.id}\t${l.expiresAt ? `expires ${l.expiresAt}` : "no expiry"}\t${l.records.length} records`;
       switch (sub) {
         case "create": {

@@ -11,12 +11,13 @@
  * - hardlinks: only to an existing non-directory inside the snapshot, else rejected.
  */
 import {
-  closeSync, constants, linkSync, lstatSync, mkdirSync, openSync, readdirSync, rmSync, symlinkSync, writeSync,
+  closeSync, constants, linkSync, mkdirSync, openSync, readdirSync, rmSync, symlinkSync, writeSync,
   chmodSync, lchownSync,
 } from "node:fs";
 import process from "node:process";
 import { StrataError } from "../core/errors.ts";
 import type { Sys } from "../runtime/runtime.ts";
+import { exists, makedev, typeBits } from "./nodes.ts";
 import { clean, Scope } from "./paths.ts";
 import type { TarEntry } from "./tar/entry.ts";
 import type { TarSink } from "./tar/reader.ts";
@@ -24,20 +25,8 @@ import type { TarSink } from "./tar/reader.ts";
 const hostile = (why: string) => new StrataError("integrity", `hostile layer: ${why}`);
 const OPAQUE = ".wh..wh..opq";
 const WH = ".wh.";
-const typeBits = { char: 0o020000, block: 0o060000, fifo: 0o010000 } as const;
 
-function makedev(major: number, minor: number): bigint {
-  const ma = BigInt(major), mi = BigInt(minor);
-  return ((ma & 0xfffff000n) << 32n) | ((ma & 0xfffn) << 8n) | ((mi & 0xffffff00n) << 12n) | (mi & 0xffn);
-}
 
-const exists = (p: string) => {
-  try {
-    return lstatSync(p);
-  } catch {
-    return undefined;
-  }
-};
 
 export class Applier implements TarSink {
   private scope: Scope;

@@ -10,6 +10,7 @@ import {
 } from "node:fs";
 import process from "node:process";
 import type { Sys } from "../runtime/runtime.ts";
+import { exists, makedev, typeBits } from "./nodes.ts";
 import { changes } from "./diff.ts";
 
 export interface Step {
@@ -18,20 +19,8 @@ export interface Step {
   upper: string;
 }
 
-const typeBits = { char: 0o020000, block: 0o060000, fifo: 0o010000 } as const;
 
-function makedev(major: number, minor: number): bigint {
-  const ma = BigInt(major), mi = BigInt(minor);
-  return ((ma & 0xfffff000n) << 32n) | ((ma & 0xfffn) << 8n) | ((mi & 0xffffff00n) << 12n) | (mi & 0xffn);
-}
 
-const exists = (p: string) => {
-  try {
-    return lstatSync(p);
-  } catch {
-    return undefined;
-  }
-};
 
 /** Applies each step's changes onto `dest`; with `deletions: false`, whiteouts are skipped (a diff's own tree). */
 export function applySteps(sys: Sys, dest: string, steps: Step[], opts: { deletions: boolean }): void {
@@ -40,14 +29,14 @@ export function applySteps(sys: Sys, dest: string, steps: Step[], opts: { deleti
   const dirs = new Map<string, { mode: number; uid: number; gid: number; mtimeNs: bigint; xattrs: Map<string, Uint8Array> }>();
   /** Parent directories of an entry under a directory no step listed (a diff's tree). */
   const parentsOf = (rel: string, step: Step) => {
-    const slash = rel.lastIndexOf("/");
-    if (slash < 0 || exists(`${dest}/${rel.slice(0, slash)}`)) return;
-    mkdirSync(`${dest}/${rel.slice(0, slash)}`, { recursive: true, mode: 0o700 });
-    for (let p = rel.slice(0, slash); p; p = p.slice(0, Math.max(0, p.lastIndexOf("/")))) {
-      if (dirs.has(`${dest}/${p}`)) break;
+    const parent = rel.includes("/") ? rel.slice(0, rel.lastIndexOf("/")) : "";
+    if (!parent || exists(`${dest}/${parent}`)) return;
+    mkdirSync(`${dest}/${parent}`, { recursive: true, mode: 0o700 });
+    // Made here, so they take the upper tree's metadata at the end like listed ones.
+    for (let p = parent; p && !dirs.has(`${dest}/${p}`); p = p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : "") {
       const st = lstatSync(`${step.upper}/${p}`, { bigint: true });
-      dirs.set(`${dest}/${p}`, { mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid), mtimeNs: sys.times(`${step.upper}/${p}`, st)[1], xattrs: new Map() });
-      if (!p.includes("/")) break;
+      const mtimeNs = sys.times(`${step.upper}/${p}`, st)[1];
+      dirs.set(`${dest}/${p}`, { mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid), mtimeNs, xattrs: new Map() });
     }
   };
   const place = (at: string, make: () => void) => {

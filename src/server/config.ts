@@ -13,18 +13,12 @@
 import { readFileSync } from "node:fs";
 import { parse as parseToml } from "smol-toml";
 import * as v from "valibot";
-import { duration, size } from "../api/schemas.ts";
+import { duration, pruneInput } from "../api/schemas.ts";
 import { validate } from "../api/validate.ts";
 import { usage } from "../core/errors.ts";
 
-const policy = v.strictObject({
-  all: v.optional(v.boolean()),
-  filter: v.optional(v.array(v.string())),
-  keepDuration: v.optional(duration),
-  reservedSpace: v.optional(size),
-  maxUsedSpace: v.optional(size),
-  minFreeSpace: v.optional(size),
-});
+/** A policy is a prune without the flags that only make sense at a terminal. */
+const policy = v.omit(pruneInput, ["dryRun", "verbose"]);
 
 const config = v.strictObject({
   gc: v.optional(v.strictObject({
