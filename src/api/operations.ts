@@ -20,6 +20,8 @@ export interface Operation<S extends v.GenericSchema = v.GenericSchema> {
   stream?: true;
   /** The request body is a blob (its other fields go in the query). */
   blobBody?: true;
+  /** Long work: a daemon runs it in a child process (server/offload.ts). */
+  offload?: true;
   summary: string;
   run(svc: Service, input: v.InferOutput<S>, extra: Extra): unknown;
 }
@@ -47,7 +49,7 @@ export const operations = {
     method: "GET", path: "/v1/du", schema: s.duInput, arrays: ["filter"], booleans: ["verbose"],
     summary: "disk usage", run: (svc, i) => svc.du(i),
   }),
-  prune: op({ method: "POST", path: "/v1/prune", schema: s.pruneInput, stream: true, summary: "remove unheld records (NDJSON)", run: (svc, i) => svc.prune(i) }),
+  prune: op({ method: "POST", path: "/v1/prune", schema: s.pruneInput, stream: true, offload: true, summary: "remove unheld records (NDJSON)", run: (svc, i) => svc.prune(i) }),
   keyList: op({ method: "GET", path: "/v1/keys", schema: s.empty, summary: "list CI keys", run: (svc) => svc.keyList() }),
   keyGet: op({
     method: "GET", path: "/v1/keys/:name", schema: s.keyGetInput, arrays: ["restorePrefix"],
@@ -70,8 +72,8 @@ export const operations = {
     method: "POST", path: "/v1/records/:ref/export", schema: s.exportInput,
     summary: "blobs for a record's layer chain; with output, an OCI layout", run: (svc, i, x) => svc.exportRecord(i, x),
   }),
-  gc: op({ method: "POST", path: "/v1/gc", schema: s.empty, summary: "remove what nothing refers to", run: (svc) => svc.gc() }),
-  check: op({ method: "POST", path: "/v1/check", schema: s.checkInput, summary: "consistency check", run: (svc, i) => svc.check(i) }),
+  gc: op({ method: "POST", path: "/v1/gc", schema: s.empty, offload: true, summary: "remove what nothing refers to", run: (svc) => svc.gc() }),
+  check: op({ method: "POST", path: "/v1/check", schema: s.checkInput, offload: true, summary: "consistency check", run: (svc, i) => svc.check(i) }),
 } satisfies { [name: string]: Operation };
 
 export type OperationName = keyof typeof operations;

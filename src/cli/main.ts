@@ -16,6 +16,7 @@ import { stderr, stdout, stdoutJson } from "./io.ts";
 const serveSpec: CommandSpec = { flags: { listen: "multi", config: "value" }, args: [], required: 0 };
 
 export async function runCli(argv: string[]): Promise<number> {
+  if (argv[0] === "__run") return runForDaemon(argv[1]!, argv[2]!);
   let json = argv.includes("--json");
   let caller: Caller | undefined;
   const print = (o: Output) => {
@@ -96,6 +97,32 @@ async function serveCommand(p: Parsed): Promise<number> {
   const [{ loadRuntime }, { serve }] = await Promise.all([import("../runtime/load.ts"), import("../server/daemon.ts")]);
   const listen = (p.flags.listen as string[] | undefined) ?? [];
   return serve(await rootOf(p), await loadRuntime(), { listen, config: p.flags.config as string | undefined });
+}
+
+/**
+ * The daemon's child for long operations (server/offload.ts): raw input as JSON on
+ * stdin, results as NDJSON on stdout, an error as one `{"error": …}` line.
+ */
+async function runForDaemon(root: string, name: string): Promise<number> {
+  const [{ loadRuntime }, { openRoot }, { direct }, { operations }] = await Promise.all([
+    import("../runtime/load.ts"), import("../api/open.ts"), import("../api/invoke.ts"), import("../api/operations.ts"),
+  ]);
+  let input = "";
+  for await (const chunk of process.stdin) input += chunk.toString();
+  const caller = direct(await openRoot(root, await loadRuntime(), { scan: false }));
+  try {
+    const op = name as keyof typeof operations;
+    if (!(op in operations)) throw usage(`no operation ${name}`);
+    const raw = JSON.parse(input || "{}");
+    if (operations[op].stream) for await (const item of caller.stream(op, raw)) stdout(JSON.stringify(item) + "\n");
+    else stdout(JSON.stringify(await caller.call(op, raw)) + "\n");
+    return 0;
+  } catch (err) {
+    stdout(JSON.stringify({ error: { code: codeOf(err), message: (err as Error).message ?? String(err) } }) + "\n");
+    return 0;
+  } finally {
+    await caller.close();
+  }
 }
 
 /** `version` needs no root. */

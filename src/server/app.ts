@@ -5,7 +5,7 @@
  */
 import { type Context, Hono } from "hono";
 import { defined } from "../api/invoke.ts";
-import { type Operation, operations, pathParams } from "../api/operations.ts";
+import { type Operation, type OperationName, operations, pathParams } from "../api/operations.ts";
 import type { Service } from "../api/service.ts";
 import { validate } from "../api/validate.ts";
 import { codeOf, StrataError, usage } from "../core/errors.ts";
@@ -17,6 +17,8 @@ import { openapi } from "./openapi.ts";
 
 export interface AppDeps {
   svc: Service;
+  /** Runs a long operation elsewhere (a child process); absent, it runs here. */
+  offload?: (name: OperationName, raw: unknown) => AsyncIterable<unknown>;
   token: string;
   metrics: Metrics;
   log: Log;
@@ -107,9 +109,21 @@ export function makeApp(d: AppDeps): Hono<Env> {
   const spec = openapi();
   app.get("/v1/openapi.json", (c) => c.json(spec));
 
-  for (const o of Object.values(operations) as Operation[]) {
+  for (const [name, o] of Object.entries(operations) as [OperationName, Operation][]) {
     app.on(o.method, o.path, async (c) => {
-      const input = validate(o.schema, await rawInput(c, o));
+      const raw = await rawInput(c, o);
+      const input = validate(o.schema, raw);
+      if (o.offload && d.offload) {
+        const items = d.offload(name, raw);
+        if (o.stream) {
+          const res = await ndjson(items, d.log);
+          d.changed();
+          return res;
+        }
+        let value: unknown;
+        for await (const item of items) value = item;
+        return c.json(value as object);
+      }
       // A blob body streams through: never read whole into memory.
       const body = o.blobBody && c.req.raw.body && !(input as { source?: string }).source
         ? (c.req.raw.body as unknown as AsyncIterable<Uint8Array>)

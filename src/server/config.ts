@@ -30,8 +30,9 @@ const config = v.strictObject({
   })),
 });
 
-export type GcPolicy = v.InferOutput<typeof policy>;
-export type Config = v.InferOutput<typeof config>;
+/** A policy as written: raw prune input, passed on as it is to whatever runs the prune. */
+export type RawPolicy = v.InferInput<typeof policy>;
+export type Config = v.InferOutput<typeof config> & { gcPolicies?: RawPolicy[] };
 
 export function readConfig(file: string | undefined): Config {
   if (!file) return {};
@@ -47,20 +48,22 @@ export function readConfig(file: string | undefined): Config {
   } catch (err) {
     throw usage(`config ${file} is not valid ${file.endsWith(".json") ? "JSON" : "TOML"}: ${(err as Error).message.split("\n")[0]}`);
   }
-  return validate(config, raw);
+  const checked = validate(config, raw);
+  const policies = (raw as { gc?: { policy?: RawPolicy[] } }).gc?.policy;
+  return { ...checked, gcPolicies: policies };
 }
 
 const GB = 1e9;
 
 /** buildkitd's defaults: reserved 10% (at most 10 GB), max used 60% (at most 100 GB), min free 20%. */
-export function defaultPolicies(fsSize: number): GcPolicy[] {
+export function defaultPolicies(fsSize: number): RawPolicy[] {
   const reservedSpace = String(Math.min(Math.floor(fsSize * 0.1), 10 * GB));
   const maxUsedSpace = String(Math.min(Math.floor(fsSize * 0.6), 100 * GB));
   const minFreeSpace = String(Math.floor(fsSize * 0.2));
   const space = { reservedSpace, maxUsedSpace, minFreeSpace };
   return [
-    { filter: ["type==source.local", "type==exec.cachemount", "type==source.git.checkout"], keepDuration: 48 * 3600_000, maxUsedSpace: "512MB" },
-    { keepDuration: 60 * 86400_000, ...space },
+    { filter: ["type==source.local", "type==exec.cachemount", "type==source.git.checkout"], keepDuration: "48h", maxUsedSpace: "512MB" },
+    { keepDuration: "1440h", ...space },
     { ...space },
     { all: true, ...space },
   ];

@@ -14,6 +14,8 @@ import { makeApp } from "./app.ts";
 import { gcScheduler } from "./gc.ts";
 import { jsonLog } from "./log.ts";
 import { Metrics } from "./metrics.ts";
+import { offload } from "./offload.ts";
+import type { OperationName } from "../api/operations.ts";
 
 export function parseListen(addr: string): { hostname: string; port: number } {
   const m = addr.match(/^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/);
@@ -37,12 +39,13 @@ export async function serve(root: string, runtime: Runtime, opts: { listen: stri
   const svc = await openRoot(root, runtime, { daemon: true });
   const token = ensureToken(root);
 
-  const policies = config.gc?.policy ?? defaultPolicies(svc.filesystem().size);
-  const gc = gcScheduler(svc, config.gc?.enabled === false ? [] : policies, {
+  const policies = config.gcPolicies ?? defaultPolicies(svc.filesystem().size);
+  const run = (name: OperationName, raw: unknown) => offload(root, name, raw);
+  const gc = gcScheduler(run, config.gc?.enabled === false ? [] : policies, {
     log, metrics, intervalMs: config.gc?.interval, minGapMs: config.gc?.minGap,
   });
   const app = makeApp({
-    svc, token, metrics, log,
+    svc, token, metrics, log, offload: run,
     changed: () => gc.request(),
     gauges: () => svc.gauges(),
   });

@@ -2,8 +2,7 @@
  * Automatic GC: the policy list run in order, at start, on a timer and after writes;
  * at most once a minute and never two runs at once. Each removed record is logged.
  */
-import type { Service } from "../api/service.ts";
-import type { GcPolicy } from "./config.ts";
+import type { RawPolicy } from "./config.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -15,9 +14,12 @@ export interface GcScheduler {
   stop(): Promise<void>;
 }
 
+/** Runs one prune with a policy's raw input, yielding what it removed and a summary. */
+export type PruneRunner = (name: "prune", raw: unknown) => AsyncIterable<unknown>;
+
 export function gcScheduler(
-  svc: Service,
-  policies: GcPolicy[],
+  prune: PruneRunner,
+  policies: RawPolicy[],
   d: { log: Log; metrics: Metrics; minGapMs?: number; intervalMs?: number },
 ): GcScheduler {
   const minGap = d.minGapMs ?? 60_000;
@@ -32,8 +34,8 @@ export function gcScheduler(
     let records = 0, bytes = 0;
     for (const [i, p] of policies.entries()) {
       d.metrics.pruneRuns++;
-      for await (const item of svc.prune(p)) {
-        if ("summary" in item) continue;
+      for await (const item of prune("prune", p) as AsyncIterable<{ id?: string; size: number; description?: string }>) {
+        if (!item.id) continue;
         records++;
         bytes += item.size;
         d.log("info", "gc removed record", { policy: i, id: item.id, size: item.size, description: item.description });
