@@ -12,7 +12,6 @@ import type { Record } from "../core/record.ts";
 import { humanSize } from "../core/units.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { recordDetails, recordRows, table, totalsText } from "./format.ts";
-import { fileSource } from "../layer/io.ts";
 import { resolve as resolvePath } from "node:path";
 import { counted, meter } from "./progress.ts";
 
@@ -216,6 +215,7 @@ export const commands: { [name: string]: Command } = {
       const oci = source.startsWith("oci:");
       const local = oci ? `oci:${resolvePath(source.slice(4))}` : source === "-" ? "-" : resolvePath(source);
       const progress = meter("importing", p);
+      const { fileSource } = await import("../layer/io.ts"); // not on every command's start-up path
       // Through a server, a file or stdin goes as the request body; a layout is read there.
       const body = c.remote && !oci ? counted(fileSource(local), progress) : undefined;
       const r = await c.call("importLayer", {
