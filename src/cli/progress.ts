@@ -11,7 +11,7 @@ import { stderr } from "./io.ts";
 export function meter(verb: string, p: Parsed): ((bytes: number) => void) | undefined {
   if (p.globals.json || !isatty(2)) return undefined;
   const start = performance.now();
-  let last = 0;
+  let last = Number.NEGATIVE_INFINITY;
   let shown = false;
   return (bytes) => {
     const now = performance.now();

@@ -229,3 +229,19 @@ test("nothing is left behind by a failed import", () => {
   expect(ok(root, "du").records).toEqual([]);
   expect(existsSync(`${dir}/junk`)).toBe(true);
 });
+
+test("progress shows on a terminal, and never with --json or without one", async () => {
+  const { makeTree } = await import("../bench/tree.ts");
+  makeTree(`${dir}/big`, { files: 200, bytes: 20e6 });
+  gnuTar(`${dir}/big`, `${dir}/big.tgz`);
+  const cmd = [...cliCmd(), "--root", root, "import", `${dir}/big.tgz`].join(" ");
+  // `script` gives the command a pseudo-terminal; its output is what the terminal saw.
+  const tty = execFileSync("script", ["-qec", cmd, "/dev/null"]).toString();
+  expect(tty).toMatch(/\r\x1b\[Kimporting [\d.]+[kMG]?B \([\d.]+[kMG]?B\/s\)/);
+  rmSync(root, { recursive: true, force: true });
+  const plain = cli(root, "import", `${dir}/big.tgz`);
+  expect(plain.stderr).toBe("");
+  rmSync(root, { recursive: true, force: true });
+  const json = execFileSync("script", ["-qec", `${cmd} --json`, "/dev/null"]).toString();
+  expect(json).not.toContain("importing");
+});
