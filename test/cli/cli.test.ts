@@ -17,6 +17,10 @@ test("version prints a version and the runtime", () => {
   expect(v.version).toMatch(/^\d+\.\d+\.\d+/);
   expect(v.runtime).toMatch(/^(bun|deno) /);
   expect(cli(root, "version").stdout).toMatch(/^strata \d+\.\d+\.\d+ \((bun|deno) /);
+  // Bare `strata version` takes a fast path at start-up; it must say the same.
+  const bare = Bun.spawnSync([...cliCommand(), "version"]);
+  expect(bare.exitCode).toBe(0);
+  expect(bare.stdout.toString()).toBe(cli(root, "version").stdout);
 });
 
 test("a tour: new, write, commit, branch a child, du, prune", () => {
