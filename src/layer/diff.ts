@@ -40,6 +40,9 @@ function xattrs(sys: Sys, path: string, symlink: boolean): Map<string, Uint8Arra
   return out;
 }
 
+/** A regular file known by name only (see `linkOnly`). */
+const bare: TarEntry = { path: "", type: "file", mode: 0, uid: 0, gid: 0, size: 0, mtimeNs: 0n, linkname: "", devmajor: 0, devminor: 0, xattrs: new Map() };
+
 const sameBytes = (a: Map<string, Uint8Array>, b: Map<string, Uint8Array>) =>
   a.size === b.size && [...a].every(([k, v]) => {
     const w = b.get(k);
@@ -81,15 +84,23 @@ const sorted = (names: string[]) => {
 /**
  * `fileXattrs: false` is for hardlinking (merges): a link shares the inode and its xattrs,
  * so only directories' are read. It also means a change of xattrs alone on a file is
- * not seen, which a hardlink does not need.
+ * not seen, which a hardlink does not need. `linkOnly` goes further: new regular files
+ * come with their path only (no stat), as hardlinking needs nothing else.
  */
-export function* changes(sys: Sys, lower: string | undefined, upper: string, opts: { fileXattrs?: boolean } = {}): Generator<Change> {
+export function* changes(
+  sys: Sys,
+  lower: string | undefined,
+  upper: string,
+  opts: { fileXattrs?: boolean; linkOnly?: boolean } = {},
+): Generator<Change> {
   const fx = opts.fileXattrs ?? true;
   const links = new Map<string, string>();
   function* walk(rel: string): Generator<Change> {
     const up = rel ? `${upper}/${rel}` : upper;
     const low = lower === undefined ? undefined : rel ? `${lower}/${rel}` : lower;
-    const upNames = new Set(readdirSync(up));
+    const upEntries = readdirSync(up, { withFileTypes: true });
+    const upNames = new Set(upEntries.map((d) => d.name));
+    const files = new Set(upEntries.filter((d) => d.isFile()).map((d) => d.name));
     const lowNames = low === undefined ? [] : (() => {
       try {
         return readdirSync(low);
@@ -106,6 +117,12 @@ export function* changes(sys: Sys, lower: string | undefined, upper: string, opt
         continue;
       }
       const upPath = `${up}/${name}`;
+      if (opts.linkOnly && low === undefined && files.has(name)) {
+        // Linking a new file needs only its name: the link brings the inode, its metadata
+        // and its other names along.
+        yield { entry: { ...bare, path: childRel }, source: upPath };
+        continue;
+      }
       const ust = lstatSync(upPath, { bigint: true });
       const e = entryOf(sys, upPath, childRel, ust, fx);
       if (!e) continue;

@@ -50,7 +50,7 @@ export function applySteps(sys: Sys, dest: string, steps: Step[], opts: { deleti
   };
   for (const step of steps) {
     const copies = new Map<string, string>();
-    for (const { entry: e, source } of changes(sys, step.lower, step.upper, { fileXattrs: false })) {
+    for (const { entry: e, source } of changes(sys, step.lower, step.upper, { fileXattrs: false, linkOnly: true })) {
       const rel = e.path.replace(/\/$/, "");
       const slash = rel.lastIndexOf("/");
       const name = rel.slice(slash + 1);
@@ -82,9 +82,10 @@ export function applySteps(sys: Sys, dest: string, steps: Step[], opts: { deleti
           if (first) place(at, () => linkSync(first, at));
           else {
             place(at, () => copyFileSync(from, at));
+            // The entry may carry no metadata (linkOnly): take it from the source.
             const st = lstatSync(from, { bigint: true });
-            if (asRoot) lchownSync(at, e.uid, e.gid);
-            chmodSync(at, e.mode);
+            if (asRoot) lchownSync(at, Number(st.uid), Number(st.gid));
+            chmodSync(at, Number(st.mode) & 0o7777);
             for (const k of sys.listxattr(from)) sys.setxattr(at, k, sys.getxattr(from, k));
             sys.utimens(at, st.atimeNs, sys.times(from, st)[1]);
             copies.set(inode, at);
