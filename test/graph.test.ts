@@ -120,6 +120,7 @@ describe("merge", () => {
     tree(m);
     const info = ok(root, "info", m);
     expect(info.size).toBeLessThan(50_000);
+    expect(ok(root, "check").problems).toEqual([]); // the cached size is the one check computes
     const du = ok(root, "du");
     const total = du.records.reduce((n: number, r: { size: number }) => n + r.size, 0);
     expect(total).toBe(du.totals.total);

@@ -6,6 +6,7 @@ import type { LayerDeps } from "./layers.ts";
 import type { Deps } from "./refs.ts";
 import { versionMark } from "./refs.ts";
 import { recover } from "./recovery.ts";
+import { measure } from "./usage.ts";
 
 export type ProblemKind =
   | "missing-data" | "orphan-data" | "size-cache" | "dangling-parent" | "dangling-twin" | "missing-blob" | "blob-digest";
@@ -39,7 +40,7 @@ export async function check(d: LayerDeps, opts: { repair?: boolean } = {}): Prom
   const sizes: [string, number][] = [];
   for (const r of rows) {
     if (r.mutable || r.size === null || r.snapshot === null || !onDisk.has(r.snapshot)) continue;
-    const actual = await snapshots.usage(r.snapshot);
+    const actual = await measure(d, r);
     if (actual !== r.size) {
       sizes.push([r.id, actual]);
       problems.push({ problem: "size-cache", id: r.id, detail: `cached size ${r.size}, actual ${actual}`, repaired: false });

@@ -22,9 +22,7 @@ export async function sizes(d: Deps, rows: RecordRow[]): Promise<Map<string, num
     if (r.size !== null) out.set(r.id, r.size);
     else if (r.snapshot === null) out.set(r.id, 0);
     else {
-      // A merge or diff shares inodes with its inputs: only its own count.
-      const shared = r.kind === "merge" || r.kind === "diff" ? await ancestorSnapshots(d, r.id) : [];
-      const size = await d.snapshots.usage(r.snapshot, shared);
+      const size = await measure(d, r);
       out.set(r.id, size);
       if (!r.mutable) fresh.push([r.id, size]);
     }
@@ -35,6 +33,12 @@ export async function sizes(d: Deps, rows: RecordRow[]): Promise<Map<string, num
     });
   }
   return out;
+}
+
+/** A snapshot's size now; a merge or diff shares inodes with its inputs and counts only its own. */
+export async function measure(d: Deps, r: RecordRow): Promise<number> {
+  const shared = r.kind === "merge" || r.kind === "diff" ? await ancestorSnapshots(d, r.id) : [];
+  return d.snapshots.usage(r.snapshot!, shared);
 }
 
 /** Snapshot keys of every record a record is built from. */
