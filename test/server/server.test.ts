@@ -157,6 +157,27 @@ describe("the CLI as a client", () => {
     }
   });
 
+  test("import streams a layer to the daemon as the request body; export and merge work through it", async () => {
+    const { gnuTar } = await import("../helpers/tars.ts");
+    const src = `${root}-layer`;
+    const { mkdirSync, writeFileSync, readFileSync } = await import("node:fs");
+    mkdirSync(`${src}/t`, { recursive: true });
+    writeFileSync(`${src}/t/f`, "through the socket");
+    gnuTar(`${src}/t`, `${src}/t.tgz`);
+    const imported = cli(root, "--json", "import", `${src}/t.tgz`);
+    expect(imported.code).toBe(0);
+    const rec = imported.json;
+    expect(rec.blob.digest).toMatch(/^sha256:/);
+    const viaStdin = Bun.spawnSync([...cliCommandFor(), "--root", root, "--json", "import", "-"], { stdin: Bun.file(`${src}/t.tgz`) });
+    expect(JSON.parse(viaStdin.stdout.toString()).id).toBe(rec.id);
+    expect(readFileSync(`${cli(root, "--json", "path", rec.id).json.path}/f`, "utf8")).toBe("through the socket");
+    const exported = cli(root, "--json", "export", rec.id, "--compression", "zstd");
+    expect(exported.json.layers[0].diffID).toBe(rec.blob.diffID);
+    const merged = cli(root, "--json", "merge", rec.id, rec.id);
+    expect(merged.json).toMatchObject({ kind: "merge", parents: [rec.id, rec.id] });
+    cleanup(src);
+  });
+
   test("--addr with the token reaches TCP; a wrong token is refused", () => {
     const ok = Bun.spawnSync([...cliCommandFor(), "--addr", d.url, "--json", "du"], { env: { ...process.env, STRATA_TOKEN: d.token } });
     expect(ok.exitCode).toBe(0);
