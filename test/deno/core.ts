@@ -3,7 +3,7 @@
  * times. Run with `deno test -A test/deno/core.ts` (bun test does not pick this file up).
  */
 import assert from "node:assert/strict";
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { openRoot } from "../../src/api/open.ts";
 import { runtime } from "../../src/runtime/deno/index.ts";
@@ -36,6 +36,32 @@ Deno.test("records keep their lifecycle on node:sqlite", async () => {
     for await (const r of svc.prune({ all: true })) pruned.push(r);
     assert.deepEqual(pruned.map((r) => ("id" in r ? r.id : "summary")), [c.id, "summary"]);
     assert.deepEqual((await svc.du({})).records, []);
+    await svc.close();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+Deno.test("layers on Deno: a GNU tar layer imports, dedupes, merges and exports", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const root = mkdtempSync(`${tmpdir()}/strata-deno-`);
+  try {
+    mkdirSync(`${root}/src/d`, { recursive: true });
+    writeFileSync(`${root}/src/d/f`, "from tar");
+    execFileSync("tar", ["--format=pax", "-czf", `${root}/l.tgz`, "-C", `${root}/src`, "."]);
+    const svc = await openRoot(`${root}/store`, runtime);
+    const rec = await svc.importLayer({ source: `${root}/l.tgz` });
+    assert.equal(readFileSync(`${(await svc.path({ ref: rec.id })).path}/d/f`, "utf8"), "from tar");
+    const again = await svc.importLayer({ source: `${root}/l.tgz` });
+    assert.equal(again.id, rec.id);
+    const exported = await svc.exportRecord({ ref: rec.id, compression: "uncompressed" });
+    assert.equal(exported.layers[0]!.digest, rec.blob!.diffID);
+    const other = await svc.create({});
+    writeFileSync(`${other.path}/g`, "other");
+    const c = await svc.commit({ id: other.id });
+    const m = await svc.merge({ refs: [rec.id, c.id] });
+    const mp = (await svc.path({ ref: m.id })).path;
+    assert.deepEqual(readdirSync(mp).sort(), ["d", "g"]);
     await svc.close();
   } finally {
     rmSync(root, { recursive: true, force: true });
