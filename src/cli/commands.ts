@@ -18,7 +18,8 @@ import { counted, meter } from "./progress.ts";
 export interface Output {
   /** Streams print one JSON object a line; the rest one document. */
   json: unknown;
-  text: string;
+  /** For a person; a function when it is costly, so --json never builds it. */
+  text: string | (() => string);
 }
 
 interface Command extends CommandSpec {
@@ -97,10 +98,13 @@ export const commands: { [name: string]: Command } = {
     summary: "disk usage", flags: { filter: "multi", verbose: "bool" }, args: [], required: 0,
     async run(c, p) {
       const r = await c.call("du", { filter: strs(p.flags.filter), verbose: bool(p.flags.verbose) }) as Result<"du">;
-      const body = p.flags.verbose
-        ? r.records.map(recordDetails).join("\n\n")
-        : r.records.length ? table(recordRows(r.records)) : "";
-      return { json: r, text: [body, totalsText(r.totals)].filter(Boolean).join("\n\n") };
+      const text = () => {
+        const body = p.flags.verbose
+          ? r.records.map(recordDetails).join("\n\n")
+          : r.records.length ? table(recordRows(r.records)) : "";
+        return [body, totalsText(r.totals)].filter(Boolean).join("\n\n");
+      };
+      return { json: r, text };
     },
   },
   prune: {

@@ -21,7 +21,8 @@ export async function runCli(argv: string[]): Promise<number> {
   let caller: Caller | undefined;
   const print = (o: Output) => {
     if (json) return stdoutJson(o.json);
-    if (o.text !== "") stdout(o.text + "\n");
+    const text = typeof o.text === "function" ? o.text() : o.text;
+    if (text !== "") stdout(text + "\n");
   };
   try {
     const p = parseArgs(argv, { ...commands, serve: serveSpec });

@@ -78,8 +78,11 @@ export interface Tx {
 
   /** Ids among `ids` with a live hold (not expired, owner reaped separately). */
   held(ids: string[]): Promise<Set<string>>;
-  /** Ids in use: held themselves, through their twin, or through a held descendant. */
-  inUse(ids: string[]): Promise<Set<string>>;
+  /**
+   * Ids in use: held themselves, through their twin, or through a held descendant.
+   * Only those among `ids` when given, else every one.
+   */
+  inUse(ids?: string[]): Promise<Set<string>>;
   addHold(record: string, owner: string | null, expiresAt: number | null): Promise<void>;
   /**
    * Ends holds matching the filter. A record left with no live hold has its use

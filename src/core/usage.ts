@@ -76,9 +76,9 @@ export async function describeAll(d: Deps): Promise<Record[]> {
     links: await tx.allParents(),
   }));
   await turn();
-  const ids = rows.map((r) => r.id);
-  const size = await sizes(d, rows);
-  const inUse = await d.store.read((tx) => tx.inUse(ids));
+  // Sizes are cached on nearly every row: measure only the rest.
+  const size = await sizes(d, rows.filter((r) => r.size === null));
+  const inUse = await d.store.read((tx) => tx.inUse());
   await turn();
   const parents = new Map<string, string[]>();
   const ordered = new Map<string, { position: number; parent: string }[]>();
@@ -92,7 +92,7 @@ export async function describeAll(d: Deps): Promise<Record[]> {
     parents.set(child, list.map((l) => l.parent));
   }
   return rows.map((r) =>
-    toRecord(r, { parents: parents.get(r.id) ?? [], inUse: inUse.has(r.id), size: size.get(r.id) ?? 0 })
+    toRecord(r, { parents: parents.get(r.id) ?? [], inUse: inUse.has(r.id), size: r.size ?? size.get(r.id) ?? 0 })
   );
 }
 

@@ -2,8 +2,22 @@
  * Layer compression: detected from the first bytes (gzip 1f 8b, zstd 28 b5 2f fd, else a
  * plain tar), streamed through node:zlib in both directions. Media types follow.
  */
-import zlib from "node:zlib";
 import type { Transform } from "node:stream";
+
+type Zlib = typeof import("node:zlib");
+let zlib: Zlib | undefined;
+
+/**
+ * node:zlib takes ~15 ms to load in Bun, so it loads when a layer is first read or
+ * written, not when the store opens. Call before `compressor`/`decompressor`.
+ */
+export async function zlibReady(): Promise<void> {
+  zlib ??= ((await import("node:zlib")) as { default: Zlib }).default;
+}
+const z = () => {
+  if (!zlib) throw new Error("zlibReady() was not awaited");
+  return zlib;
+};
 
 export type Compression = "gzip" | "zstd" | "uncompressed";
 
@@ -28,13 +42,13 @@ const known = new Set([
 export const isLayerMediaType = (t: string) => known.has(t);
 
 export function decompressor(c: Compression): Transform | undefined {
-  if (c === "gzip") return zlib.createGunzip({ chunkSize: 256 * 1024 });
-  if (c === "zstd") return zlib.createZstdDecompress({ chunkSize: 256 * 1024 });
+  if (c === "gzip") return z().createGunzip({ chunkSize: 256 * 1024 });
+  if (c === "zstd") return z().createZstdDecompress({ chunkSize: 256 * 1024 });
   return undefined;
 }
 
 export function compressor(c: Compression): Transform | undefined {
-  if (c === "gzip") return zlib.createGzip({ level: 6, chunkSize: 256 * 1024 });
-  if (c === "zstd") return zlib.createZstdCompress({ chunkSize: 256 * 1024 });
+  if (c === "gzip") return z().createGzip({ level: 6, chunkSize: 256 * 1024 });
+  if (c === "zstd") return z().createZstdCompress({ chunkSize: 256 * 1024 });
   return undefined;
 }

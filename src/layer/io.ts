@@ -6,7 +6,7 @@ import { StrataError } from "../core/errors.ts";
 import type { Compression, ContentStore, Ingest, LayerIO } from "../core/ports.ts";
 import type { Sys } from "../runtime/runtime.ts";
 import { Applier } from "./apply.ts";
-import { decompressor, detect, mediaTypes } from "./compression.ts";
+import { decompressor, detect, mediaTypes, zlibReady } from "./compression.ts";
 import { changes } from "./diff.ts";
 import { applySteps } from "./merge.ts";
 import { readLayer } from "./read.ts";
@@ -69,6 +69,7 @@ export function layerIO(content: ContentStore, sys: Sys): LayerIO {
       const fd = openSync(path, "r");
       readSync(fd, head, 0, 4, 0);
       closeSync(fd);
+      await zlibReady();
       const dec = decompressor(detect(head));
       const raw = createReadStream(path, { highWaterMark: 1 << 20 });
       const plain = (dec ? raw.pipe(dec) : raw) as AsyncIterable<Uint8Array>;

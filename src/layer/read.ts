@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { StrataError } from "../core/errors.ts";
 import type { Ingest } from "../core/ports.ts";
-import { type Compression, decompressor, detect } from "./compression.ts";
+import { type Compression, decompressor, detect, zlibReady } from "./compression.ts";
 import { TarReader, type TarSink } from "./tar/reader.ts";
 
 export interface LayerRead {
@@ -22,6 +22,7 @@ export async function readLayer(
   source: AsyncIterable<Uint8Array>,
   to: { blob?: Ingest; tar?: TarSink; progress?: (bytes: number) => void },
 ): Promise<LayerRead> {
+  await zlibReady();
   const diff = createHash("sha256");
   const reader = to.tar ? new TarReader(to.tar) : undefined;
   const plain = (chunk: Uint8Array) => {

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { closeSync, openSync, readSync } from "node:fs";
 import type { Compression, Ingest } from "../core/ports.ts";
-import { compressor } from "./compression.ts";
+import { compressor, zlibReady } from "./compression.ts";
 import type { Change } from "./diff.ts";
 import { headerFor, padding, trailer } from "./tar/writer.ts";
 
@@ -59,6 +59,7 @@ export async function writeLayer(
   blob: Ingest,
   progress?: (bytes: number) => void,
 ): Promise<{ diffID: string; digest: string; size: number }> {
+  await zlibReady();
   const out = new Compressing(compression, blob, progress);
   let buf = new Uint8Array(CHUNK);
   let used = 0;

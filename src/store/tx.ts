@@ -121,7 +121,7 @@ export function makeTx(db: Kysely<Database>, clock: Clock): Tx {
     },
 
     async inUse(ids) {
-      if (!ids.length) return new Set();
+      if (ids && !ids.length) return new Set();
       // Held records, their twins, and every ancestor of either.
       const { rows } = await sql<{ id: string }>`
         WITH RECURSIVE used(id) AS (
@@ -131,8 +131,9 @@ export function makeTx(db: Kysely<Database>, clock: Clock): Tx {
           UNION SELECT p.parent FROM parents p JOIN used u ON p.child = u.id
         )
         SELECT id FROM used`.execute(db);
-      const wanted = new Set(ids);
-      return new Set(rows.map((r) => r.id).filter((id) => wanted.has(id)));
+      const all = new Set(rows.map((r) => r.id));
+      if (!ids) return all;
+      return new Set(ids.filter((id) => all.has(id)));
     },
 
     async addHold(record, owner, expiresAt) {
