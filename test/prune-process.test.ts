@@ -44,10 +44,10 @@ test("a prune killed half-way leaves a store that opens clean", async () => {
   try {
     const svc = await open(root);
     const all: string[] = [];
-    for (let i = 0; i < 400; i++) {
+    for (let i = 0; i < 1500; i++) {
       const m = await svc.create({});
       mkdirSync(`${m.path}/d`);
-      for (let j = 0; j < 20; j++) writeFileSync(`${m.path}/d/f${j}`, `${i}/${j}`);
+      for (let j = 0; j < 5; j++) writeFileSync(`${m.path}/d/f${j}`, `${i}/${j}`);
       all.push((await svc.commit({ id: m.id })).id);
     }
     await svc.close();

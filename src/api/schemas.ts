@@ -88,7 +88,7 @@ const leaseId = v.pipe(v.string(), v.regex(/^[\w.:@+-]{1,128}$/, "invalid lease 
 export const leaseCreateInput = v.strictObject({ id: v.optional(leaseId), expires: v.optional(duration) });
 const refOrDigest = v.pipe(
   v.string(),
-  v.check((x) => /^sha256:[0-9a-f]{64}$/.test(x) || /^[0-9a-z]{25}$/.test(x) || /^key:.+$/.test(x), (i) => `invalid reference "${i.input}" (a record ID, key:NAME or a blob digest)`),
+  v.check((x) => /^sha256:[0-9a-f]{64}$/.test(x) || isId(x) || /^key:.+$/.test(x), (i) => `invalid reference "${i.input}" (a record ID, key:NAME or a blob digest)`),
 );
 export const leaseAddInput = v.strictObject({ id: leaseId, ref: refOrDigest });
 export const leaseIdInput = v.strictObject({ id: leaseId });

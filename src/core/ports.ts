@@ -40,13 +40,6 @@ export interface LeaseRow {
 export const leaseOwner = (id: string) => `lease:${id}`;
 export const isLeaseOwner = (owner: string) => owner.startsWith("lease:");
 
-export interface Hold {
-  id: number;
-  record: string;
-  owner: string | null;
-  expiresAt: number | null;
-}
-
 /**
  * One transaction on the metadata store. Every method sees and changes only what this
  * transaction does; nothing is visible to other processes until it ends.

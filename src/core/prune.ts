@@ -16,9 +16,9 @@ export interface PruneOptions extends Policy {
   free?: () => number;
 }
 
-// Small enough that removed records stream out steadily, each write lock is brief, and
-// a daemon pruning thousands of records answers other requests between batches.
-const batchSize = 100;
+// Small enough that removed records stream out steadily and each write lock is brief;
+// large enough that per-batch work stays a small part of the cost.
+const batchSize = 250;
 
 
 

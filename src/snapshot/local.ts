@@ -8,6 +8,7 @@ import type { Processes, Snapshotter } from "../core/ports.ts";
 import type { Sys } from "../runtime/runtime.ts";
 import { copyTree } from "./copy.ts";
 import { inodes, treeUsage } from "./usage.ts";
+import { turn } from "../core/turn.ts";
 
 export function localSnapshotter(root: string, sys: Sys, processes: Processes): Snapshotter {
   const dir = `${root}/snapshots`;
@@ -67,7 +68,7 @@ export function localSnapshotter(root: string, sys: Sys, processes: Processes): 
         if (opts.measure) freed += treeUsage(`${trash}/${name}`);
         rmSync(`${trash}/${name}`, { recursive: true, force: true });
         if (performance.now() - slice > 4) {
-          await new Promise((r) => setTimeout(r, 0));
+          await turn();
           slice = performance.now();
         }
       }
