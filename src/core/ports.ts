@@ -163,8 +163,12 @@ export interface Snapshotter {
   path(key: string): string;
   prepare(key: string, parent?: string): Promise<void>;
   remove(key: string): Promise<void>;
-  /** Renames a snapshot aside only; `sweep` deletes it later. Crash-safe the same way. */
-  discard(key: string): void;
+  /**
+   * Renames a snapshot aside now (before this returns) and deletes it in the background;
+   * the promise settles when it is gone. Deleting is kernel work other threads can do
+   * while this one goes on.
+   */
+  drop(key: string): Promise<void>;
   exists(key: string): boolean;
   /** Keys that have a directory. */
   list(): string[];

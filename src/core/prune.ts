@@ -30,6 +30,7 @@ export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<R
   const free = hasSpaceTarget(opts) && opts.free ? opts.free() : 0;
   const order = plan(records, opts, now, { used, free });
   const byId = new Map(records.map((r) => [r.id, r]));
+  const deleting: Promise<void>[] = [];
 
   for (let i = 0; i < order.length; i += batchSize) {
     const ids = order.slice(i, i + batchSize);
@@ -55,11 +56,13 @@ export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<R
       await tx.update(all.map((r) => r.id), { state: "deleting" });
       return all;
     });
-    await removeMarked(d, marked, { later: true });
+    await removeMarked(d, marked, { later: deleting });
     const gone = new Set(marked.map((r) => r.id));
     yield* ids.filter((id) => gone.has(id)).map((id) => byId.get(id)!);
     await turn();
   }
-  // The records are gone once their directories are in the trash; now free the space.
+  // The records are gone once their directories are in the trash; the deletions ran
+  // beside the work above, and the space is free when prune returns.
+  await Promise.all(deleting);
   if (!opts.dryRun) await d.snapshots.sweep();
 }

@@ -206,7 +206,7 @@ export class Refs {
 export async function removeMarked(
   d: Pick<Deps, "store" | "snapshots">,
   rows: RecordRow[],
-  opts: { later?: boolean } = {},
+  opts: { later?: Promise<void>[] } = {},
 ): Promise<void> {
   const ids = rows.map((r) => r.id);
   const dirs = [...new Set(rows.map((r) => r.snapshot).filter((s): s is string => s !== null))];
@@ -214,8 +214,8 @@ export async function removeMarked(
   const used = await d.store.read((tx) => tx.stillUsed(dirs, ids));
   for (const dir of dirs) {
     if (used.has(dir)) continue;
-    // `later`: only renamed aside now; the caller sweeps the trash when it is done.
-    if (opts.later) d.snapshots.discard(dir);
+    // `later`: renamed aside now, deleted in the background; the caller awaits `later`.
+    if (opts.later) opts.later.push(d.snapshots.drop(dir));
     else await d.snapshots.remove(dir);
   }
   const after = d.snapshots.version();

@@ -3,6 +3,7 @@
  * private copy of its parent (see copy.ts). Removal renames the directory into
  * `ROOT/trash/` first, so a crash never leaves a half-deleted snapshot in place.
  */
+import { rm } from "node:fs/promises";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync } from "node:fs";
 import type { Processes, Snapshotter } from "../core/ports.ts";
 import type { Sys } from "../runtime/runtime.ts";
@@ -40,7 +41,10 @@ export function localSnapshotter(root: string, sys: Sys, processes: Processes): 
       const aside = discard(key);
       if (aside) rmSync(aside, { recursive: true, force: true });
     },
-    discard,
+    drop(key) {
+      const aside = discard(key);
+      return aside ? rm(aside, { recursive: true, force: true }) : Promise.resolve();
+    },
     exists: (key) => existsSync(path(key)),
     list: () => readdirSync(dir),
     version() {
