@@ -40,6 +40,19 @@ function xattrs(sys: Sys, path: string, symlink: boolean): Map<string, Uint8Arra
   return out;
 }
 
+/** Unchanged for linking: the same inode, or the same type, mode, owner, size and mtime. */
+function sameFile(a: string, b: string): boolean {
+  let sb;
+  try {
+    sb = lstatSync(b);
+  } catch {
+    return false;
+  }
+  const sa = lstatSync(a);
+  if (sa.ino === sb.ino && sa.dev === sb.dev) return true;
+  return sa.mode === sb.mode && sa.uid === sb.uid && sa.gid === sb.gid && sa.size === sb.size && sa.mtimeMs === sb.mtimeMs;
+}
+
 /** A regular file known by name only (see `linkOnly`). */
 const bare: TarEntry = { path: "", type: "file", mode: 0, uid: 0, gid: 0, size: 0, mtimeNs: 0n, linkname: "", devmajor: 0, devminor: 0, xattrs: new Map() };
 
@@ -117,9 +130,10 @@ export function* changes(
         continue;
       }
       const upPath = `${up}/${name}`;
-      if (opts.linkOnly && low === undefined && files.has(name)) {
-        // Linking a new file needs only its name: the link brings the inode, its metadata
-        // and its other names along.
+      if (opts.linkOnly && files.has(name)) {
+        // Linking a file needs only its name: the link brings the inode, its metadata and
+        // its other names along. Against a lower tree, plain stats say whether it changed.
+        if (low !== undefined && sameFile(upPath, `${low}/${name}`)) continue;
         yield { entry: { ...bare, path: childRel }, source: upPath };
         continue;
       }
