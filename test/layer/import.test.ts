@@ -245,3 +245,17 @@ test("progress shows on a terminal, and never with --json or without one", async
   const json = execFileSync("script", ["-qec", `${cmd} --json`, "/dev/null"]).toString();
   expect(json).not.toContain("importing");
 });
+
+test("two processes importing the same layer at once end with one record and one snapshot", async () => {
+  mkdirSync(`${dir}/t/d`, { recursive: true });
+  for (let i = 0; i < 300; i++) writeFileSync(`${dir}/t/d/f${i}`, `file ${i}`);
+  gnuTar(`${dir}/t`, `${dir}/t.tgz`);
+  const run = () => Bun.spawn([...cliCmd(), "--root", root, "--json", "import", `${dir}/t.tgz`], { stdout: "pipe" });
+  const procs = [run(), run(), run()];
+  expect(await Promise.all(procs.map((p) => p.exited))).toEqual([0, 0, 0]);
+  const ids = await Promise.all(procs.map(async (p) => JSON.parse(await new Response(p.stdout).text()).id));
+  expect(new Set(ids).size).toBe(1);
+  expect(ok(root, "du").records).toHaveLength(1);
+  expect(readdirSync(`${root}/snapshots`)).toHaveLength(1);
+  expect(ok(root, "check").problems).toEqual([]);
+});
