@@ -151,6 +151,8 @@ export async function materialize(d: LayerDeps, r: RecordRow): Promise<RecordRow
       return { done: (await tx.record(r.id))! };
     }
     await tx.update([r.id], { snapshot: key, owner: d.processes.self });
+    // Held while it is made, so a prune running meanwhile leaves it (and its inputs) alone.
+    await tx.addHold(r.id, d.processes.self, null);
     return { now };
   });
   if (claim.done) return claim.done;
@@ -160,11 +162,15 @@ export async function materialize(d: LayerDeps, r: RecordRow): Promise<RecordRow
     else await extract(d, row, key);
   } catch (err) {
     await d.snapshots.remove(key);
-    await d.store.write((tx) => tx.update([r.id], { snapshot: null, owner: null }));
+    await d.store.write(async (tx) => {
+      await tx.update([r.id], { snapshot: null, owner: null });
+      await tx.endHolds({ records: [r.id], owner: d.processes.self });
+    });
     throw err;
   }
   return d.store.write(async (tx) => {
     await tx.update([r.id], { lazy: 0, owner: null, size: null });
+    await tx.endHolds({ records: [r.id], owner: d.processes.self });
     return (await tx.record(r.id))!;
   });
 }
