@@ -18,7 +18,7 @@ import { invalid, notFound, usage } from "../core/errors.ts";
 import { exportRecord } from "../core/export.ts";
 import { diff, merge } from "../core/graph.ts";
 import { importBlob, type LayerDeps, materialize } from "../core/layers.ts";
-import { fileSource } from "../layer/io.ts";
+import { fileSize, fileSource } from "../layer/io.ts";
 import { blobPath, parseOciRef, readLayout, writeLayout } from "../layer/oci.ts";
 import type { Extra } from "./operations.ts";
 import { RecordCache } from "../core/cache.ts";
@@ -149,7 +149,7 @@ export class Service {
       let parent = input.parent;
       for (const l of readLayout(dir, tag)) {
         row = await importBlob(this.d, {
-          ...base, open: () => fileSource(blobPath(dir, l.digest)), rewindable: true, parent,
+          ...base, open: () => fileSource(blobPath(dir, l.digest)), rewindable: true, parent, size: l.size,
           mediaType: l.mediaType, expected: { digest: l.digest, size: l.size },
         });
         parent = row.id;
@@ -159,9 +159,10 @@ export class Service {
       const body = extra.body;
       if (!body && !input.source) throw usage("import needs a file, - for stdin, or oci:DIR[:TAG]");
       const source = input.source;
+      const rewindable = !body && source !== "-";
       row = await importBlob(this.d, {
         ...base, parent: input.parent, mediaType: input.mediaType,
-        open: () => body ?? fileSource(source!), rewindable: !body && source !== "-",
+        open: () => body ?? fileSource(source!), rewindable, size: rewindable ? fileSize(source!) : undefined,
       });
     }
     return this.one(row);

@@ -20,6 +20,8 @@ export interface ImportOptions {
   /** Opens the blob; called twice when `rewindable` (a digest pass, then the read). */
   open: () => AsyncIterable<Uint8Array>;
   rewindable: boolean;
+  /** The blob's size when known up front: no stored blob of that size, no digest pass. */
+  size?: number;
   parent?: string;
   mediaType?: string;
   lazy?: boolean;
@@ -47,7 +49,8 @@ export async function importBlob(d: LayerDeps, o: ImportOptions): Promise<Record
     parent ? d.store.write((tx) => tx.endHolds({ records: [parent.id], owner: d.processes.self })) : Promise.resolve();
   try {
     // A blob already known (same digest, diffID on record) needs no reading at all.
-    if (o.rewindable) {
+    const mightBeKnown = o.size === undefined || (await d.store.read((tx) => tx.hasBlobOfSize(o.size!)));
+    if (o.rewindable && mightBeKnown) {
       const digest = await d.layers.digest(o.open());
       if (o.expected?.digest && o.expected.digest !== digest) {
         throw new StrataError("integrity", `digest mismatch: expected ${o.expected.digest}, got ${digest}`);

@@ -117,6 +117,8 @@ export interface Tx {
   /** One ready record with its ordered parents and whether it is in use, in one query. */
   view(id: string): Promise<{ row: RecordRow; parents: string[]; inUse: boolean; heldUntil: number | null } | undefined>;
   blob(digest: string): Promise<BlobRow | undefined>;
+  /** Whether any stored blob has exactly this size (a cheap "might it be known?"). */
+  hasBlobOfSize(size: number): Promise<boolean>;
   /** Every stored compression of one layer. */
   blobsByDiffID(diffID: string): Promise<BlobRow[]>;
   putBlob(b: Omit<BlobRow, "createdAt">): Promise<void>;

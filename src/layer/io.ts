@@ -1,6 +1,6 @@
 /** The LayerIO port on the content store, the tar reader/writer and node:zlib. */
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import { closeSync, createReadStream, openSync, readSync, statSync } from "node:fs";
 import process from "node:process";
 import { StrataError } from "../core/errors.ts";
 import type { Compression, ContentStore, Ingest, LayerIO } from "../core/ports.ts";
@@ -92,6 +92,15 @@ export function layerIO(content: ContentStore, sys: Sys): LayerIO {
       return "uncompressed";
     },
   };
+}
+
+/** A file's size, or undefined if it cannot be read (the import then says why). */
+export function fileSize(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A file, or stdin for `-`, as a stream of chunks. */

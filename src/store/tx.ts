@@ -250,6 +250,9 @@ export function makeTx(db: Kysely<Database>, clock: Clock): Tx {
     },
 
     blob: (digest) => db.selectFrom("blobs").selectAll().where("digest", "=", digest).executeTakeFirst(),
+    async hasBlobOfSize(size) {
+      return (await db.selectFrom("blobs").select("digest").where("size", "=", size).limit(1).executeTakeFirst()) !== undefined;
+    },
     blobsByDiffID: (diffID) => db.selectFrom("blobs").selectAll().where("diffID", "=", diffID).execute(),
     async putBlob(b) {
       await db.insertInto("blobs").values({ ...b, createdAt: now }).onConflict((oc) => oc.column("digest").doNothing()).execute();
