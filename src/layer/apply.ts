@@ -63,8 +63,8 @@ export class Applier implements TarSink {
       return;
     }
 
-    const old = exists(abs);
     if (e.type === "dir") {
+      const old = exists(abs);
       if (!old?.isDirectory()) {
         if (old) rmSync(abs, { recursive: true, force: true });
         mkdirSync(abs, { mode: 0o700 });
@@ -74,29 +74,37 @@ export class Applier implements TarSink {
       this.dirs.push({ abs, e });
       return;
     }
-    if (old) {
-      this.scope.forget(relPath);
-      rmSync(abs, { recursive: true, force: true });
-    }
     this.made.add(relPath);
+    // Created exclusively, never through what is there: something in the way (from a
+    // lower layer, or a symlink) is removed and the creation tried again.
+    const create = <T>(make: () => T): T => {
+      try {
+        return make();
+      } catch (err) {
+        if ((err as { code?: string }).code !== "EEXIST") throw err;
+        this.scope.forget(relPath);
+        rmSync(abs, { recursive: true, force: true });
+        return make();
+      }
+    };
     switch (e.type) {
       case "file":
-        this.fd = openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        this.fd = create(() => openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
         this.current = { abs, e };
         return; // metadata once the data is written
       case "symlink":
-        symlinkSync(e.linkname, abs);
+        create(() => symlinkSync(e.linkname, abs));
         break;
       case "hardlink": {
         const target = this.scope.resolve(clean(e.linkname));
         const st = exists(this.scope.abs(target));
         if (!st || st.isDirectory()) throw hostile(`hardlink "${e.path}" to "${e.linkname}", which is not a file in the snapshot`);
-        linkSync(this.scope.abs(target), abs);
+        create(() => linkSync(this.scope.abs(target), abs));
         return; // the target's metadata stands
       }
       default:
         if (e.type !== "fifo" && !this.asRoot) throw new StrataError("invalid", `device node "${e.path}" needs root to extract`);
-        this.sys.mknod(abs, typeBits[e.type] | e.mode, makedev(e.devmajor, e.devminor));
+        create(() => this.sys.mknod(abs, typeBits[e.type as keyof typeof typeBits] | e.mode, makedev(e.devmajor, e.devminor)));
     }
     this.meta(abs, e);
   }
