@@ -38,11 +38,11 @@ export function gcScheduler(
         if (!item.id) continue;
         records++;
         bytes += item.size;
+        d.metrics.pruneRecords++;
+        d.metrics.pruneBytes += item.size;
         d.log("info", "gc removed record", { policy: i, id: item.id, size: item.size, description: item.description });
       }
     }
-    d.metrics.pruneRecords += records;
-    d.metrics.pruneBytes += bytes;
     d.log("info", "gc done", { records, bytes });
   };
 
