@@ -57,20 +57,32 @@ export async function benchLayers(runs = 3): Promise<boolean[]> {
   return results;
 }
 
-/** The same image imported by containerd (native snapshotter) and by strata, from one OCI archive. */
+/**
+ * The same image imported by containerd (native snapshotter) and by strata, from one OCI
+ * archive. Each containerd run gets a fresh root: its content store is global, and a
+ * blob left by the previous run would be skipped.
+ */
 async function vsContainerd(dir: string, strata: string[], runs: number) {
   const m = JSON.parse(Bun.spawnSync([...strata, "--root", `${dir}/o`, "--json", "import", `${dir}/l.tgz`]).stdout.toString());
   Bun.spawnSync([...strata, "--root", `${dir}/o`, "export", m.id, "--output", `${dir}/layout`, "--tag", "bench"]);
   execSync(`tar -cf ${dir}/image.tar -C ${dir}/layout .`);
-  const sock = `${dir}/containerd.sock`;
-  const d = Bun.spawn(["containerd", "--root", `${dir}/ctrd-root`, "--state", `${dir}/ctrd-state`, "--address", sock, "--config", "/dev/null"], { stderr: "ignore", stdout: "ignore" });
+  const theirs: number[] = [], ours: number[] = [];
   try {
-    for (let i = 0; i < 100 && !existsSync(sock); i++) await Bun.sleep(50);
-    const theirs: number[] = [], ours: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const ns = `bench${i}`;
-      settle();
-      theirs.push(time(["ctr", "--address", sock, "-n", ns, "images", "import", "--snapshotter", "native", "--index-name", `bench${i}`, `${dir}/image.tar`]));
+      const sock = `${dir}/containerd-${i}.sock`;
+      const d = Bun.spawn(
+        ["containerd", "--root", `${dir}/ctrd-root-${i}`, "--state", `${dir}/ctrd-state-${i}`, "--address", sock, "--config", "/dev/null"],
+        { stderr: "ignore", stdout: "ignore" },
+      );
+      try {
+        for (let j = 0; j < 100 && !existsSync(sock); j++) await Bun.sleep(50);
+        settle();
+        theirs.push(time(["ctr", "--address", sock, "-n", "bench", "images", "import", "--snapshotter", "native", `${dir}/image.tar`]));
+      } finally {
+        d.kill();
+        await d.exited;
+      }
+      rmSync(`${dir}/ctrd-root-${i}`, { recursive: true, force: true });
       rmSync(`${dir}/r2`, { recursive: true, force: true });
       settle();
       ours.push(time([...strata, "--root", `${dir}/r2`, "import", `oci:${dir}/layout:bench`]));
@@ -79,8 +91,5 @@ async function vsContainerd(dir: string, strata: string[], runs: number) {
     console.log(`import vs containerd: ${median(ours).toFixed(1)} ms vs ctr images import (native) ${median(theirs).toFixed(1)} ms = ${ratio.toFixed(2)}x (goal < 1x) ${ratio < 1 ? "ok" : "slower"}`);
   } catch (err) {
     console.log(`import vs containerd: could not measure (${(err as Error).message.split("\n")[0]})`);
-  } finally {
-    d.kill();
-    await d.exited;
   }
 }
