@@ -18,7 +18,7 @@ import { invalid, notFound, usage } from "../core/errors.ts";
 import { exportRecord } from "../core/export.ts";
 import { diff, merge } from "../core/graph.ts";
 import { importBlob, type LayerDeps, materialize } from "../core/layers.ts";
-import { fileSize, fileSource } from "../layer/io.ts";
+import { fileSource, layerFileSize } from "../layer/io.ts";
 import { blobPath, parseOciRef, readLayout, writeLayout } from "../layer/oci.ts";
 import type { Extra } from "./operations.ts";
 import { RecordCache } from "../core/cache.ts";
@@ -162,7 +162,7 @@ export class Service {
       const rewindable = !body && source !== "-";
       row = await importBlob(this.d, {
         ...base, parent: input.parent, mediaType: input.mediaType,
-        open: () => body ?? fileSource(source!), rewindable, size: rewindable ? fileSize(source!) : undefined,
+        open: () => body ?? fileSource(source!), rewindable, size: rewindable ? layerFileSize(source!) : undefined,
       });
     }
     return this.one(row);

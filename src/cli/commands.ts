@@ -219,8 +219,9 @@ export const commands: { [name: string]: Command } = {
       const oci = source.startsWith("oci:");
       const local = oci ? `oci:${resolvePath(source.slice(4))}` : source === "-" ? "-" : resolvePath(source);
       const progress = meter("importing", p);
-      const { fileSource } = await import("../layer/io.ts"); // not on every command's start-up path
+      const { fileSource, layerFileSize } = await import("../layer/io.ts"); // off the start-up path
       // Through a server, a file or stdin goes as the request body; a layout is read there.
+      if (c.remote && !oci && local !== "-") layerFileSize(local);
       const body = c.remote && !oci ? counted(fileSource(local), progress) : undefined;
       const r = await c.call("importLayer", {
         source: body ? undefined : local, parent: str(p.flags.parent), mediaType: str(p.flags["media-type"]),

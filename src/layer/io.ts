@@ -94,13 +94,16 @@ export function layerIO(content: ContentStore, sys: Sys): LayerIO {
   };
 }
 
-/** A file's size, or undefined if it cannot be read (the import then says why). */
-export function fileSize(path: string): number | undefined {
+/** The size of a layer file given on the command line, or a clear error for a bad path. */
+export function layerFileSize(path: string): number {
+  let st;
   try {
-    return statSync(path).size;
+    st = statSync(path);
   } catch {
-    return undefined;
+    throw new StrataError("not_found", `file ${path} not found`);
   }
+  if (st.isDirectory()) throw new StrataError("usage", `${path} is a directory; import takes a layer blob, or oci:DIR for an image layout`);
+  return st.size;
 }
 
 /** A file, or stdin for `-`, as a stream of chunks. */

@@ -219,6 +219,16 @@ function cliCmd() {
   return process.env.STRATA_BIN ? [process.env.STRATA_BIN] : [process.execPath, `${import.meta.dir}/../../src/main.ts`];
 }
 
+test("a missing file or a directory is a clear error, not a corrupt layer", () => {
+  const missing = cli(root, "import", `${dir}/nope.tgz`);
+  expect(missing.code).toBe(3);
+  expect(missing.stderr).toBe(`strata: file ${dir}/nope.tgz not found\n`);
+  mkdirSync(`${dir}/adir`);
+  const isDir = cli(root, "import", `${dir}/adir`);
+  expect(isDir.code).toBe(2);
+  expect(isDir.stderr).toMatch(/is a directory; import takes a layer blob/);
+});
+
 test("nothing is left behind by a failed import", () => {
   writeFileSync(`${dir}/junk`, "definitely not a layer");
   const r = cli(root, "import", `${dir}/junk`);
