@@ -59,10 +59,12 @@ export class Service {
   }
 
   async path(input: s.PathInput) {
-    if (!input.rw) await this.extracted(input.ref);
-    const row = input.rw
-      ? await this.refs.writable(input.ref, { holdMs: input.hold })
-      : await this.refs.get(input.ref, { holdMs: input.hold });
+    if (input.rw) {
+      const row = await this.refs.writable(input.ref, { holdMs: input.hold });
+      return { id: row.id, path: this.dir(row) };
+    }
+    // A lazy record, merge or diff gets its directory made on the way out.
+    const row = await materialize(this.d, await this.refs.get(input.ref, { holdMs: input.hold }));
     return { id: row.id, path: this.dir(row) };
   }
 

@@ -7,7 +7,7 @@
  */
 import { blobChainID, chainID } from "./chain.ts";
 import { StrataError } from "./errors.ts";
-import { type LayerDeps, materialize } from "./layers.ts";
+import { dirOf, type LayerDeps, parentsOf } from "./layers.ts";
 import type { Compression } from "./ports.ts";
 import type { Blob, RecordRow } from "./record.ts";
 import { finalize, getImmutable } from "./refs.ts";
@@ -34,14 +34,12 @@ class Exporter {
   constructor(private d: LayerDeps, private compression: Compression, private progress?: (bytes: number) => void) {}
 
   private row = async (id: string) => (await this.d.store.read((tx) => tx.record(id)))!;
-  private parents = async (id: string) => (await this.d.store.read((tx) => tx.parents([id]))).get(id) ?? [];
-  private dir = async (r: RecordRow) => this.d.snapshots.path((await materialize(this.d, r)).snapshot!);
 
   /** The layers of a record, root first, each in the asked compression. */
   async layers(r: RecordRow): Promise<Blob[]> {
     const memo = this.done.get(r.id);
     if (memo) return memo;
-    const ps = await Promise.all((await this.parents(r.id)).map(this.row));
+    const ps = await parentsOf(this.d, r.id);
     let out: Blob[];
     if (r.kind === "merge") {
       out = [];
@@ -49,8 +47,8 @@ class Exporter {
       await this.setChain(r, out);
     } else if (r.kind === "diff") {
       const [lo, up] = ps as [RecordRow, RecordRow | undefined];
-      const upParents = up ? await this.parents(up.id) : [];
-      if (up && up.kind === "layer" && upParents.length === 1 && upParents[0] === lo.id) {
+      const upParents = up ? await parentsOf(this.d, up.id) : [];
+      if (up && up.kind === "layer" && upParents.length === 1 && upParents[0]!.id === lo.id) {
         // LOWER is UPPER's parent: the diff is UPPER's own layer, blob and all.
         await this.layers(up);
         out = [await this.variant((await this.row(up.id)))];
@@ -86,9 +84,9 @@ class Exporter {
   private async blob(owner: RecordRow, lower: RecordRow | undefined, upper: RecordRow | undefined): Promise<Blob> {
     const now = await this.row(owner.id);
     if (!blobOf(now)) {
-      const lowerDir = lower ? await this.dir(lower) : undefined;
+      const lowerDir = lower ? await dirOf(this.d, lower) : undefined;
       // A diff without UPPER compares against an empty tree: its own (empty) snapshot.
-      const upperDir = await this.dir(upper ?? now);
+      const upperDir = await dirOf(this.d, upper ?? now);
       const w = await this.d.layers.write(lowerDir, upperDir, this.compression, this.progress);
       const b: Blob = { digest: w.digest, mediaType: this.d.layers.mediaType(this.compression), size: w.size, diffID: w.diffID };
       await this.d.store.write(async (tx) => {

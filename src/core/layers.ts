@@ -178,10 +178,18 @@ export async function materialize(d: LayerDeps, r: RecordRow): Promise<RecordRow
   });
 }
 
-const parentsOf = async (d: LayerDeps, id: string) => {
-  const ids = (await d.store.read((tx) => tx.parents([id]))).get(id) ?? [];
-  return Promise.all(ids.map(async (p) => (await d.store.read((tx) => tx.record(p)))!));
-};
+/** A record's parents, in order, read in one transaction. */
+export async function parentsOf(d: LayerDeps, id: string): Promise<RecordRow[]> {
+  return d.store.read(async (tx) => {
+    const ids = (await tx.parents([id])).get(id) ?? [];
+    return Promise.all(ids.map(async (p) => (await tx.record(p))!));
+  });
+}
+
+/** A record's directory, made first if it has none yet. */
+export async function dirOf(d: LayerDeps, r: RecordRow): Promise<string> {
+  return d.snapshots.path((await materialize(d, r)).snapshot!);
+}
 
 async function extract(d: LayerDeps, row: RecordRow, key: string) {
   const [p] = await parentsOf(d, row.id);
@@ -197,7 +205,6 @@ async function extract(d: LayerDeps, row: RecordRow, key: string) {
 /** The per-layer changes that make up a record, root first. */
 async function steps(d: LayerDeps, r: RecordRow): Promise<{ lower?: string; upper: string }[]> {
   const ps = await parentsOf(d, r.id);
-  const dir = async (x: RecordRow) => d.snapshots.path((await materialize(d, x)).snapshot!);
   if (r.kind === "merge") {
     const out = [];
     for (const p of ps) out.push(...(await steps(d, p)));
@@ -205,25 +212,18 @@ async function steps(d: LayerDeps, r: RecordRow): Promise<{ lower?: string; uppe
   }
   if (r.kind === "diff") {
     const [lo, up] = ps as [RecordRow, RecordRow | undefined];
-    return [{ lower: await dir(lo), upper: up ? await dir(up) : await dir(r) }];
+    return [{ lower: await dirOf(d, lo), upper: await dirOf(d, up ?? r) }];
   }
   const parent = ps[0];
-  return parent ? [...(await steps(d, parent)), { lower: await dir(parent), upper: await dir(r) }] : [{ upper: await dir(r) }];
+  return parent ? [...(await steps(d, parent)), { lower: await dirOf(d, parent), upper: await dirOf(d, r) }] : [{ upper: await dirOf(d, r) }];
 }
 
 async function build(d: LayerDeps, row: RecordRow, key: string) {
   await d.snapshots.prepare(key);
-  const ps = await parentsOf(d, row.id);
-  if (row.kind === "merge") {
-    const all = [];
-    for (const p of ps) all.push(...(await steps(d, p)));
-    d.layers.applySteps(d.snapshots.path(key), all, { deletions: true });
-  } else {
-    // A diff's own tree: what UPPER added or changed over LOWER (deletions live only in its layer).
-    const [lo, up] = ps as [RecordRow, RecordRow | undefined];
-    if (up) {
-      const dir = async (x: RecordRow) => d.snapshots.path((await materialize(d, x)).snapshot!);
-      d.layers.applySteps(d.snapshots.path(key), [{ lower: await dir(lo), upper: await dir(up) }], { deletions: false });
-    }
-  }
+  const dest = d.snapshots.path(key);
+  if (row.kind === "merge") return d.layers.applySteps(dest, await steps(d, row), { deletions: true });
+  // A diff's own tree: what UPPER added or changed over LOWER (deletions live only in its
+  // layer); without UPPER it stays empty.
+  const [lo, up] = await parentsOf(d, row.id);
+  if (up) d.layers.applySteps(dest, [{ lower: await dirOf(d, lo!), upper: await dirOf(d, up) }], { deletions: false });
 }
