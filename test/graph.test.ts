@@ -227,3 +227,17 @@ describe("diff", () => {
     expect(existsSync(`${tree(a)}/f`)).toBe(true);
   });
 });
+
+test("two processes asking for a merge's directory at once: one builds it, the other is told it is locked, nothing is left half-made", async () => {
+  const inputs = [1, 2, 3].map((n) => record((p) => {
+    for (let i = 0; i < 300; i++) writeFileSync(`${p}/f${n}-${i}`, `${n}/${i}`);
+  }));
+  const m = ok(root, "merge", ...inputs).id;
+  const cmd = process.env.STRATA_BIN ? [process.env.STRATA_BIN] : [process.execPath, `${import.meta.dir}/../src/main.ts`];
+  const procs = [0, 1].map(() => Bun.spawn([...cmd, "--root", root, "path", m], { stdout: "pipe", stderr: "pipe" }));
+  const codes = await Promise.all(procs.map((p) => p.exited));
+  expect(codes.every((c) => c === 0 || c === 4)).toBe(true);
+  expect(codes).toContain(0);
+  expect(readdirSync(tree(m))).toHaveLength(900);
+  expect(ok(root, "check").problems).toEqual([]);
+});
