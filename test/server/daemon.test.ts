@@ -76,9 +76,9 @@ test("what other processes change is seen at once, though the daemon caches reco
 test("a hold with an expiry given through the API ends with it", async () => {
   const d = await startDaemon(root, { gc: { enabled: false } });
   try {
-    const made = await post(d, "/v1/snapshots", { hold: "200ms" });
+    const made = await post(d, "/v1/snapshots", { hold: "1s" });
     expect((await (await d.unix(`/v1/records/${made.id}`)).json()).inUse).toBe(true);
-    await Bun.sleep(300);
+    await Bun.sleep(1100);
     expect((await (await d.unix(`/v1/records/${made.id}`)).json()).inUse).toBe(false);
   } finally {
     await d.stop();
