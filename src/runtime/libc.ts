@@ -2,6 +2,19 @@
 export const AT_FDCWD = -100;
 export const AT_SYMLINK_NOFOLLOW = 0x100;
 export const ERANGE = 34;
+// <linux/fs.h>: the inode flag ioctls take an int, and FS_TOPDIR_FL is `chattr +T`.
+export const FS_IOC_GETFLAGS = 0x80086601n;
+export const FS_IOC_SETFLAGS = 0x40086602n;
+export const FS_TOPDIR_FL = 0x00020000;
+
+/** Sets FS_TOPDIR_FL through `ioctl` on an open directory; false if it can't be. */
+export function setTopDir(fd: number, ioctl: (fd: number, req: bigint, arg: Int32Array) => number): boolean {
+  const flags = new Int32Array(2);
+  if (ioctl(fd, FS_IOC_GETFLAGS, flags) !== 0) return false;
+  if (flags[0]! & FS_TOPDIR_FL) return true;
+  flags[0] = flags[0]! | FS_TOPDIR_FL;
+  return ioctl(fd, FS_IOC_SETFLAGS, flags) === 0;
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

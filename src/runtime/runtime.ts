@@ -19,6 +19,12 @@ export interface Sys {
   times(path: string, st: { atimeNs: bigint; mtimeNs: bigint }): [bigint, bigint];
   /** Makes a fifo, socket or device node. */
   mknod(path: string, mode: number, dev: bigint): void;
+  /**
+   * Marks a directory as the top of independent hierarchies (`chattr +T`), so ext4
+   * places each subdirectory in its own block group. Returns false where the
+   * filesystem has no such flag.
+   */
+  markTopDir(path: string): boolean;
 }
 
 export interface Listen {

@@ -3,6 +3,7 @@
  * times. Run with `deno test -A test/deno/core.ts` (bun test does not pick this file up).
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { openRoot } from "../../src/api/open.ts";
@@ -15,6 +16,8 @@ Deno.test("records keep their lifecycle on node:sqlite", async () => {
   try {
     const svc = await openRoot(root, runtime);
     assert.equal(svc.version().runtime.split(" ")[0], "deno");
+    // The snapshot directory got FS_TOPDIR_FL through Deno's ioctl, as `lsattr` shows it.
+    assert.match(execFileSync("lsattr", ["-d", `${root}/snapshots`]).toString().split(" ")[0]!, /T/);
     const m = await svc.create({ description: "on deno" });
     writeFileSync(`${m.path}/f`, "deno");
     mkdirSync(`${m.path}/d`);

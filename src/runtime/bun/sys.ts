@@ -1,7 +1,8 @@
-/** libc calls through bun:ffi: xattrs, nanosecond times, mknod. */
+/** libc calls through bun:ffi: xattrs, nanosecond times, mknod, inode flags. */
 import { dlopen, FFIType, ptr, read } from "bun:ffi";
 import type { Sys } from "../runtime.ts";
-import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, cstr, ERANGE, splitNames, sysError, timespecs } from "../libc.ts";
+import { closeSync, openSync } from "node:fs";
+import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, cstr, ERANGE, setTopDir, splitNames, sysError, timespecs } from "../libc.ts";
 
 const open = () => dlopen("libc.so.6", {
   llistxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
@@ -9,6 +10,7 @@ const open = () => dlopen("libc.so.6", {
   lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   utimensat: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
+  ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
   __errno_location: { args: [], returns: FFIType.ptr },
 }).symbols;
 
@@ -59,5 +61,13 @@ export const sys: Sys = {
   times: (_path, st) => [st.atimeNs, st.mtimeNs],
   mknod(path, mode, dev) {
     if (c.mknod(ptr(cstr(path)), mode, dev) !== 0) throw sysError(errno(), "mknod", path);
+  },
+  markTopDir(path) {
+    const fd = openSync(path, "r");
+    try {
+      return setTopDir(fd, (f, req, arg) => c.ioctl(f, req, ptr(arg)));
+    } finally {
+      closeSync(fd);
+    }
   },
 };

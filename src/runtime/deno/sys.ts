@@ -1,6 +1,7 @@
-/** libc calls through Deno.dlopen: xattrs, nanosecond times, mknod. */
+/** libc calls through Deno.dlopen: xattrs, nanosecond times, mknod, inode flags. */
 import type { Sys } from "../runtime.ts";
-import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, cstr, ERANGE, splitNames, sysError, timespecs } from "../libc.ts";
+import { closeSync, openSync } from "node:fs";
+import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, cstr, ERANGE, setTopDir, splitNames, sysError, timespecs } from "../libc.ts";
 
 declare const Deno: any;
 
@@ -10,6 +11,7 @@ const { symbols: c } = Deno.dlopen("libc.so.6", {
   lsetxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "i32"], result: "i32" },
   utimensat: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
   mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" },
+  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   lstat: { parameters: ["buffer", "buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 });
@@ -62,5 +64,13 @@ export const sys: Sys = {
   },
   mknod(path, mode, dev) {
     if (c.mknod(cstr(path), mode, dev) !== 0) throw sysError(errno(), "mknod", path);
+  },
+  markTopDir(path) {
+    const fd = openSync(path, "r");
+    try {
+      return setTopDir(fd, (f, req, arg) => c.ioctl(f, req, new Uint8Array(arg.buffer)));
+    } finally {
+      closeSync(fd);
+    }
   },
 };
