@@ -12,6 +12,7 @@ import {
 } from "node:fs";
 import type { ContentStore, Ingest } from "../core/ports.ts";
 import { StrataError } from "../core/errors.ts";
+import { Sha256 } from "../runtime/sha256.ts";
 
 const hexOf = (digest: string) => {
   const m = digest.match(/^sha256:([0-9a-f]{64})$/);
@@ -38,10 +39,11 @@ export function localContent(root: string, owner: string): ContentStore {
     ingest(expected): Ingest {
       const temp = `${ingestDir}/${owner}~${crypto.randomUUID()}`;
       const fd = openSync(temp, "wx", 0o644);
-      const hash = createHash("sha256");
+      const hash = new Sha256();
       let size = 0;
       let open = true;
       const cleanup = () => {
+        hash.abort();
         if (open) closeSync(fd);
         open = false;
         rmSync(temp, { force: true });
@@ -53,9 +55,10 @@ export function localContent(root: string, owner: string): ContentStore {
           let at = 0;
           while (at < chunk.length) at += writeSync(fd, chunk, at);
         },
-        commit() {
-          const digest = `sha256:${hash.digest("hex")}`;
+        async commit() {
+          let digest;
           try {
+            digest = await hash.digest();
             if (expected?.digest && expected.digest !== digest) {
               throw new StrataError("integrity", `digest mismatch: expected ${expected.digest}, got ${digest}`);
             }

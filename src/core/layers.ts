@@ -120,7 +120,7 @@ async function importExtracted(d: LayerDeps, o: ImportOptions, parent?: RecordRo
     await tx.putBlob({ digest: r.digest, mediaType, size: r.size, diffID: r.diffID });
     const patch = {
       state: "ready" as const, owner: null, blobDigest: r.digest, blobMediaType: mediaType, blobSize: r.size,
-      blobDiffID: r.diffID, chainID: cid, blobChainID: bcid,
+      blobDiffID: r.diffID, chainID: cid, blobChainID: bcid, size: r.treeSize ?? null,
     };
     // The same content under another compression: share its snapshot, drop ours.
     const twinContent = await tx.byChainWithSnapshot(cid);

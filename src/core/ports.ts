@@ -191,8 +191,9 @@ export interface Snapshotter {
 
 /** Writing one blob: bytes in, then commit (verify, fsync, rename) or abort. */
 export interface Ingest {
+  /** The chunk may be reused once this returns. */
   write(chunk: Uint8Array): void;
-  commit(): { digest: string; size: number };
+  commit(): Promise<{ digest: string; size: number }>;
   abort(): void;
 }
 
@@ -221,12 +222,13 @@ export interface LayerIO {
   digest(source: AsyncIterable<Uint8Array>): Promise<string>;
   /**
    * Reads a blob once: stores it in the content store when `store`, applies it onto
-   * `dir` when given, and returns its digest, size, compression and diffID.
+   * `dir` when given, and returns its digest, size, compression and diffID, and the
+   * disk usage of `dir` afterwards when extracting could tell it without a walk.
    */
   read(
     source: AsyncIterable<Uint8Array>,
     opts: { dir?: string; store: boolean; expected?: { digest?: string; size?: number }; progress?: (bytes: number) => void },
-  ): Promise<{ digest: string; size: number; diffID: string; compression: Compression }>;
+  ): Promise<{ digest: string; size: number; diffID: string; compression: Compression; treeSize?: number }>;
   /** A stored blob as a stream. */
   open(digest: string): AsyncIterable<Uint8Array>;
   /** The changes from `lower` (none: an empty tree) to `upper`, stored as a blob. */

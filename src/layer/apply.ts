@@ -11,8 +11,8 @@
  * - hardlinks: only to an existing non-directory inside the snapshot, else rejected.
  */
 import {
-  closeSync, constants, linkSync, mkdirSync, openSync, readdirSync, rmSync, symlinkSync, writeSync,
-  chmodSync, lchownSync,
+  chmodSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, lchownSync, linkSync, lstatSync, mkdirSync,
+  openSync, readdirSync, rmSync, type Stats, symlinkSync, writeSync,
 } from "node:fs";
 import process from "node:process";
 import { StrataError } from "../core/errors.ts";
@@ -26,8 +26,12 @@ const hostile = (why: string) => new StrataError("integrity", `hostile layer: ${
 const OPAQUE = ".wh..wh..opq";
 const WH = ".wh.";
 
-
-
+/**
+ * Metadata goes on through the open file where it can (fstat, fchown, fchmod, futimens),
+ * and only what differs from what the kernel already made is changed. While the layer
+ * only adds to an empty snapshot, the blocks of what it made are summed from those
+ * stats, so the new record's size needs no second walk of the tree.
+ */
 export class Applier implements TarSink {
   private scope: Scope;
   private asRoot = process.getuid?.() === 0;
@@ -36,9 +40,19 @@ export class Applier implements TarSink {
   private dirs: { abs: string; e: TarEntry }[] = [];
   /** What this layer made, relative: an opaque whiteout keeps these. */
   private made = new Set<string>();
+  /** Every directory this layer made, measured at the end. */
+  private madeDirs = new Set<string>();
+  /** Bytes of blocks made so far; undefined once anything was replaced or removed. */
+  private bytes: number | undefined;
 
   constructor(root: string, private sys: Sys) {
     this.scope = new Scope(root);
+    this.bytes = readdirSync(root).length === 0 ? 0 : undefined;
+  }
+
+  /** The tree's disk usage as `du` counts it (SPEC's record size), when it is known. */
+  get size(): number | undefined {
+    return this.bytes;
   }
 
   entry(e: TarEntry): void {
@@ -59,15 +73,19 @@ export class Applier implements TarSink {
       if (!victim || victim === "." || victim === "..") throw hostile(`bad whiteout "${e.path}"`);
       const at = parent ? `${parent}/${victim}` : victim;
       this.scope.forget(at);
+      this.bytes = undefined;
       rmSync(this.scope.abs(at), { recursive: true, force: true });
       return;
     }
 
     if (e.type === "dir") {
-      const old = exists(abs);
-      if (!old?.isDirectory()) {
-        if (old) rmSync(abs, { recursive: true, force: true });
-        mkdirSync(abs, { mode: 0o700 });
+      if (this.mkdir(abs)) {
+        const old = exists(abs)!;
+        if (!old.isDirectory()) {
+          this.bytes = undefined;
+          rmSync(abs, { recursive: true, force: true });
+          mkdirSync(abs, { mode: 0o700 });
+        }
       }
       this.scope.markReal(relPath);
       this.made.add(relPath);
@@ -82,6 +100,7 @@ export class Applier implements TarSink {
         return make();
       } catch (err) {
         if ((err as { code?: string }).code !== "EEXIST") throw err;
+        this.bytes = undefined;
         this.scope.forget(relPath);
         rmSync(abs, { recursive: true, force: true });
         return make();
@@ -89,12 +108,13 @@ export class Applier implements TarSink {
     };
     switch (e.type) {
       case "file":
-        this.fd = create(() => openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
+        this.fd = create(() => openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, e.mode & 0o777));
         this.current = { abs, e };
         return; // metadata once the data is written
       case "symlink":
         create(() => symlinkSync(e.linkname, abs));
-        break;
+        this.meta(abs, e, lstatSync(abs));
+        return;
       case "hardlink": {
         const target = this.scope.resolve(clean(e.linkname));
         const st = exists(this.scope.abs(target));
@@ -105,8 +125,8 @@ export class Applier implements TarSink {
       default:
         if (e.type !== "fifo" && !this.asRoot) throw new StrataError("invalid", `device node "${e.path}" needs root to extract`);
         create(() => this.sys.mknod(abs, typeBits[e.type as keyof typeof typeBits] | e.mode, makedev(e.devmajor, e.devminor)));
+        this.meta(abs, e, lstatSync(abs));
     }
-    this.meta(abs, e);
   }
 
   data(chunk: Uint8Array): void {
@@ -117,16 +137,33 @@ export class Applier implements TarSink {
 
   end(): void {
     if (!this.current) return; // a whiteout, or another entry that opened nothing
-    closeSync(this.fd);
-    this.fd = -1;
     const { abs, e } = this.current!;
     this.current = undefined;
-    this.meta(abs, e);
+    const fd = this.fd;
+    this.fd = -1;
+    try {
+      const st = fstatSync(fd);
+      this.count(st);
+      if (this.asRoot && (st.uid !== e.uid || st.gid !== e.gid)) fchownSync(fd, e.uid, e.gid);
+      // After fchown, which clears set-id bits.
+      if ((st.mode & 0o7777) !== e.mode) fchmodSync(fd, e.mode);
+      for (const [name, value] of e.xattrs) this.sys.setxattr(abs, name, value);
+      this.sys.futimens(fd, e.mtimeNs, e.mtimeNs);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Directories last, deepest first, so their times are not disturbed by their children. */
   finish(): void {
-    for (const { abs, e } of this.dirs.reverse()) this.meta(abs, e);
+    for (const { abs, e } of this.dirs.reverse()) {
+      const st = lstatSync(abs);
+      if (this.madeDirs.delete(abs)) this.count(st);
+      this.meta(abs, e, st);
+    }
+    // Directories made for entries' parents, and the root, are measured too.
+    for (const abs of this.madeDirs) this.count(lstatSync(abs));
+    this.count(lstatSync(this.scope.root));
   }
 
   /** Closes a file left open by an interrupted layer. */
@@ -143,9 +180,10 @@ export class Applier implements TarSink {
     for (const part of real ? real.split("/") : []) {
       built = built ? `${built}/${part}` : part;
       if (this.scope.isReal(built)) continue;
-      const st = exists(this.scope.abs(built));
-      if (!st) mkdirSync(this.scope.abs(built), { mode: 0o755 });
-      else if (!st.isDirectory()) throw hostile(`"${rel}" runs through "${built}", which is not a directory`);
+      const abs = this.scope.abs(built);
+      if (this.mkdir(abs, 0o755) && !exists(abs)!.isDirectory()) {
+        throw hostile(`"${rel}" runs through "${built}", which is not a directory`);
+      }
       this.scope.markReal(built);
     }
     if (real === rel) this.scope.markReal(rel);
@@ -157,15 +195,33 @@ export class Applier implements TarSink {
     for (const child of readdirSync(abs)) {
       const rel = dirRel ? `${dirRel}/${child}` : child;
       if (this.made.has(rel)) continue;
+      this.bytes = undefined;
       this.scope.forget(rel);
       rmSync(`${abs}/${child}`, { recursive: true, force: true });
     }
   }
 
-  private meta(abs: string, e: TarEntry): void {
-    const link = e.type === "symlink";
-    if (this.asRoot) lchownSync(abs, e.uid, e.gid);
-    if (!link) chmodSync(abs, e.mode);
+  /** Makes a directory; true if something was already there (nothing was made). */
+  private mkdir(abs: string, mode = 0o700): boolean {
+    try {
+      mkdirSync(abs, { mode });
+      this.madeDirs.add(abs);
+      return false;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EEXIST") throw err;
+      return true;
+    }
+  }
+
+  private count(st: Stats): void {
+    if (this.bytes !== undefined) this.bytes += st.blocks * 512;
+  }
+
+  /** Owner, mode, xattrs and times by path, given the node's stat as made. */
+  private meta(abs: string, e: TarEntry, st: Stats): void {
+    if (e.type === "symlink" || e.type === "char" || e.type === "block" || e.type === "fifo") this.count(st);
+    if (this.asRoot && (st.uid !== e.uid || st.gid !== e.gid)) lchownSync(abs, e.uid, e.gid);
+    if (e.type !== "symlink" && (st.mode & 0o7777) !== e.mode) chmodSync(abs, e.mode);
     for (const [name, value] of e.xattrs) this.sys.setxattr(abs, name, value);
     this.sys.utimens(abs, e.mtimeNs, e.mtimeNs);
   }

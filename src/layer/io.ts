@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { closeSync, createReadStream, openSync, readSync, statSync } from "node:fs";
 import process from "node:process";
 import { StrataError } from "../core/errors.ts";
+import { Sha256 } from "../runtime/sha256.ts";
 import type { Compression, ContentStore, Ingest, LayerIO } from "../core/ports.ts";
 import type { Sys } from "../runtime/runtime.ts";
 import { Applier } from "./apply.ts";
@@ -14,15 +15,15 @@ import { Compressing, writeLayer } from "./write.ts";
 
 /** An ingest that only hashes: for blobs the store already has. */
 function hashOnly(): Ingest {
-  const h = createHash("sha256");
+  const h = new Sha256();
   let size = 0;
   return {
     write(c) {
       h.update(c);
       size += c.length;
     },
-    commit: () => ({ digest: `sha256:${h.digest("hex")}`, size }),
-    abort() {},
+    commit: async () => ({ digest: await h.digest(), size }),
+    abort: () => h.abort(),
   };
 }
 
@@ -44,11 +45,11 @@ export function layerIO(content: ContentStore, sys: Sys): LayerIO {
       try {
         const r = await readLayer(source, { blob, tar: applier, progress: opts.progress });
         applier?.finish();
-        const { digest, size } = blob.commit();
+        const { digest, size } = await blob.commit();
         if (!opts.store && opts.expected?.digest && opts.expected.digest !== digest) {
           throw new StrataError("integrity", `digest mismatch: expected ${opts.expected.digest}, got ${digest}`);
         }
-        return { digest, size, diffID: r.diffID, compression: r.compression };
+        return { digest, size, diffID: r.diffID, compression: r.compression, treeSize: applier?.size };
       } catch (err) {
         applier?.abort();
         blob.abort();

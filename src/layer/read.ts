@@ -3,10 +3,10 @@
  * their digest), the decompressed bytes to the diffID hash and, when applying, through
  * the tar reader into a snapshot. Nothing is ever held whole in memory.
  */
-import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { StrataError } from "../core/errors.ts";
 import type { Ingest } from "../core/ports.ts";
+import { Sha256 } from "../runtime/sha256.ts";
 import { type Compression, decompressor, detect, zlibReady } from "./compression.ts";
 import { TarReader, type TarSink } from "./tar/reader.ts";
 
@@ -23,7 +23,7 @@ export async function readLayer(
   to: { blob?: Ingest; tar?: TarSink; progress?: (bytes: number) => void },
 ): Promise<LayerRead> {
   await zlibReady();
-  const diff = createHash("sha256");
+  const diff = new Sha256();
   const reader = to.tar ? new TarReader(to.tar) : undefined;
   const plain = (chunk: Uint8Array) => {
     diff.update(chunk);
@@ -44,7 +44,10 @@ export async function readLayer(
         if (dec) {
           const d = dec;
           draining = (async () => {
-            for await (const out of d) plain(out as Uint8Array);
+            for await (const out of d) {
+              plain(out as Uint8Array);
+              await diff.ready();
+            }
           })().catch((err) => {
             failed = err;
           });
@@ -57,7 +60,10 @@ export async function readLayer(
         if (failed) throw failed;
         if (!dec.write(chunk)) await Promise.race([once(dec, "drain"), draining]);
         if (failed) throw failed;
-      } else plain(chunk);
+      } else {
+        plain(chunk);
+        await diff.ready();
+      }
     }
     if (compression === undefined) throw new StrataError("integrity", "corrupt layer: the blob is empty");
     if (dec) {
@@ -68,7 +74,8 @@ export async function readLayer(
     reader?.finish();
   } catch (err) {
     dec?.destroy();
+    diff.abort();
     throw corrupt(err);
   }
-  return { compression, diffID: `sha256:${diff.digest("hex")}` };
+  return { compression, diffID: await diff.digest() };
 }

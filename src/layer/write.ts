@@ -3,10 +3,10 @@
  * compressed bytes to the content store (which hashes the digest). Small writes are
  * gathered into 1 MiB chunks first.
  */
-import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { closeSync, openSync, readSync } from "node:fs";
 import type { Compression, Ingest } from "../core/ports.ts";
+import { Sha256 } from "../runtime/sha256.ts";
 import { compressor, zlibReady } from "./compression.ts";
 import type { Change } from "./diff.ts";
 import { headerFor, padding, trailer } from "./tar/writer.ts";
@@ -15,7 +15,7 @@ const CHUNK = 1 << 20;
 
 /** Uncompressed bytes in; compressed bytes to the blob; the diffID on finish. */
 export class Compressing {
-  private diff = createHash("sha256");
+  private diff = new Sha256();
   private comp;
   private failed: unknown;
   total = 0;
@@ -29,6 +29,7 @@ export class Compressing {
   /** The chunk must not be reused afterwards: the compressor may still hold it. */
   async write(chunk: Uint8Array): Promise<void> {
     this.diff.update(chunk);
+    await this.diff.ready();
     this.total += chunk.length;
     this.progress?.(this.total);
     if (!this.comp) return this.blob.write(chunk);
@@ -43,11 +44,12 @@ export class Compressing {
       await ended;
       if (this.failed) throw this.failed;
     }
-    const { digest, size } = this.blob.commit();
-    return { diffID: `sha256:${this.diff.digest("hex")}`, digest, size };
+    const { digest, size } = await this.blob.commit();
+    return { diffID: await this.diff.digest(), digest, size };
   }
 
   abort() {
+    this.diff.abort();
     this.comp?.destroy();
     this.blob.abort();
   }

@@ -12,6 +12,8 @@ export interface Sys {
   setxattr(path: string, name: string, value: Uint8Array): void;
   /** Sets atime and mtime in nanoseconds, not following symlinks. */
   utimens(path: string, atimeNs: bigint, mtimeNs: bigint): void;
+  /** The same on an open file. */
+  futimens(fd: number, atimeNs: bigint, mtimeNs: bigint): void;
   /**
    * Nanosecond atime and mtime of a path already lstat'ed as `st`. Bun's lstat has
    * them; Deno's rounds to milliseconds, so Deno asks libc.

@@ -3,13 +3,13 @@
  * against `cp -a` of the same tree, and compiled `strata version` start-up against
  * `bun -e 0`. Runs alternate and the median counts.
  */
-import { existsSync, rmSync } from "node:fs";
-import { cliCommand, repo, tempDir } from "../helpers/env.ts";
-import { median, report, settle, time } from "./measure.ts";
+import { existsSync } from "node:fs";
+import { cliCommand, repo } from "../helpers/env.ts";
+import { discard, median, report, scratch, settle, time } from "./measure.ts";
 import { makeTree } from "./tree.ts";
 
 export function benchCore(runs = 5) {
-  const dir = tempDir("strata-bench-");
+  const dir = scratch();
   const root = `${dir}/root`;
   const strata = cliCommand();
   try {
@@ -26,7 +26,6 @@ export function benchCore(runs = 5) {
       cp.push(time(["cp", "-a", m.path, `${dir}/cp-${i}`]));
       settle();
       ours.push(time([...strata, "--root", root, "new", "--parent", c.id]));
-      rmSync(`${dir}/cp-${i}`, { recursive: true, force: true });
     }
     const results = [report("new --parent", median(ours), median(cp), "cp -a", 1.0)];
 
@@ -44,6 +43,6 @@ export function benchCore(runs = 5) {
     }
     return results;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    discard(dir);
   }
 }

@@ -4,14 +4,14 @@
  * such trees with 1% of files changed against `rsync -an --delete` between them (≤ 1.0×).
  */
 import { execSync } from "node:child_process";
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
-import { cliCommand, tempDir } from "../helpers/env.ts";
-import { median, report, settle, time } from "./measure.ts";
+import { readdirSync, writeFileSync } from "node:fs";
+import { cliCommand } from "../helpers/env.ts";
+import { discard, median, removeDiscarded, report, scratch, settle, time } from "./measure.ts";
 import { makeTree } from "./tree.ts";
 
 export function benchGraph(runs = 3): boolean[] {
   const strata = cliCommand();
-  const dir = tempDir("strata-bench-");
+  const dir = scratch();
   const root = `${dir}/root`;
   const json = (args: string[]) => JSON.parse(Bun.spawnSync([...strata, "--root", root, "--json", ...args]).stdout.toString());
   const results: boolean[] = [];
@@ -25,14 +25,15 @@ export function benchGraph(runs = 3): boolean[] {
       ids.push(json(["commit", m.id]).id);
     }
     const ours: number[] = [], cp: number[] = [];
+    // Each run links into a fresh directory and materializes a new merge record (each
+    // `merge` call makes one); nothing is deleted until the end: see scratch().
     for (let i = 0; i < runs; i++) {
-      rmSync(`${dir}/cp`, { recursive: true, force: true });
+      const cpDir = `${dir}/cp-${i}`;
       settle();
-      cp.push(time(["sh", "-c", `mkdir ${dir}/cp && ${paths.map((p) => `cp -al ${p}/. ${dir}/cp/`).join(" && ")}`]));
+      cp.push(time(["sh", "-c", `mkdir ${cpDir} && ${paths.map((p) => `cp -al ${p}/. ${cpDir}/`).join(" && ")}`]));
       const merged = json(["merge", ...ids]).id;
       settle();
       ours.push(time([...strata, "--root", root, "path", merged]));
-      Bun.spawnSync([...strata, "--root", root, "prune", "--all", "--filter", `id==${merged}`]);
     }
     results.push(report("merge of 3 trees (path)", median(ours), median(cp), "cp -al x3", 1.3));
 
@@ -58,9 +59,12 @@ export function benchGraph(runs = 3): boolean[] {
     }
     results.push(report("diff, 1% changed (diff + path)", median(dOurs), median(dRsync), "rsync -an --delete", 1.0));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    discard(dir);
   }
   return results;
 }
 
-if (import.meta.main) benchGraph();
+if (import.meta.main) {
+  benchGraph();
+  removeDiscarded();
+}

@@ -5,7 +5,8 @@
  */
 import { rmSync } from "node:fs";
 import { startDaemon } from "../helpers/daemon.ts";
-import { cliCommand, tempDir } from "../helpers/env.ts";
+import { cliCommand } from "../helpers/env.ts";
+import { scratch } from "./measure.ts";
 import { seed } from "./seed.ts";
 
 interface Wrk {
@@ -37,7 +38,7 @@ export async function benchHttp(): Promise<boolean[]> {
     console.log("http: wrk missing (apt-get install wrk)");
     return [false];
   }
-  const root = tempDir("strata-bench-");
+  const root = scratch();
   const d = await startDaemon(root, { gc: { enabled: false } });
   try {
     const made = await (await d.unix("/v1/snapshots", { method: "POST", body: "{}" })).json();

@@ -5,14 +5,14 @@
  * image (`ctr`, native snapshotter) when containerd is installed.
  */
 import { execSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
-import { cliCommand, tempDir } from "../helpers/env.ts";
-import { median, report, settle, time } from "./measure.ts";
+import { existsSync, mkdirSync } from "node:fs";
+import { cliCommand } from "../helpers/env.ts";
+import { discard, median, report, scratch, settle, time } from "./measure.ts";
 import { makeTree } from "./tree.ts";
 
 export async function benchLayers(runs = 3): Promise<boolean[]> {
   const strata = cliCommand();
-  const dir = tempDir("strata-bench-");
+  const dir = scratch();
   const results: boolean[] = [];
   try {
     makeTree(`${dir}/src`);
@@ -21,30 +21,30 @@ export async function benchLayers(runs = 3): Promise<boolean[]> {
 
     for (const [name, file, flag] of [["gzip", "l.tgz", "-xzf"], ["zstd", "l.zst", "--zstd -xf"]] as const) {
       const ours: number[] = [], tars: number[] = [];
+      // Fresh directories each run, deleted at the end: see scratch().
       for (let i = 0; i < runs; i++) {
-        rmSync(`${dir}/x`, { recursive: true, force: true });
-        rmSync(`${dir}/r`, { recursive: true, force: true });
-        mkdirSync(`${dir}/x`);
+        const x = `${dir}/x-${name}-${i}`;
+        mkdirSync(x);
         settle();
-        tars.push(time(["sh", "-c", `tar ${flag} ${dir}/${file} -C ${dir}/x`]));
+        tars.push(time(["sh", "-c", `tar ${flag} ${dir}/${file} -C ${x}`]));
         settle();
-        ours.push(time([...strata, "--root", `${dir}/r`, "import", `${dir}/${file}`]));
+        ours.push(time([...strata, "--root", `${dir}/r-${name}-${i}`, "import", `${dir}/${file}`]));
       }
       results.push(report(`import ${name}`, median(ours), median(tars), `tar ${flag}`, 1.0));
     }
 
-    // Export: a committed record of the tree, exported fresh each run (blobs dropped between runs).
+    // Export: a committed record of the tree, in a new root each run, so no blob is reused.
     for (const [name, flag] of [["gzip", "-czf"], ["zstd", "--zstd -cf"]] as const) {
       const ours: number[] = [], tars: number[] = [];
       for (let i = 0; i < runs; i++) {
-        rmSync(`${dir}/e`, { recursive: true, force: true });
-        const m = json(["--root", `${dir}/e`, "new"]);
+        const root = `${dir}/e-${name}-${i}`;
+        const m = json(["--root", root, "new"]);
         execSync(`cp -a ${dir}/src/. ${m.path}`);
-        const c = json(["--root", `${dir}/e`, "commit", m.id]);
+        const c = json(["--root", root, "commit", m.id]);
         settle();
-        tars.push(time(["sh", "-c", `tar ${flag} ${dir}/out.tar -C ${dir}/src .`]));
+        tars.push(time(["sh", "-c", `tar ${flag} ${dir}/out-${name}-${i}.tar -C ${dir}/src .`]));
         settle();
-        ours.push(time([...strata, "--root", `${dir}/e`, "export", c.id, "--compression", name]));
+        ours.push(time([...strata, "--root", root, "export", c.id, "--compression", name]));
       }
       results.push(report(`export ${name}`, median(ours), median(tars), `tar ${flag}`, 1.0));
     }
@@ -52,7 +52,7 @@ export async function benchLayers(runs = 3): Promise<boolean[]> {
     if (existsSync("/usr/bin/containerd") && existsSync("/usr/bin/ctr")) await vsContainerd(dir, strata, runs);
     else console.log("import vs containerd: containerd not installed (apt-get install containerd)");
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    discard(dir);
   }
   return results;
 }
@@ -82,10 +82,8 @@ async function vsContainerd(dir: string, strata: string[], runs: number) {
         d.kill();
         await d.exited;
       }
-      rmSync(`${dir}/ctrd-root-${i}`, { recursive: true, force: true });
-      rmSync(`${dir}/r2`, { recursive: true, force: true });
       settle();
-      ours.push(time([...strata, "--root", `${dir}/r2`, "import", `oci:${dir}/layout:bench`]));
+      ours.push(time([...strata, "--root", `${dir}/r2-${i}`, "import", `oci:${dir}/layout:bench`]));
     }
     const ratio = median(ours) / median(theirs);
     console.log(`import vs containerd: ${median(ours).toFixed(1)} ms vs ctr images import (native) ${median(theirs).toFixed(1)} ms = ${ratio.toFixed(2)}x (goal < 1x) ${ratio < 1 ? "ok" : "slower"}`);

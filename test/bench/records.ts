@@ -3,9 +3,8 @@
  * records/s), `info` of another record while that prune runs (target ≤ 50 ms), and
  * `du --json` over 100,000 records (target ≤ 0.5 s).
  */
-import { rmSync } from "node:fs";
-import { cliCommand, repo, tempDir } from "../helpers/env.ts";
-import { median, settle, time } from "./measure.ts";
+import { cliCommand, repo } from "../helpers/env.ts";
+import { discard, median, scratch, settle, time } from "./measure.ts";
 import { seed } from "./seed.ts";
 
 function line(name: string, value: string, target: string, pass: boolean) {
@@ -16,7 +15,7 @@ function line(name: string, value: string, target: string, pass: boolean) {
 export async function benchRecords(): Promise<boolean[]> {
   const strata = cliCommand();
   const results: boolean[] = [];
-  const dir = tempDir("strata-bench-");
+  const dir = scratch();
   try {
     // Prune of 10,000 records, alone: the rate.
     const alone = `${dir}/prune-alone`;
@@ -69,7 +68,7 @@ export async function benchRecords(): Promise<boolean[]> {
     const du = median(runs);
     results.push(line("du --json, 100,000 records", `${(du / 1000).toFixed(3)} s`, "<= 0.5 s", du <= 500));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    discard(dir);
   }
   return results;
 }

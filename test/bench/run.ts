@@ -3,13 +3,18 @@ import { benchCore } from "./core.ts";
 import { benchGraph } from "./graph.ts";
 import { benchHttp } from "./http.ts";
 import { benchLayers } from "./layers.ts";
+import { removeDiscarded } from "./measure.ts";
 import { benchRecords } from "./records.ts";
 
 const only = process.argv[2];
 const results: boolean[] = [];
-if (!only || only === "core") results.push(...benchCore());
-if (!only || only === "layers") results.push(...(await benchLayers()));
-if (!only || only === "graph") results.push(...benchGraph());
-if (!only || only === "records") results.push(...(await benchRecords()));
-if (!only || only === "http") results.push(...(await benchHttp()));
+try {
+  if (!only || only === "core") results.push(...benchCore());
+  if (!only || only === "layers") results.push(...(await benchLayers()));
+  if (!only || only === "graph") results.push(...benchGraph());
+  if (!only || only === "records") results.push(...(await benchRecords()));
+  if (!only || only === "http") results.push(...(await benchHttp()));
+} finally {
+  removeDiscarded();
+}
 console.log(`${results.filter(Boolean).length} of ${results.length} targets met`);

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { sys } from "../../src/runtime/bun/sys.ts";
 import { cleanup, cli, ok, tempDir } from "../helpers/env.ts";
-import { gnuTar, sha256 } from "../helpers/tars.ts";
+import { craftTar, gnuTar, sha256 } from "../helpers/tars.ts";
 
 let dir: string;
 let root: string;
@@ -155,6 +155,33 @@ test("OCI whiteouts from a GNU tar layer: deleted files and opaque directories",
   expect(readdirSync(`${p}/opaque`).sort()).toEqual(["new"]);
   // The parent's snapshot is untouched.
   expect(readdirSync(`${ok(root, "path", base.id).path}/opaque`).sort()).toEqual(["old", "old2"]);
+});
+
+test("an imported record's size is its tree's disk usage as `du` counts it, hardlinks once", () => {
+  const du = (path: string) => {
+    execFileSync("sync");
+    return Number(execFileSync("du", ["-s", "-B1", path]).toString().split("\t")[0]);
+  };
+  awkwardTree(`${dir}/src`);
+  writeFileSync(`${dir}/src/big`, new Uint8Array(3 << 20).fill(7));
+  writeFileSync(`${dir}/src/dir/sub/long-link-target`, "");
+  symlinkSync("x".repeat(200), `${dir}/src/dir/long-symlink`);
+  gnuTar(`${dir}/src`, `${dir}/base.tgz`);
+  // Parents only implied by the names, no directory entries: they are made and counted too.
+  craftTar(`${dir}/implied.tar`, [{ name: "a/b/c/file", data: "x".repeat(5000) }, { name: "a/b/other", data: "y" }]);
+  for (const layer of ["base.tgz", "implied.tar"]) {
+    const rec = ok(root, "import", `${dir}/${layer}`);
+    expect(rec.size).toBe(du(ok(root, "path", rec.id).path));
+  }
+  // On a parent, with a whiteout: measured by walking the tree.
+  mkdirSync(`${dir}/up`);
+  writeFileSync(`${dir}/up/.wh.big`, "");
+  writeFileSync(`${dir}/up/new`, "new");
+  gnuTar(`${dir}/up`, `${dir}/up.tgz`);
+  const base = ok(root, "import", `${dir}/base.tgz`);
+  const up = ok(root, "import", `${dir}/up.tgz`, "--parent", base.id);
+  expect(up.size).toBe(du(ok(root, "path", up.id).path));
+  expect(up.size).toBeLessThan(base.size - (2 << 20));
 });
 
 describe("export", () => {

@@ -9,6 +9,7 @@ const open = () => dlopen("libc.so.6", {
   lgetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
   lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   utimensat: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  futimens: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
   ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
   __errno_location: { args: [], returns: FFIType.ptr },
@@ -57,6 +58,9 @@ export const sys: Sys = {
     if (c.utimensat(AT_FDCWD, ptr(cstr(path)), ptr(ts), AT_SYMLINK_NOFOLLOW) !== 0) {
       throw sysError(errno(), "utimensat", path);
     }
+  },
+  futimens(fd, atimeNs, mtimeNs) {
+    if (c.futimens(fd, ptr(timespecs(atimeNs, mtimeNs))) !== 0) throw sysError(errno(), "futimens", `fd ${fd}`);
   },
   times: (_path, st) => [st.atimeNs, st.mtimeNs],
   mknod(path, mode, dev) {

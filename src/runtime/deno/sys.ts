@@ -10,6 +10,7 @@ const { symbols: c } = Deno.dlopen("libc.so.6", {
   lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
   lsetxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "i32"], result: "i32" },
   utimensat: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  futimens: { parameters: ["i32", "buffer"], result: "i32" },
   mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" },
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   lstat: { parameters: ["buffer", "buffer"], result: "i32" },
@@ -54,6 +55,10 @@ export const sys: Sys = {
     if (c.utimensat(AT_FDCWD, cstr(path), new Uint8Array(ts.buffer), AT_SYMLINK_NOFOLLOW) !== 0) {
       throw sysError(errno(), "utimensat", path);
     }
+  },
+  futimens(fd, atimeNs, mtimeNs) {
+    const ts = timespecs(atimeNs, mtimeNs);
+    if (c.futimens(fd, new Uint8Array(ts.buffer)) !== 0) throw sysError(errno(), "futimens", `fd ${fd}`);
   },
   times(path) {
     // struct stat on x86_64 and aarch64 Linux: st_atim at byte 72, st_mtim at 88.
