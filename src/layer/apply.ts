@@ -17,7 +17,7 @@ import {
 import process from "node:process";
 import { StrataError } from "../core/errors.ts";
 import type { Sys } from "../runtime/runtime.ts";
-import { exists, makedev, typeBits } from "./nodes.ts";
+import { exists, makeDir, makedev, remove, typeBits } from "./nodes.ts";
 import { clean, Scope } from "./paths.ts";
 import type { TarEntry } from "./tar/entry.ts";
 import type { TarSink } from "./tar/reader.ts";
@@ -102,7 +102,7 @@ export class Applier implements TarSink {
         if ((err as { code?: string }).code !== "EEXIST") throw err;
         this.bytes = undefined;
         this.scope.forget(relPath);
-        rmSync(abs, { recursive: true, force: true });
+        remove(abs);
         return make();
       }
     };
@@ -203,14 +203,9 @@ export class Applier implements TarSink {
 
   /** Makes a directory; true if something was already there (nothing was made). */
   private mkdir(abs: string, mode = 0o700): boolean {
-    try {
-      mkdirSync(abs, { mode });
-      this.madeDirs.add(abs);
-      return false;
-    } catch (err) {
-      if ((err as { code?: string }).code !== "EEXIST") throw err;
-      return true;
-    }
+    if (!makeDir(abs, mode)) return true;
+    this.madeDirs.add(abs);
+    return false;
   }
 
   private count(st: Stats): void {

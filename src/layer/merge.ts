@@ -10,7 +10,7 @@ import {
 } from "node:fs";
 import process from "node:process";
 import type { Sys } from "../runtime/runtime.ts";
-import { exists, makedev, typeBits } from "./nodes.ts";
+import { exists, makeDir, makedev, remove, typeBits } from "./nodes.ts";
 import { changes } from "./diff.ts";
 
 export interface Step {
@@ -18,9 +18,6 @@ export interface Step {
   lower?: string;
   upper: string;
 }
-
-
-
 
 /** Applies each step's changes onto `dest`; with `deletions: false`, whiteouts are skipped (a diff's own tree). */
 export function applySteps(sys: Sys, dest: string, steps: Step[], opts: { deletions: boolean }): void {
@@ -44,7 +41,7 @@ export function applySteps(sys: Sys, dest: string, steps: Step[], opts: { deleti
       make();
     } catch (err) {
       if ((err as { code?: string }).code !== "EEXIST") throw err;
-      rmSync(at, { recursive: true, force: true });
+      remove(at);
       make();
     }
   };
@@ -61,9 +58,8 @@ export function applySteps(sys: Sys, dest: string, steps: Step[], opts: { deleti
       }
       if (!opts.deletions) parentsOf(rel, step);
       if (e.type === "dir") {
-        const old = exists(at);
-        if (!old?.isDirectory()) {
-          if (old) rmSync(at, { recursive: true, force: true });
+        if (!makeDir(at, 0o700) && !exists(at)!.isDirectory()) {
+          remove(at);
           mkdirSync(at, { mode: 0o700 });
         }
         dirs.set(at, { mode: e.mode, uid: e.uid, gid: e.gid, mtimeNs: e.mtimeNs, xattrs: e.xattrs });

@@ -3,11 +3,12 @@ import { benchCore } from "./core.ts";
 import { benchGraph } from "./graph.ts";
 import { benchHttp } from "./http.ts";
 import { benchLayers } from "./layers.ts";
-import { removeDiscarded } from "./measure.ts";
+import { ageFreedInodes, removeDiscarded } from "./measure.ts";
 import { benchRecords } from "./records.ts";
 
 const only = process.argv[2];
 const results: boolean[] = [];
+await ageFreedInodes();
 try {
   if (!only || only === "core") results.push(...benchCore());
   if (!only || only === "layers") results.push(...(await benchLayers()));
