@@ -14,27 +14,53 @@ import { headerFor, padding, trailer } from "./tar/writer.ts";
 const CHUNK = 1 << 20;
 
 /** Uncompressed bytes in; compressed bytes to the blob; the diffID on finish. */
+/** Chunks handed to the compressor and not yet consumed, at most. */
+const IN_FLIGHT = 4;
+
 export class Compressing {
   private diff = new Sha256();
   private comp;
   private failed: unknown;
+  private inFlight = 0;
+  private consumed: (() => void) | undefined;
   total = 0;
 
   constructor(compression: Compression, private blob: Ingest, private progress?: (bytes: number) => void) {
     this.comp = compressor(compression);
     this.comp?.on("data", (c: Uint8Array) => blob.write(c));
-    this.comp?.on("error", (err) => (this.failed = err));
+    this.comp?.on("error", (err) => {
+      this.failed = err;
+      this.wake();
+    });
   }
 
-  /** The chunk must not be reused afterwards: the compressor may still hold it. */
-  async write(chunk: Uint8Array): Promise<void> {
+  /**
+   * The compressor works on another thread: a few chunks stay in flight so reading the
+   * next one overlaps compressing this one. `release` says when the chunk may be reused.
+   */
+  async write(chunk: Uint8Array, release?: () => void): Promise<void> {
     this.diff.update(chunk);
     await this.diff.ready();
     this.total += chunk.length;
     this.progress?.(this.total);
-    if (!this.comp) return this.blob.write(chunk);
-    if (!this.comp.write(chunk)) await once(this.comp, "drain");
+    if (!this.comp) {
+      this.blob.write(chunk);
+      return release?.();
+    }
+    this.inFlight++;
+    this.comp.write(chunk, () => {
+      this.inFlight--;
+      release?.();
+      this.wake();
+    });
+    while (this.inFlight >= IN_FLIGHT && !this.failed) await new Promise<void>((r) => (this.consumed = r));
     if (this.failed) throw this.failed;
+  }
+
+  private wake() {
+    const f = this.consumed;
+    this.consumed = undefined;
+    f?.();
   }
 
   async finish(): Promise<{ diffID: string; digest: string; size: number }> {
@@ -63,14 +89,17 @@ export async function writeLayer(
 ): Promise<{ diffID: string; digest: string; size: number }> {
   await zlibReady();
   const out = new Compressing(compression, blob, progress);
-  let buf = new Uint8Array(CHUNK);
+  // Chunk buffers come back once consumed: fresh memory for every MiB cost page faults.
+  const pool: Uint8Array[] = [];
+  let buf: Uint8Array = new Uint8Array(CHUNK);
   let used = 0;
   const flush = async () => {
     if (!used) return;
+    const full = buf;
     const chunk = buf.subarray(0, used);
-    buf = new Uint8Array(CHUNK);
+    buf = pool.pop() ?? new Uint8Array(CHUNK);
     used = 0;
-    await out.write(chunk);
+    await out.write(chunk, () => pool.push(full));
   };
   const put = async (bytes: Uint8Array) => {
     let at = 0;
