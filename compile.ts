@@ -3,9 +3,9 @@
  * a fast start, migrations embedded. Run with `npm run build`.
  */
 const result = await Bun.build({
-  // The hashing thread is its own entry point: a compiled binary finds it as
-  // `./runtime/sha256-worker.ts` under its root (see src/runtime/sha256.ts).
-  entrypoints: ["src/main.ts", "src/runtime/sha256-worker.ts"],
+  // Worker threads are entry points of their own: a compiled binary finds them by
+  // their path under src/ (see src/runtime/worker.ts).
+  entrypoints: ["src/main.ts", "src/runtime/sha256-worker.ts", "src/runtime/bun/copy-worker.ts"],
   compile: { outfile: "dist/strata" },
   format: "esm",
   bytecode: true,

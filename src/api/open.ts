@@ -38,7 +38,7 @@ export async function openRoot(
     content,
     layers: layerIO(content, runtime.sys),
     store,
-    snapshots: localSnapshotter(root, runtime.sys, processes),
+    snapshots: localSnapshotter(root, runtime.sys, processes, runtime.copier),
     clock,
     processes,
     // A daemon's holds for its clients end with the client's expiry or with the daemon.

@@ -121,7 +121,9 @@ export function* changes(
         return [];
       }
     })();
-    for (const name of sorted([...new Set([...upNames, ...lowNames])])) {
+    // Archives need a stable order; linking (merges) takes the names as they come.
+    const all = lowNames.length ? [...new Set([...upNames, ...lowNames])] : [...upNames];
+    for (const name of opts.linkOnly ? all : sorted(all)) {
       const childRel = rel ? `${rel}/${name}` : name;
       if (!upNames.has(name)) {
         const slash = childRel.lastIndexOf("/");

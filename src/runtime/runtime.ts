@@ -2,6 +2,7 @@
  * What differs between Bun and Deno sits behind this one shape; `runtime/bun/` and
  * `runtime/deno/` each export it from files with the same names.
  */
+import type { Copier } from "../snapshot/copy.ts";
 import type { OpenSqlite } from "../store/store.ts";
 
 /** System calls `node:fs` lacks, through the runtime's FFI on libc. */
@@ -51,4 +52,6 @@ export interface Runtime {
   listen(at: Listen, fetch: Handler): Listener;
   /** fetch, reaching a unix socket when one is named. */
   fetchVia(unix: string | undefined): typeof fetch;
+  /** A thread that copies files alongside this one, where the runtime has one. */
+  copier?: () => Copier;
 }

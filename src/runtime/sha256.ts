@@ -7,6 +7,7 @@
  * One thread serves every stream of the process and stops when none is left.
  */
 import { createHash } from "node:crypto";
+import { startWorker } from "./worker.ts";
 
 const BATCH = 1 << 20;
 const INLINE = 4 << 20;
@@ -20,14 +21,9 @@ const streams = new Map<number, Sha256>();
 const pool: Uint8Array[] = [];
 const batch = (): Uint8Array => pool.pop() ?? new Uint8Array(BATCH);
 
-/** A compiled binary holds its entry points under its own root; sources run from files. */
-function workerURL(): string {
-  return import.meta.url.includes("/$bunfs/") ? "./runtime/sha256-worker.ts" : new URL("./sha256-worker.ts", import.meta.url).href;
-}
-
 function thread(): Worker {
   if (worker) return worker;
-  const w = new Worker(workerURL(), { type: "module" });
+  const w = startWorker("runtime/sha256-worker.ts");
   w.onmessage = (ev: MessageEvent) => {
     const m = ev.data as { id: number; done?: Uint8Array; hex?: string };
     if (m.done?.length === BATCH && pool.length < 16) pool.push(m.done);

@@ -7,11 +7,11 @@ import { rm } from "node:fs/promises";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync } from "node:fs";
 import type { Processes, Snapshotter } from "../core/ports.ts";
 import type { Sys } from "../runtime/runtime.ts";
-import { copyTree } from "./copy.ts";
+import { type Copier, copyTree } from "./copy.ts";
 import { inodes, treeUsage } from "./usage.ts";
 import { turn } from "../core/turn.ts";
 
-export function localSnapshotter(root: string, sys: Sys, processes: Processes): Snapshotter {
+export function localSnapshotter(root: string, sys: Sys, processes: Processes, copier?: () => Copier): Snapshotter {
   const dir = `${root}/snapshots`;
   const trash = `${root}/trash`;
   if (!existsSync(dir)) {
@@ -38,7 +38,7 @@ export function localSnapshotter(root: string, sys: Sys, processes: Processes): 
     path,
     async prepare(key, parent) {
       if (parent === undefined) mkdirSync(path(key), { mode: 0o755 });
-      else copyTree(path(parent), path(key), sys);
+      else await copyTree(path(parent), path(key), sys, copier);
     },
     async remove(key) {
       const aside = discard(key);

@@ -51,10 +51,17 @@ Deno.test("layers on Deno: a GNU tar layer imports, dedupes, merges and exports"
   try {
     mkdirSync(`${root}/src/d`, { recursive: true });
     writeFileSync(`${root}/src/d/f`, "from tar");
+    // Over 4 MiB, so the layer's digests are hashed on Deno's worker thread.
+    const big = new Uint8Array(6 << 20).map((_, i) => (i * 7919) & 0xff);
+    writeFileSync(`${root}/src/big`, big);
     execFileSync("tar", ["--format=pax", "-czf", `${root}/l.tgz`, "-C", `${root}/src`, "."]);
     const svc = await openRoot(`${root}/store`, runtime);
     const rec = await svc.importLayer({ source: `${root}/l.tgz` });
     assert.equal(readFileSync(`${(await svc.path({ ref: rec.id })).path}/d/f`, "utf8"), "from tar");
+    const sum = (f: string) => execFileSync("sha256sum", [f]).toString().split(" ")[0];
+    assert.equal(rec.blob!.digest, `sha256:${sum(`${root}/l.tgz`)}`);
+    execFileSync("sh", ["-c", `gzip -dc ${root}/l.tgz > ${root}/l.tar`]);
+    assert.equal(rec.blob!.diffID, `sha256:${sum(`${root}/l.tar`)}`);
     const again = await svc.importLayer({ source: `${root}/l.tgz` });
     assert.equal(again.id, rec.id);
     const exported = await svc.exportRecord({ ref: rec.id, compression: "uncompressed" });
@@ -64,7 +71,7 @@ Deno.test("layers on Deno: a GNU tar layer imports, dedupes, merges and exports"
     const c = await svc.commit({ id: other.id });
     const m = await svc.merge({ refs: [rec.id, c.id] });
     const mp = (await svc.path({ ref: m.id })).path;
-    assert.deepEqual(readdirSync(mp).sort(), ["d", "g"]);
+    assert.deepEqual(readdirSync(mp).sort(), ["big", "d", "g"]);
     await svc.close();
   } finally {
     rmSync(root, { recursive: true, force: true });

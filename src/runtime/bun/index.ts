@@ -2,5 +2,6 @@ import type { Runtime } from "../runtime.ts";
 import { openSqlite } from "./sqlite.ts";
 import { fetchVia, listen } from "./serve.ts";
 import { sys } from "./sys.ts";
+import { copier } from "./copier.ts";
 
-export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys, listen, fetchVia };
+export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys, listen, fetchVia, copier };

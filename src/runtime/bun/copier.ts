@@ -1,0 +1,32 @@
+/** `copyTree`'s helper thread on Bun (see copy-worker.ts); Deno copies on one thread. */
+import type { Copier, FileJob } from "../../snapshot/copy.ts";
+import { startWorker } from "../worker.ts";
+
+const BATCH = 32;
+
+export function copier(): Copier {
+  const w = startWorker("runtime/bun/copy-worker.ts");
+  const ended = new Promise<{ error?: { message: string; code?: string } }>((resolve, reject) => {
+    w.onmessage = (ev: MessageEvent) => resolve(ev.data);
+    w.onerror = (ev: ErrorEvent) => reject(new Error(`copying thread failed: ${ev.message}`));
+  });
+  let batch: FileJob[] = [];
+  return {
+    add(job) {
+      batch.push(job);
+      if (batch.length < BATCH) return;
+      w.postMessage({ jobs: batch });
+      batch = [];
+    },
+    async finish() {
+      if (batch.length) w.postMessage({ jobs: batch });
+      w.postMessage({});
+      try {
+        const { error } = await ended;
+        if (error) throw Object.assign(new Error(error.message), { code: error.code });
+      } finally {
+        w.terminate();
+      }
+    },
+  };
+}
