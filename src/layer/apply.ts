@@ -11,12 +11,13 @@
  * - hardlinks: only to an existing non-directory inside the snapshot, else rejected.
  */
 import {
-  chmodSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, lchownSync, linkSync, lstatSync, mkdirSync,
-  openSync, readdirSync, rmSync, type Stats, symlinkSync, writeSync,
+  chmodSync, closeSync, constants, lchownSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, rmSync,
+  type Stats, symlinkSync,
 } from "node:fs";
 import process from "node:process";
 import { StrataError } from "../core/errors.ts";
 import type { Sys } from "../runtime/runtime.ts";
+import { type FileMeta, type FileWriter, finishFile, writeAll } from "./files.ts";
 import { exists, makeDir, makedev, remove, typeBits } from "./nodes.ts";
 import { clean, Scope } from "./paths.ts";
 import type { TarEntry } from "./tar/entry.ts";
@@ -26,17 +27,23 @@ const hostile = (why: string) => new StrataError("integrity", `hostile layer: ${
 const OPAQUE = ".wh..wh..opq";
 const WH = ".wh.";
 
+/** Files opened before a helper thread (when the runtime has one) is worth starting. */
+const HELP_AFTER = 256;
+
 /**
  * Metadata goes on through the open file where it can (fstat, fchown, fchmod, futimens),
  * and only what differs from what the kernel already made is changed. While the layer
  * only adds to an empty snapshot, the blocks of what it made are summed from those
- * stats, so the new record's size needs no second walk of the tree.
+ * stats, so the new record's size needs no second walk of the tree. With a helper, a
+ * big layer's files are written and finished there (see files.ts).
  */
 export class Applier implements TarSink {
   private scope: Scope;
   private asRoot = process.getuid?.() === 0;
   private fd = -1;
-  private current: { abs: string; e: TarEntry } | undefined;
+  private current: TarEntry | undefined;
+  private writer: FileWriter | undefined;
+  private opened = 0;
   private dirs: { abs: string; e: TarEntry }[] = [];
   /** What this layer made, relative: an opaque whiteout keeps these. */
   private made = new Set<string>();
@@ -45,7 +52,7 @@ export class Applier implements TarSink {
   /** Bytes of blocks made so far; undefined once anything was replaced or removed. */
   private bytes: number | undefined;
 
-  constructor(root: string, private sys: Sys) {
+  constructor(root: string, private sys: Sys, private helper?: () => FileWriter) {
     this.scope = new Scope(root);
     this.bytes = readdirSync(root).length === 0 ? 0 : undefined;
   }
@@ -109,7 +116,8 @@ export class Applier implements TarSink {
     switch (e.type) {
       case "file":
         this.fd = create(() => openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, e.mode & 0o777));
-        this.current = { abs, e };
+        this.current = e;
+        if (this.helper && ++this.opened === HELP_AFTER) this.writer = this.helper();
         return; // metadata once the data is written
       case "symlink":
         create(() => symlinkSync(e.linkname, abs));
@@ -131,31 +139,32 @@ export class Applier implements TarSink {
 
   data(chunk: Uint8Array): void {
     if (!this.current) return;
-    let at = 0;
-    while (at < chunk.length) at += writeSync(this.fd, chunk, at);
+    if (this.writer) this.writer.data(this.fd, chunk);
+    else writeAll(this.fd, chunk);
   }
 
   end(): void {
-    if (!this.current) return; // a whiteout, or another entry that opened nothing
-    const { abs, e } = this.current!;
+    const e = this.current;
+    if (!e) return; // a whiteout, or another entry that opened nothing
     this.current = undefined;
     const fd = this.fd;
     this.fd = -1;
-    try {
-      const st = fstatSync(fd);
-      this.count(st);
-      if (this.asRoot && (st.uid !== e.uid || st.gid !== e.gid)) fchownSync(fd, e.uid, e.gid);
-      // After fchown, which clears set-id bits.
-      if ((st.mode & 0o7777) !== e.mode) fchmodSync(fd, e.mode);
-      for (const [name, value] of e.xattrs) this.sys.setxattr(abs, name, value);
-      this.sys.futimens(fd, e.mtimeNs, e.mtimeNs);
-    } finally {
-      closeSync(fd);
-    }
+    const meta: FileMeta = { uid: e.uid, gid: e.gid, mode: e.mode, mtimeNs: e.mtimeNs, xattrs: e.xattrs, chown: this.asRoot };
+    if (this.writer) this.writer.end(fd, meta);
+    else this.add(finishFile(this.sys, fd, meta));
+  }
+
+  ready(): Promise<void> | undefined {
+    return this.writer?.ready();
   }
 
   /** Directories last, deepest first, so their times are not disturbed by their children. */
-  finish(): void {
+  async finish(): Promise<void> {
+    if (this.writer) {
+      const writer = this.writer;
+      this.writer = undefined;
+      this.add(await writer.finish());
+    }
     for (const { abs, e } of this.dirs.reverse()) {
       const st = lstatSync(abs);
       if (this.madeDirs.delete(abs)) this.count(st);
@@ -166,10 +175,13 @@ export class Applier implements TarSink {
     this.count(lstatSync(this.scope.root));
   }
 
-  /** Closes a file left open by an interrupted layer. */
-  abort(): void {
-    if (this.fd >= 0) closeSync(this.fd);
+  /** Closes a file left open by an interrupted layer, and lets the helper close its own. */
+  async abort(): Promise<void> {
+    if (this.fd >= 0 && !this.writer) closeSync(this.fd);
+    else if (this.fd >= 0) this.writer!.end(this.fd, null);
     this.fd = -1;
+    await this.writer?.finish().catch(() => {});
+    this.writer = undefined;
   }
 
   /** The real directory for a parent path, made as needed, never outside the snapshot. */
@@ -209,7 +221,11 @@ export class Applier implements TarSink {
   }
 
   private count(st: Stats): void {
-    if (this.bytes !== undefined) this.bytes += st.blocks * 512;
+    this.add(st.blocks * 512);
+  }
+
+  private add(bytes: number): void {
+    if (this.bytes !== undefined) this.bytes += bytes;
   }
 
   /** Owner, mode, xattrs and times by path, given the node's stat as made. */

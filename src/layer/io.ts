@@ -7,6 +7,7 @@ import { Sha256 } from "../runtime/sha256.ts";
 import type { Compression, ContentStore, Ingest, LayerIO } from "../core/ports.ts";
 import type { Sys } from "../runtime/runtime.ts";
 import { Applier } from "./apply.ts";
+import type { FileWriter } from "./files.ts";
 import { decompressor, detect, mediaTypes, zlibReady } from "./compression.ts";
 import { changes } from "./diff.ts";
 import { applySteps } from "./merge.ts";
@@ -27,7 +28,7 @@ function hashOnly(): Ingest {
   };
 }
 
-export function layerIO(content: ContentStore, sys: Sys): LayerIO {
+export function layerIO(content: ContentStore, sys: Sys, writer?: () => FileWriter): LayerIO {
   const open = (digest: string) => {
     if (!content.has(digest)) throw new StrataError("missing_blob", `blob ${digest} is not in the content store`);
     return createReadStream(content.path(digest), { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
@@ -41,17 +42,17 @@ export function layerIO(content: ContentStore, sys: Sys): LayerIO {
 
     async read(source, opts) {
       const blob = opts.store ? content.ingest(opts.expected) : hashOnly();
-      const applier = opts.dir ? new Applier(opts.dir, sys) : undefined;
+      const applier = opts.dir ? new Applier(opts.dir, sys, writer) : undefined;
       try {
         const r = await readLayer(source, { blob, tar: applier, progress: opts.progress });
-        applier?.finish();
+        await applier?.finish();
         const { digest, size } = await blob.commit();
         if (!opts.store && opts.expected?.digest && opts.expected.digest !== digest) {
           throw new StrataError("integrity", `digest mismatch: expected ${opts.expected.digest}, got ${digest}`);
         }
         return { digest, size, diffID: r.diffID, compression: r.compression, treeSize: applier?.size };
       } catch (err) {
-        applier?.abort();
+        await applier?.abort();
         blob.abort();
         throw err;
       }

@@ -47,6 +47,7 @@ export async function readLayer(
             for await (const out of d) {
               plain(out as Uint8Array);
               await diff.ready();
+              await to.tar?.ready?.();
             }
           })().catch((err) => {
             failed = err;
@@ -63,6 +64,7 @@ export async function readLayer(
       } else {
         plain(chunk);
         await diff.ready();
+        await to.tar?.ready?.();
       }
     }
     if (compression === undefined) throw new StrataError("integrity", "corrupt layer: the blob is empty");

@@ -2,6 +2,7 @@
  * What differs between Bun and Deno sits behind this one shape; `runtime/bun/` and
  * `runtime/deno/` each export it from files with the same names.
  */
+import type { FileWriter } from "../layer/files.ts";
 import type { Copier } from "../snapshot/copy.ts";
 import type { OpenSqlite } from "../store/store.ts";
 
@@ -11,6 +12,8 @@ export interface Sys {
   listxattr(path: string): string[];
   getxattr(path: string, name: string): Uint8Array;
   setxattr(path: string, name: string, value: Uint8Array): void;
+  /** The same on an open file. */
+  fsetxattr(fd: number, name: string, value: Uint8Array): void;
   /** Sets atime and mtime in nanoseconds, not following symlinks. */
   utimens(path: string, atimeNs: bigint, mtimeNs: bigint): void;
   /** The same on an open file. */
@@ -54,4 +57,6 @@ export interface Runtime {
   fetchVia(unix: string | undefined): typeof fetch;
   /** A thread that copies files alongside this one, where the runtime has one. */
   copier?: () => Copier;
+  /** A thread that writes and finishes extracted files, where the runtime has one. */
+  writer?: () => FileWriter;
 }

@@ -1,7 +1,9 @@
 /** Import and export against GNU tar, umoci and skopeo (SPEC §3.6–8). */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync,
+} from "node:fs";
 import { sys } from "../../src/runtime/bun/sys.ts";
 import { cleanup, cli, ok, tempDir } from "../helpers/env.ts";
 import { craftTar, gnuTar, sha256 } from "../helpers/tars.ts";
@@ -66,6 +68,38 @@ test("a layer made by GNU tar imports to exactly the tree GNU tar extracts", () 
     const mtime = lstatSync(`${ok(root, "path", rec.id).path}/dir/a`, { bigint: true }).mtimeNs;
     expect(mtime).toBe(format === "pax" ? 1_600_000_000_123_456_789n : 1_600_000_000_000_000_000n);
   }
+});
+
+test("a layer of many files, finished on a helper thread, imports exactly as GNU tar extracts it", () => {
+  awkwardTree(`${dir}/src`);
+  for (let d = 0; d < 10; d++) {
+    mkdirSync(`${dir}/src/many/d${d}`, { recursive: true });
+    for (let f = 0; f < 60; f++) {
+      const p = `${dir}/src/many/d${d}/f${f}`;
+      // A few files of several MiB span the thread's 1 MiB batches.
+      writeFileSync(p, f === 7 ? new Uint8Array((3 << 20) + d).fill(d + f) : `${d}/${f} `.repeat(f * 37 + 1));
+      chmodSync(p, [0o644, 0o600, 0o755, 0o4755][f % 4]!);
+      if (f % 9 === 0) sys.setxattr(p, "user.n", new TextEncoder().encode(`${d}.${f}`));
+      sys.utimens(p, 0n, 1_600_000_000_000_000_000n + BigInt(d * 1_000_003 + f));
+    }
+    linkSync(`${dir}/src/many/d${d}/f3`, `${dir}/src/many/d${d}/link`);
+  }
+  gnuTar(`${dir}/src`, `${dir}/many.tgz`);
+  const rec = ok(root, "import", `${dir}/many.tgz`);
+  const got = ok(root, "path", rec.id).path;
+  const ref = `${dir}/ref`;
+  mkdirSync(ref);
+  execFileSync("tar", ["--xattrs", "--xattrs-include=*", "-xf", `${dir}/many.tgz`, "-C", ref]);
+  expect(manifest(got)).toEqual(manifest(ref));
+  for (let d = 0; d < 10; d++) {
+    for (const f of readdirSync(`${ref}/many/d${d}`)) {
+      const [a, b] = [`${got}/many/d${d}/${f}`, `${ref}/many/d${d}/${f}`];
+      expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+      expect(lstatSync(a, { bigint: true }).mtimeNs).toBe(lstatSync(b, { bigint: true }).mtimeNs);
+    }
+  }
+  execFileSync("sync");
+  expect(rec.size).toBe(Number(execFileSync("du", ["-s", "-B1", got]).toString().split("\t")[0]));
 });
 
 test("digest, diffID, chainID and blobChainID match values computed independently", () => {

@@ -3,5 +3,6 @@ import { openSqlite } from "./sqlite.ts";
 import { fetchVia, listen } from "./serve.ts";
 import { sys } from "./sys.ts";
 import { copier } from "./copier.ts";
+import { fileWriter } from "./file-writer.ts";
 
-export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys, listen, fetchVia, copier };
+export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys, listen, fetchVia, copier, writer: fileWriter };

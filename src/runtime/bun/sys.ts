@@ -10,6 +10,7 @@ const open = () => dlopen("libc.so.6", {
   lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   utimensat: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   futimens: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  fsetxattr: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
   ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
   __errno_location: { args: [], returns: FFIType.ptr },
@@ -52,6 +53,9 @@ export const sys: Sys = {
     if (c.lsetxattr(ptr(cstr(path)), ptr(cstr(name)), p(value), value.length, 0) !== 0) {
       throw sysError(errno(), "lsetxattr", path);
     }
+  },
+  fsetxattr(fd, name, value) {
+    if (c.fsetxattr(fd, ptr(cstr(name)), p(value), value.length, 0) !== 0) throw sysError(errno(), "fsetxattr", `fd ${fd}`);
   },
   utimens(path, atimeNs, mtimeNs) {
     const ts = timespecs(atimeNs, mtimeNs);

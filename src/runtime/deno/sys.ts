@@ -11,6 +11,7 @@ const { symbols: c } = Deno.dlopen("libc.so.6", {
   lsetxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "i32"], result: "i32" },
   utimensat: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
   futimens: { parameters: ["i32", "buffer"], result: "i32" },
+  fsetxattr: { parameters: ["i32", "buffer", "buffer", "usize", "i32"], result: "i32" },
   mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" },
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   lstat: { parameters: ["buffer", "buffer"], result: "i32" },
@@ -49,6 +50,9 @@ export const sys: Sys = {
     if (c.lsetxattr(cstr(path), cstr(name), value, BigInt(value.length), 0) !== 0) {
       throw sysError(errno(), "lsetxattr", path);
     }
+  },
+  fsetxattr(fd, name, value) {
+    if (c.fsetxattr(fd, cstr(name), value, BigInt(value.length), 0) !== 0) throw sysError(errno(), "fsetxattr", `fd ${fd}`);
   },
   utimens(path, atimeNs, mtimeNs) {
     const ts = timespecs(atimeNs, mtimeNs);
