@@ -5,7 +5,13 @@
 const result = await Bun.build({
   // Worker threads are entry points of their own: a compiled binary finds them by
   // their path under src/ (see src/runtime/worker.ts).
-  entrypoints: ["src/main.ts", "src/runtime/sha256-worker.ts", "src/runtime/bun/copy-worker.ts", "src/runtime/bun/write-worker.ts"],
+  entrypoints: [
+    "src/main.ts",
+    "src/runtime/sha256-worker.ts",
+    "src/runtime/bun/copy-worker.ts",
+    "src/runtime/bun/write-worker.ts",
+    "src/runtime/bun/link-worker.ts",
+  ],
   compile: { outfile: "dist/strata" },
   format: "esm",
   bytecode: true,

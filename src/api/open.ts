@@ -36,7 +36,7 @@ export async function openRoot(
   const content = localContent(root, processes.self);
   const d = {
     content,
-    layers: layerIO(content, runtime.sys, runtime.writer),
+    layers: layerIO(content, runtime.sys, { writer: runtime.writer, linker: runtime.linker }),
     store,
     snapshots: localSnapshotter(root, runtime.sys, processes, runtime.copier),
     clock,

@@ -225,5 +225,5 @@ async function build(d: LayerDeps, row: RecordRow, key: string) {
   // A diff's own tree: what UPPER added or changed over LOWER (deletions live only in its
   // layer); without UPPER it stays empty.
   const [lo, up] = await parentsOf(d, row.id);
-  if (up) d.layers.applySteps(dest, [{ lower: await dirOf(d, lo!), upper: await dirOf(d, up) }], { deletions: false });
+  if (up) await d.layers.applySteps(dest, [{ lower: await dirOf(d, lo!), upper: await dirOf(d, up) }], { deletions: false });
 }

@@ -242,7 +242,7 @@ export interface LayerIO {
    * Applies each step's changes (lower → upper) onto `dest` with hardlinks; without
    * `deletions`, whiteouts are skipped.
    */
-  applySteps(dest: string, steps: { lower?: string; upper: string }[], opts: { deletions: boolean }): void;
+  applySteps(dest: string, steps: { lower?: string; upper: string }[], opts: { deletions: boolean }): Promise<void>;
   /** A stored blob recompressed, stored too. */
   transcode(digest: string, compression: Compression): Promise<{ digest: string; size: number; diffID: string }>;
   mediaType(compression: Compression): string;

@@ -10,7 +10,7 @@ import { Applier } from "./apply.ts";
 import type { FileWriter } from "./files.ts";
 import { decompressor, detect, mediaTypes, zlibReady } from "./compression.ts";
 import { changes } from "./diff.ts";
-import { applySteps } from "./merge.ts";
+import { applySteps, type Linker } from "./merge.ts";
 import { readLayer } from "./read.ts";
 import { Compressing, writeLayer } from "./write.ts";
 
@@ -28,7 +28,13 @@ function hashOnly(): Ingest {
   };
 }
 
-export function layerIO(content: ContentStore, sys: Sys, writer?: () => FileWriter): LayerIO {
+/** Helper threads the runtime offers (Bun): extraction's writer, merging's linker. */
+export interface Helpers {
+  writer?: () => FileWriter;
+  linker?: () => Linker;
+}
+
+export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}): LayerIO {
   const open = (digest: string) => {
     if (!content.has(digest)) throw new StrataError("missing_blob", `blob ${digest} is not in the content store`);
     return createReadStream(content.path(digest), { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
@@ -42,7 +48,7 @@ export function layerIO(content: ContentStore, sys: Sys, writer?: () => FileWrit
 
     async read(source, opts) {
       const blob = opts.store ? content.ingest(opts.expected) : hashOnly();
-      const applier = opts.dir ? new Applier(opts.dir, sys, writer) : undefined;
+      const applier = opts.dir ? new Applier(opts.dir, sys, helpers.writer) : undefined;
       try {
         const r = await readLayer(source, { blob, tar: applier, progress: opts.progress });
         await applier?.finish();
@@ -85,7 +91,7 @@ export function layerIO(content: ContentStore, sys: Sys, writer?: () => FileWrit
       }
     },
 
-    applySteps: (dest, steps, opts) => applySteps(sys, dest, steps, opts),
+    applySteps: (dest, steps, opts) => applySteps(sys, dest, steps, opts, helpers.linker),
 
     mediaType: (c) => mediaTypes[c],
     compressionOf(t) {

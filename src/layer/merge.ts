@@ -19,8 +19,44 @@ export interface Step {
   upper: string;
 }
 
-/** Applies each step's changes onto `dest`; with `deletions: false`, whiteouts are skipped (a diff's own tree). */
-export function applySteps(sys: Sys, dest: string, steps: Step[], opts: { deletions: boolean }): void {
+/**
+ * A helper thread making hardlinks (replacing what is at the target). Links go there
+ * while this thread walks; each step ends with `drain`, which also returns the links
+ * that could not be made (another filesystem, too many links) for copying here.
+ */
+export interface Linker {
+  link(from: string, to: string): void;
+  drain(): Promise<[from: string, to: string][]>;
+  close(): void;
+}
+
+/** Files seen before a helper thread is worth starting. */
+const HELP_AFTER = 256;
+
+/**
+ * Applies each step's changes onto `dest`; with `deletions: false`, whiteouts are
+ * skipped (a diff's own tree). Within a step every path comes once, parents before
+ * children, so links handed to the helper never race this thread's removals, which
+ * only touch what earlier (drained) steps made.
+ */
+export async function applySteps(
+  sys: Sys, dest: string, steps: Step[], opts: { deletions: boolean }, helper?: () => Linker,
+): Promise<void> {
+  let linker: Linker | undefined;
+  let files = 0;
+  try {
+    await apply(sys, dest, steps, opts, () => {
+      if (helper && ++files === HELP_AFTER) linker = helper();
+      return linker;
+    });
+  } finally {
+    linker?.close();
+  }
+}
+
+async function apply(
+  sys: Sys, dest: string, steps: Step[], opts: { deletions: boolean }, linkerFor: () => Linker | undefined,
+): Promise<void> {
   const asRoot = process.getuid?.() === 0;
   // The last step that touched a directory decides its metadata.
   const dirs = new Map<string, { mode: number; uid: number; gid: number; mtimeNs: bigint; xattrs: Map<string, Uint8Array> }>();
@@ -47,6 +83,21 @@ export function applySteps(sys: Sys, dest: string, steps: Step[], opts: { deleti
   };
   for (const step of steps) {
     const copies = new Map<string, string>();
+    /** Links no link could make: a copy, and links to that copy for the rest of this layer. */
+    const copy = (from: string, at: string) => {
+      const inode = String(lstatSync(from).ino);
+      const first = copies.get(inode);
+      if (first) return place(at, () => linkSync(first, at));
+      place(at, () => copyFileSync(from, at));
+      // The entry may carry no metadata (linkOnly): take it from the source.
+      const st = lstatSync(from, { bigint: true });
+      if (asRoot) lchownSync(at, Number(st.uid), Number(st.gid));
+      chmodSync(at, Number(st.mode) & 0o7777);
+      for (const k of sys.listxattr(from)) sys.setxattr(at, k, sys.getxattr(from, k));
+      sys.utimens(at, st.atimeNs, sys.times(from, st)[1]);
+      copies.set(inode, at);
+    };
+    let linker: Linker | undefined;
     for (const { entry: e, source } of changes(sys, step.lower, step.upper, { fileXattrs: false, linkOnly: true })) {
       const rel = e.path.replace(/\/$/, "");
       const slash = rel.lastIndexOf("/");
@@ -67,25 +118,17 @@ export function applySteps(sys: Sys, dest: string, steps: Step[], opts: { deleti
       }
       if (e.type === "file" || e.type === "hardlink") {
         const from = e.type === "file" ? source! : `${step.upper}/${e.linkname}`;
+        linker = linkerFor();
+        if (linker) {
+          linker.link(from, at);
+          continue;
+        }
         try {
           place(at, () => linkSync(from, at));
         } catch (err) {
           const code = (err as { code?: string }).code;
           if (code !== "EXDEV" && code !== "EMLINK") throw err;
-          // No link possible: a copy, and links to that copy for the rest of this layer.
-          const inode = String(lstatSync(from).ino);
-          const first = copies.get(inode);
-          if (first) place(at, () => linkSync(first, at));
-          else {
-            place(at, () => copyFileSync(from, at));
-            // The entry may carry no metadata (linkOnly): take it from the source.
-            const st = lstatSync(from, { bigint: true });
-            if (asRoot) lchownSync(at, Number(st.uid), Number(st.gid));
-            chmodSync(at, Number(st.mode) & 0o7777);
-            for (const k of sys.listxattr(from)) sys.setxattr(at, k, sys.getxattr(from, k));
-            sys.utimens(at, st.atimeNs, sys.times(from, st)[1]);
-            copies.set(inode, at);
-          }
+          copy(from, at);
         }
         continue;
       }
@@ -95,6 +138,8 @@ export function applySteps(sys: Sys, dest: string, steps: Step[], opts: { deleti
       if (e.type !== "symlink") chmodSync(at, e.mode);
       sys.utimens(at, e.mtimeNs, e.mtimeNs);
     }
+    // The step's links are all made before the next step can remove or replace them.
+    if (linker) for (const [from, at] of await linker.drain()) copy(from, at);
   }
   // Directories last, deepest first, so filling them does not disturb their times.
   const depth = (p: string) => p.split("/").length;

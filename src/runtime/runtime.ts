@@ -3,6 +3,7 @@
  * `runtime/deno/` each export it from files with the same names.
  */
 import type { FileWriter } from "../layer/files.ts";
+import type { Linker } from "../layer/merge.ts";
 import type { Copier } from "../snapshot/copy.ts";
 import type { OpenSqlite } from "../store/store.ts";
 
@@ -59,4 +60,6 @@ export interface Runtime {
   copier?: () => Copier;
   /** A thread that writes and finishes extracted files, where the runtime has one. */
   writer?: () => FileWriter;
+  /** A thread that makes a merge's hardlinks, where the runtime has one. */
+  linker?: () => Linker;
 }

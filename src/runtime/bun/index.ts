@@ -4,5 +4,6 @@ import { fetchVia, listen } from "./serve.ts";
 import { sys } from "./sys.ts";
 import { copier } from "./copier.ts";
 import { fileWriter } from "./file-writer.ts";
+import { linker } from "./linker.ts";
 
-export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys, listen, fetchVia, copier, writer: fileWriter };
+export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys, listen, fetchVia, copier, writer: fileWriter, linker };
