@@ -9,7 +9,7 @@ import { cliCommand } from "../helpers/env.ts";
 import { discard, median, removeDiscarded, report, scratch, settle, time } from "./measure.ts";
 import { makeTree } from "./tree.ts";
 
-export function benchGraph(runs = 3): boolean[] {
+export function benchGraph(runs = 5): boolean[] {
   const strata = cliCommand();
   const dir = scratch();
   const root = `${dir}/root`;

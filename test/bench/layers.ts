@@ -10,7 +10,7 @@ import { cliCommand } from "../helpers/env.ts";
 import { discard, median, report, scratch, settle, time } from "./measure.ts";
 import { makeTree } from "./tree.ts";
 
-export async function benchLayers(runs = 3): Promise<boolean[]> {
+export async function benchLayers(runs = 5): Promise<boolean[]> {
   const strata = cliCommand();
   const dir = scratch();
   const results: boolean[] = [];
