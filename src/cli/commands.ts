@@ -218,7 +218,7 @@ export const commands: { [name: string]: Command } = {
       const source = p.args[0]!;
       const oci = source.startsWith("oci:");
       const local = oci ? `oci:${resolvePath(source.slice(4))}` : source === "-" ? "-" : resolvePath(source);
-      const progress = meter("importing", p);
+      const progress = await meter("importing", p);
       const { fileSource, layerFileSize } = await import("../layer/io.ts"); // off the start-up path
       // Through a server, a file or stdin goes as the request body; a layout is read there.
       if (c.remote && !oci && local !== "-") layerFileSize(local);
@@ -236,7 +236,7 @@ export const commands: { [name: string]: Command } = {
     flags: { compression: "value", output: "value", tag: "value" }, args: ["REF"], required: 1,
     async run(c, p) {
       const output = str(p.flags.output);
-      const progress = meter("exporting", p);
+      const progress = await meter("exporting", p);
       const r = await c.call("exportRecord", {
         ref: p.args[0], compression: str(p.flags.compression), output: output && resolvePath(output), tag: str(p.flags.tag),
       }, { progress }) as { layers: { digest: string; mediaType: string; size: number }[]; chainID: string; manifest?: { digest: string } };

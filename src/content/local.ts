@@ -5,7 +5,6 @@
  * digest and size, then renamed into place. A mismatch is an integrity error and leaves
  * nothing behind.
  */
-import { createHash } from "node:crypto";
 import {
   closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync,
   writeSync,
@@ -99,6 +98,7 @@ export function localContent(root: string, owner: string): ContentStore {
       }
     },
     async rehash(digest) {
+      const { createHash } = await import("node:crypto");
       const h = createHash("sha256");
       for await (const chunk of createReadStream(path(digest), { highWaterMark: 1 << 20 })) h.update(chunk as Uint8Array);
       return `sha256:${h.digest("hex")}`;

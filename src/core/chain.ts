@@ -3,9 +3,9 @@
  * sha256(ChainID(L0..n-1) + " " + DiffID(Ln)), over the `sha256:<hex>` strings.
  * blobChainID is the same over pairs ChainID(blob, diffID) = sha256(blob + " " + diffID).
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "./sha256.ts";
 
-const sha = (s: string) => `sha256:${createHash("sha256").update(s).digest("hex")}`;
+const sha = (s: string) => `sha256:${sha256Hex(s)}`;
 
 export function chainID(parent: string | null, diffID: string): string {
   return parent ? sha(`${parent} ${diffID}`) : diffID;

@@ -1,5 +1,4 @@
 /** The LayerIO port on the content store, the tar reader/writer and node:zlib. */
-import { createHash } from "node:crypto";
 import { closeSync, createReadStream, openSync, readSync, statSync } from "node:fs";
 import process from "node:process";
 import { StrataError } from "../core/errors.ts";
@@ -41,6 +40,7 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
   };
   return {
     async digest(source) {
+      const { createHash } = await import("node:crypto");
       const h = createHash("sha256");
       for await (const c of source) h.update(c);
       return `sha256:${h.digest("hex")}`;

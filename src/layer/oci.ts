@@ -3,13 +3,13 @@
  * `import oci:DIR[:TAG]`, and writing one for `export --output DIR --tag T` with a
  * manifest and a config whose `rootfs.diff_ids` list the layers.
  */
-import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { StrataError } from "../core/errors.ts";
 import type { ContentStore } from "../core/ports.ts";
 import type { Blob } from "../core/record.ts";
 import { isLayerMediaType } from "./compression.ts";
+import { sha256Hex } from "../core/sha256.ts";
 
 interface Descriptor {
   mediaType: string;
@@ -74,7 +74,7 @@ export function readLayout(dir: string, tag?: string): Descriptor[] {
 }
 
 function put(dir: string, bytes: Uint8Array): Descriptor & { bytes: Uint8Array } {
-  const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+  const digest = `sha256:${sha256Hex(bytes)}`;
   writeFileSync(blobPath(dir, digest), bytes);
   return { mediaType: "", digest, size: bytes.length, bytes };
 }

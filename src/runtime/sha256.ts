@@ -6,7 +6,6 @@
  * under 4 MiB is hashed here, where a thread would cost more.
  * One thread serves every stream of the process and stops when none is left.
  */
-import { createHash } from "node:crypto";
 import { startWorker } from "./worker.ts";
 
 const BATCH = 1 << 20;
@@ -78,6 +77,8 @@ export class Sha256 {
   async digest(): Promise<string> {
     this.finished = true;
     if (this.id < 0) {
+      // Loaded when first needed: node:crypto takes ~4 ms to load in Bun.
+      const { createHash } = await import("node:crypto");
       const h = createHash("sha256");
       for (const c of this.held) h.update(c);
       this.held = [];

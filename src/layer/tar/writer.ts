@@ -105,9 +105,13 @@ export function headerFor(e: TarEntry): Uint8Array {
     mode: e.mode, uid: e.uid, gid: e.gid, size, seconds, flag: flagOf[e.type],
     linkname: e.linkname, devmajor: e.devmajor, devminor: e.devminor,
   };
-  const plain = ustar(e.path, fields);
   const exactTime = e.mtimeNs % 1_000_000_000n === 0n && e.mtimeNs >= 0n;
-  if (plain.fits && exactTime && e.xattrs.size === 0) return plain.b;
+  // Most entries of a real tree carry nanosecond times: those go straight to PAX
+  // without building a plain header first.
+  if (exactTime && e.xattrs.size === 0) {
+    const plain = ustar(e.path, fields);
+    if (plain.fits) return plain.b;
+  }
 
   const records: Uint8Array[] = [];
   const str = (s: string) => encoder.encode(s);
