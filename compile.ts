@@ -11,6 +11,7 @@ const result = await Bun.build({
     "src/runtime/bun/copy-worker.ts",
     "src/runtime/bun/write-worker.ts",
     "src/runtime/bun/link-worker.ts",
+    "src/runtime/bun/walk-worker.ts",
   ],
   compile: { outfile: "dist/strata" },
   format: "esm",

@@ -100,11 +100,20 @@ const sorted = (names: string[]) => {
  * not seen, which a hardlink does not need. `linkOnly` goes further: new regular files
  * come with their path only (no stat), as hardlinking needs nothing else.
  */
+export interface ChangeOptions {
+  fileXattrs?: boolean;
+  linkOnly?: boolean;
+  /** Top-level directories whose entries are yielded but whose contents are left to a helper. */
+  skip?: Set<string>;
+  /** Instead of the whole tree: the contents of these directories, each `fresh` when it replaced a non-directory. */
+  under?: [rel: string, fresh: boolean][];
+}
+
 export function* changes(
   sys: Sys,
   lower: string | undefined,
   upper: string,
-  opts: { fileXattrs?: boolean; linkOnly?: boolean } = {},
+  opts: ChangeOptions = {},
 ): Generator<Change> {
   const fx = opts.fileXattrs ?? true;
   const links = new Map<string, string>();
@@ -160,6 +169,7 @@ export function* changes(
         yield { entry: e, source: e.type === "file" ? upPath : undefined };
       }
       if (e.type === "dir") {
+        if (!rel && opts.skip?.has(name)) continue;
         // Below a directory that replaced a non-directory, everything is new.
         if (le && !lowerIsDir) yield* walkNew(childRel);
         else yield* walk(childRel);
@@ -175,7 +185,28 @@ export function* changes(
       lower = saved;
     }
   }
-  yield* walk("");
+  if (!opts.under) return yield* walk("");
+  for (const [rel, fresh] of opts.under) yield* fresh ? walkNew(rel) : walk(rel);
+}
+
+/** A helper thread computing `changes` for part of a tree (for linking only). */
+export interface Walker {
+  walk(lower: string | undefined, upper: string, under: [string, boolean][]): Promise<Change[]>;
+  close(): void;
+}
+
+/**
+ * Every other top-level directory of `upper`, for a helper to walk while this thread
+ * walks the rest; none when there are too few to be worth a thread. `fresh` marks a
+ * directory that replaced a non-directory of `lower`.
+ */
+export function splitTop(lower: string | undefined, upper: string): [string, boolean][] {
+  const dirs = readdirSync(upper, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  if (dirs.length < 8) return [];
+  return dirs.filter((_, i) => i % 2 === 1).map((name) => {
+    const low = lower === undefined ? undefined : stat(`${lower}/${name}`);
+    return [name, low !== undefined && !low.isDirectory()];
+  });
 }
 
 /** Same metadata; the same inode (a merge's hardlink) is certainly the same content. */

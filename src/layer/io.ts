@@ -10,6 +10,7 @@ import type { FileWriter } from "./files.ts";
 import { decompressor, detect, mediaTypes, zlibReady } from "./compression.ts";
 import { changes } from "./diff.ts";
 import { applySteps, type Linker } from "./merge.ts";
+import type { Walker } from "./diff.ts";
 import { readLayer } from "./read.ts";
 import { Compressing, writeLayer } from "./write.ts";
 
@@ -27,10 +28,11 @@ function hashOnly(): Ingest {
   };
 }
 
-/** Helper threads the runtime offers (Bun): extraction's writer, merging's linker. */
+/** Helper threads the runtime offers (Bun): extraction's writer, merging's linker and walker. */
 export interface Helpers {
   writer?: () => FileWriter;
   linker?: () => Linker;
+  walker?: () => Walker;
 }
 
 export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}): LayerIO {
@@ -91,7 +93,7 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
       }
     },
 
-    applySteps: (dest, steps, opts) => applySteps(sys, dest, steps, opts, helpers.linker),
+    applySteps: (dest, steps, opts) => applySteps(sys, dest, steps, opts, helpers),
 
     mediaType: (c) => mediaTypes[c],
     compressionOf(t) {

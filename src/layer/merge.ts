@@ -11,7 +11,7 @@ import {
 import process from "node:process";
 import type { Sys } from "../runtime/runtime.ts";
 import { exists, makeDir, makedev, remove, typeBits } from "./nodes.ts";
-import { changes } from "./diff.ts";
+import { type Change, changes, splitTop, type Walker } from "./diff.ts";
 
 export interface Step {
   /** The tree below this layer; none for a base layer. */
@@ -40,22 +40,26 @@ const HELP_AFTER = 256;
  * only touch what earlier (drained) steps made.
  */
 export async function applySteps(
-  sys: Sys, dest: string, steps: Step[], opts: { deletions: boolean }, helper?: () => Linker,
+  sys: Sys, dest: string, steps: Step[], opts: { deletions: boolean },
+  helpers: { linker?: () => Linker; walker?: () => Walker } = {},
 ): Promise<void> {
   let linker: Linker | undefined;
+  let walker: Walker | undefined;
   let files = 0;
   try {
     await apply(sys, dest, steps, opts, () => {
-      if (helper && ++files === HELP_AFTER) linker = helper();
+      if (helpers.linker && ++files === HELP_AFTER) linker = helpers.linker();
       return linker;
-    });
+    }, helpers.walker && (() => (walker ??= helpers.walker!())));
   } finally {
     linker?.close();
+    walker?.close();
   }
 }
 
 async function apply(
   sys: Sys, dest: string, steps: Step[], opts: { deletions: boolean }, linkerFor: () => Linker | undefined,
+  walkerFor?: () => Walker,
 ): Promise<void> {
   const asRoot = process.getuid?.() === 0;
   // The last step that touched a directory decides its metadata.
@@ -98,14 +102,19 @@ async function apply(
       copies.set(inode, at);
     };
     let linker: Linker | undefined;
-    for (const { entry: e, source } of changes(sys, step.lower, step.upper, { fileXattrs: false, linkOnly: true })) {
+    // With a walker, half the top-level directories are walked on its thread meanwhile;
+    // their contents are applied after this thread's share (parents come first in each).
+    const under = walkerFor ? splitTop(step.lower, step.upper) : [];
+    const theirs = under.length ? walkerFor!().walk(step.lower, step.upper, under) : undefined;
+    const skip = new Set(under.map(([rel]) => rel));
+    const one = ({ entry: e, source }: Change) => {
       const rel = e.path.replace(/\/$/, "");
       const slash = rel.lastIndexOf("/");
       const name = rel.slice(slash + 1);
       const at = `${dest}/${rel}`;
       if (name.startsWith(".wh.")) {
         if (opts.deletions) rmSync(`${dest}/${slash < 0 ? "" : `${rel.slice(0, slash)}/`}${name.slice(4)}`, { recursive: true, force: true });
-        continue;
+        return;
       }
       if (!opts.deletions) parentsOf(rel, step);
       if (e.type === "dir") {
@@ -114,14 +123,14 @@ async function apply(
           mkdirSync(at, { mode: 0o700 });
         }
         dirs.set(at, { mode: e.mode, uid: e.uid, gid: e.gid, mtimeNs: e.mtimeNs, xattrs: e.xattrs });
-        continue;
+        return;
       }
       if (e.type === "file" || e.type === "hardlink") {
         const from = e.type === "file" ? source! : `${step.upper}/${e.linkname}`;
         linker = linkerFor();
         if (linker) {
           linker.link(from, at);
-          continue;
+          return;
         }
         try {
           place(at, () => linkSync(from, at));
@@ -130,14 +139,16 @@ async function apply(
           if (code !== "EXDEV" && code !== "EMLINK") throw err;
           copy(from, at);
         }
-        continue;
+        return;
       }
       if (e.type === "symlink") place(at, () => symlinkSync(e.linkname, at));
       else place(at, () => sys.mknod(at, typeBits[e.type as keyof typeof typeBits] | e.mode, makedev(e.devmajor, e.devminor)));
       if (asRoot) lchownSync(at, e.uid, e.gid);
       if (e.type !== "symlink") chmodSync(at, e.mode);
       sys.utimens(at, e.mtimeNs, e.mtimeNs);
-    }
+    };
+    for (const c of changes(sys, step.lower, step.upper, { fileXattrs: false, linkOnly: true, skip })) one(c);
+    if (theirs) for (const c of await theirs) one(c);
     // The step's links are all made before the next step can remove or replace them.
     if (linker) for (const [from, at] of await linker.drain()) copy(from, at);
   }

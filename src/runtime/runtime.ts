@@ -4,6 +4,7 @@
  */
 import type { FileWriter } from "../layer/files.ts";
 import type { Linker } from "../layer/merge.ts";
+import type { Walker } from "../layer/diff.ts";
 import type { Copier } from "../snapshot/copy.ts";
 import type { OpenSqlite } from "../store/store.ts";
 
@@ -62,4 +63,6 @@ export interface Runtime {
   writer?: () => FileWriter;
   /** A thread that makes a merge's hardlinks, where the runtime has one. */
   linker?: () => Linker;
+  /** A thread that walks part of a tree for a merge or diff, where the runtime has one. */
+  walker?: () => Walker;
 }

@@ -5,6 +5,8 @@ import {
   linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync,
 } from "node:fs";
 import { linker } from "../../src/runtime/bun/linker.ts";
+import { walker } from "../../src/runtime/bun/walker.ts";
+import { splitTop } from "../../src/layer/diff.ts";
 import { applySteps } from "../../src/layer/merge.ts";
 import { sys } from "../../src/runtime/bun/sys.ts";
 import { cleanup, tempDir } from "../helpers/env.ts";
@@ -43,7 +45,7 @@ test.if(asRoot)("with a helper thread too, files on another filesystem come back
   for (let i = 0; i < 400; i++) writeFileSync(`${other}/many/f${i}`, `f${i}`);
   linkSync(`${other}/many/f399`, `${other}/many/twin`);
   mkdirSync(`${dir}/dest2`);
-  await applySteps(sys, `${dir}/dest2`, [{ upper: `${other}/many` }], { deletions: true }, linker);
+  await applySteps(sys, `${dir}/dest2`, [{ upper: `${other}/many` }], { deletions: true }, { linker });
   expect(readFileSync(`${dir}/dest2/f123`, "utf8")).toBe("f123");
   expect(lstatSync(`${dir}/dest2/f123`).ino).not.toBe(lstatSync(`${other}/many/f123`).ino);
   expect(lstatSync(`${dir}/dest2/twin`).ino).toBe(lstatSync(`${dir}/dest2/f399`).ino);
@@ -66,7 +68,7 @@ function shape(root: string): string[] {
   return out;
 }
 
-test("with a helper thread, a merge of many files with overlaps, deletions and type changes is the same", async () => {
+test("with helper threads, a merge of many files with overlaps, deletions and type changes is the same", async () => {
   const [a, b, c] = [`${dir}/a`, `${dir}/b`, `${dir}/c`];
   for (let d = 0; d < 6; d++) {
     mkdirSync(`${a}/d${d}`, { recursive: true });
@@ -85,6 +87,11 @@ test("with a helper thread, a merge of many files with overlaps, deletions and t
   writeFileSync(`${b}/becomes-dir/y`, "y");
   rmSync(`${b}/becomes-file`, { recursive: true });
   writeFileSync(`${b}/becomes-file`, "now a file");
+  // Enough top-level directories for a walker to take every other one, becomes-dir too.
+  for (const d of ["aa", "x1", "x2", "x3"]) {
+    mkdirSync(`${b}/${d}`);
+    writeFileSync(`${b}/${d}/f`, d);
+  }
   // c: an unrelated tree overlapping both.
   mkdirSync(`${c}/d0`, { recursive: true });
   for (let f = 0; f < 300; f++) writeFileSync(`${c}/d0/f${f}`, `c${f}`);
@@ -93,11 +100,13 @@ test("with a helper thread, a merge of many files with overlaps, deletions and t
   mkdirSync(`${dir}/one`);
   mkdirSync(`${dir}/two`);
   await applySteps(sys, `${dir}/one`, steps, { deletions: true });
-  await applySteps(sys, `${dir}/two`, steps, { deletions: true }, linker);
+  await applySteps(sys, `${dir}/two`, steps, { deletions: true }, { linker, walker });
   const one = shape(`${dir}/one`);
   expect(shape(`${dir}/two`)).toEqual(one);
   expect(one).toContain("d3 -> d0/f1");
   expect(one).toContain(`becomes-file ${lstatSync(`${b}/becomes-file`).ino}`);
   expect(one).not.toContain(`d1/f0 ${lstatSync(`${a}/d1/f0`).ino}`);
   expect(one.filter((l) => l.startsWith("d5/"))).toEqual([]);
+  expect(one).toContain(`becomes-dir/y ${lstatSync(`${b}/becomes-dir/y`).ino}`);
+  expect(splitTop(a, b).map(([rel, fresh]) => `${rel}${fresh ? " (fresh)" : ""}`)).toContain("becomes-dir (fresh)");
 });

@@ -5,5 +5,6 @@ import { sys } from "./sys.ts";
 import { copier } from "./copier.ts";
 import { fileWriter } from "./file-writer.ts";
 import { linker } from "./linker.ts";
+import { walker } from "./walker.ts";
 
-export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys, listen, fetchVia, copier, writer: fileWriter, linker };
+export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys, listen, fetchVia, copier, writer: fileWriter, linker, walker };
