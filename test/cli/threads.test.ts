@@ -6,7 +6,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cleanup, ok, tempDir } from "../helpers/env.ts";
+import { cleanup, cli, ok, tempDir } from "../helpers/env.ts";
 
 const dir = tempDir();
 const root = `${dir}/root`;
@@ -55,4 +55,22 @@ test("a tree of 600 files goes through new --parent, export, import and merge in
   const layer = ok(root, "info", committed.id).blob.digest.slice("sha256:".length);
   const tarList = execFileSync("tar", ["-tzf", `${out}/blobs/sha256/${layer}`]).toString();
   expect(tarList.split("\n").filter((l) => /^(\.\/)?d\d\/f\d+$/.test(l)).length).toBe(600);
+});
+
+test("a big layer cut short fails with exit 8 and leaves no record, no snapshot, no stray file", () => {
+  const src = `${dir}/cut-src`;
+  for (let d = 0; d < 6; d++) {
+    mkdirSync(`${src}/d${d}`, { recursive: true });
+    // Random bytes, so the gzip stream is long and a cut lands among the files.
+    for (let f = 0; f < 100; f++) writeFileSync(`${src}/d${d}/f${f}`, crypto.getRandomValues(new Uint8Array(20_000)));
+  }
+  execFileSync("tar", ["-czf", `${dir}/whole.tgz`, "-C", src, "."]);
+  const whole = readFileSync(`${dir}/whole.tgz`);
+  writeFileSync(`${dir}/cut.tgz`, whole.subarray(0, Math.floor(whole.length * 0.7)));
+  const r = cli(`${dir}/cut-root`, "import", `${dir}/cut.tgz`);
+  expect(r.code).toBe(8);
+  expect(r.stderr).toMatch(/^strata: [^\n]*corrupt[^\n]*\n$/);
+  expect(ok(`${dir}/cut-root`, "du").records).toEqual([]);
+  expect(readdirSync(`${dir}/cut-root/snapshots`)).toEqual([]);
+  expect(readdirSync(`${dir}/cut-root/content/ingest`)).toEqual([]);
 });
