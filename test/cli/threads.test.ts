@@ -28,9 +28,9 @@ function files(at: string): string[] {
 
 test("a tree of 600 files goes through new --parent, export, import and merge intact", () => {
   const base = ok(root, "new");
-  for (let d = 0; d < 6; d++) {
+  for (let d = 0; d < 8; d++) {
     mkdirSync(`${base.path}/d${d}`);
-    for (let f = 0; f < 100; f++) writeFileSync(`${base.path}/d${d}/f${f}`, f === 5 ? "z".repeat(6 << 20) : `${d}/${f}`);
+    for (let f = 0; f < 75; f++) writeFileSync(`${base.path}/d${d}/f${f}`, f === 5 ? "z".repeat(6 << 20) : `${d}/${f}`);
   }
   const committed = ok(root, "commit", base.id);
   const want = files(base.path);
@@ -51,6 +51,12 @@ test("a tree of 600 files goes through new --parent, export, import and merge in
   const mp = ok(root, "path", merged.id).path;
   expect(files(mp).sort()).toEqual([...want, "extra=extra:5"].sort());
   expect(lstatSync(`${mp}/d3/f7`).ino).toBe(lstatSync(`${base.path}/d3/f7`).ino);
+  // A diff of two trees with eight top-level directories: walked on two threads.
+  const edited = ok(root, "new", "--parent", committed.id);
+  writeFileSync(`${edited.path}/d1/f1`, "edited");
+  writeFileSync(`${edited.path}/d6/new`, "new");
+  const diff = ok(root, "diff", committed.id, ok(root, "commit", edited.id).id);
+  expect(files(ok(root, "path", diff.id).path)).toEqual(["d1/f1=edited:6", "d6/new=new:3"]);
   // And GNU tar agrees about the exported layer's content.
   const layer = ok(root, "info", committed.id).blob.digest.slice("sha256:".length);
   const tarList = execFileSync("tar", ["-tzf", `${out}/blobs/sha256/${layer}`]).toString();
