@@ -1,5 +1,5 @@
 /** Starts a real `strata serve` on a temporary root, on its socket and a loopback port. */
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { cliCommand } from "./env.ts";
 
 export interface Daemon {
@@ -59,7 +59,10 @@ export async function startDaemon(root: string, config?: object): Promise<Daemon
     unix: (path, init = {}) => fetch(`http://localhost${path}`, { ...init, unix: socket } as RequestInit),
     async stop(signal = "SIGTERM") {
       proc.kill(signal);
-      return await proc.exited;
+      const code = await proc.exited;
+      // The config sits beside the root, outside the directory a test cleans up.
+      if (config) rmSync(`${root}.config.json`, { force: true });
+      return code;
     },
   };
 }

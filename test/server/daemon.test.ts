@@ -129,9 +129,11 @@ test("a bad config file is a usage error", async () => {
   const toml = `${root}.config.toml`;
   await Bun.write(toml, '[gc]\nenabled = false\n[[gc.policy]]\nkeepDuration = "48h"\nmaxUsedSpace = "512MB"\n');
   const d = Bun.spawn([...(process.env.STRATA_BIN ? [process.env.STRATA_BIN] : [process.execPath, `${import.meta.dir}/../../src/main.ts`]), "--root", root, "serve", "--config", toml], { stderr: "pipe" });
-  for (let i = 0; i < 200 && !existsSync(`${root}/strata.sock`); i++) await Bun.sleep(10);
+  // Up to 10 s: a daemon starts in ~50 ms, but a loaded machine is slow to create files.
+  for (let i = 0; i < 1000 && !existsSync(`${root}/strata.sock`); i++) await Bun.sleep(10);
   expect(existsSync(`${root}/strata.sock`)).toBe(true);
   d.kill("SIGTERM");
   expect(await d.exited).toBe(0);
   cleanup(toml);
+  cleanup(`${root}.config.json`);
 });

@@ -1,6 +1,6 @@
 /** `strata serve` for real: a daemon on a socket and on loopback, driven over HTTP and by the CLI. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { type Operation, operations } from "../../src/api/operations.ts";
 import { type Daemon, startDaemon } from "../helpers/daemon.ts";
 import { cleanup, cli, open, tempDir } from "../helpers/env.ts";
@@ -188,6 +188,7 @@ describe("the CLI as a client", () => {
     const tokenFile = `${root}.tok`;
     writeFileSync(tokenFile, d.token);
     const viaFile = Bun.spawnSync([...cliCommandFor(), "--addr", d.url, "--token-file", tokenFile, "du"], { env: { ...process.env, STRATA_TOKEN: "" } });
+    rmSync(tokenFile);
     expect(viaFile.exitCode).toBe(0);
   });
 
