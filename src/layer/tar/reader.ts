@@ -20,12 +20,26 @@ export interface TarSink {
 const corrupt = (why: string) => new StrataError("integrity", `corrupt layer: ${why}`);
 const decoder = new TextDecoder();
 
+/** Bytes `from` to `to` as UTF-8; plain ASCII, the usual case, without the decoder. */
+function utf8(b: Uint8Array, from: number, to: number): string {
+  let s = "";
+  for (let i = from; i < to; i++) {
+    if (b[i]! >= 0x80) return decoder.decode(b.subarray(from, to));
+    s += String.fromCharCode(b[i]!);
+  }
+  return s;
+}
+
+/** A NUL-terminated header field. */
 function text(b: Uint8Array, start: number, len: number): string {
   let end = start;
   while (end < start + len && b[end] !== 0) end++;
-  return decoder.decode(b.subarray(start, end));
+  return utf8(b, start, end);
 }
 
+const SPACE = 0x20;
+
+/** An octal field (NUL-terminated, space-padded), or GNU base-256; read from the bytes. */
 function number(b: Uint8Array, start: number, len: number, field: string): number {
   if (b[start]! & 0x80) {
     // GNU base-256: big-endian, the first byte's top bit marks the encoding.
@@ -33,10 +47,23 @@ function number(b: Uint8Array, start: number, len: number, field: string): numbe
     for (let i = start + 1; i < start + len; i++) n = n * 256 + b[i]!;
     return n;
   }
-  const s = text(b, start, len).trim();
-  if (s === "") return 0;
-  if (!/^[0-7]+$/.test(s)) throw corrupt(`${field} is not a number`);
-  return parseInt(s, 8);
+  let end = start;
+  while (end < start + len && b[end] !== 0) end++;
+  let i = start;
+  while (i < end && b[i] === SPACE) i++;
+  while (end > i && b[end - 1] === SPACE) end--;
+  let n = 0;
+  for (; i < end; i++) {
+    const d = b[i]! - 0x30;
+    if (d < 0 || d > 7) throw corrupt(`${field} is not a number`);
+    n = n * 8 + d;
+  }
+  return n;
+}
+
+function isZero(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i]) return false;
+  return true;
 }
 
 function checksumOk(b: Uint8Array): boolean {
@@ -52,12 +79,12 @@ export function parsePax(data: Uint8Array): Map<string, Uint8Array> {
   while (at < data.length) {
     let sp = at;
     while (sp < data.length && data[sp] !== 0x20) sp++;
-    const len = Number(decoder.decode(data.subarray(at, sp)));
+    const len = Number(utf8(data, at, sp));
     if (!Number.isInteger(len) || len <= 0 || at + len > data.length) throw corrupt("bad PAX record");
     const record = data.subarray(sp + 1, at + len - 1);
     const eq = record.indexOf(0x3d);
     if (eq < 0) throw corrupt("bad PAX record");
-    out.set(decoder.decode(record.subarray(0, eq)), record.subarray(eq + 1));
+    out.set(utf8(record, 0, eq), record.subarray(eq + 1));
     at += len;
   }
   return out;
@@ -126,7 +153,7 @@ export class TarReader {
   }
 
   private header(b: Uint8Array): void {
-    if (b.every((x) => x === 0)) {
+    if (isZero(b)) {
       this.ended = true; // end of archive; trailing blocks are ignored
       return;
     }
@@ -147,8 +174,9 @@ export class TarReader {
     let path = text(b, 0, 100);
     if (ustar && !gnu && b[345] !== 0) path = `${text(b, 345, 155)}/${path}`;
     let linkname = text(b, 157, 100);
-    const pax = new Map([...this.globalPax, ...this.pax]);
-    this.pax = new Map();
+    // Most entries have neither: no new maps for them.
+    const pax = this.globalPax.size ? new Map([...this.globalPax, ...this.pax]) : this.pax;
+    if (this.pax.size) this.pax = new Map();
     if (this.longName !== undefined) path = this.longName;
     if (this.longLink !== undefined) linkname = this.longLink;
     this.longName = this.longLink = undefined;
