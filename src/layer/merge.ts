@@ -6,7 +6,7 @@
  * its inputs, so it is only ever handed out read-only; children get their own copy.
  */
 import {
-  chmodSync, copyFileSync, lchownSync, linkSync, lstatSync, mkdirSync, rmSync, symlinkSync,
+  chmodSync, constants, copyFileSync, lchownSync, linkSync, lstatSync, mkdirSync, rmSync, symlinkSync,
 } from "node:fs";
 import process from "node:process";
 import type { Sys } from "../runtime/runtime.ts";
@@ -92,7 +92,9 @@ async function apply(
       const inode = String(lstatSync(from).ino);
       const first = copies.get(inode);
       if (first) return place(at, () => linkSync(first, at));
-      place(at, () => copyFileSync(from, at));
+      // Exclusive: whatever is at `at` may share its inode with an input, so it is
+      // replaced (by place), never written into.
+      place(at, () => copyFileSync(from, at, constants.COPYFILE_EXCL));
       // The entry may carry no metadata (linkOnly): take it from the source.
       const st = lstatSync(from, { bigint: true });
       if (asRoot) lchownSync(at, Number(st.uid), Number(st.gid));

@@ -59,7 +59,7 @@ export function finishNode(sys: Sys, from: string, to: string, m: Meta): void {
 
 /** One plain file: data, then metadata. */
 export function copyFile(sys: Sys, job: FileJob): void {
-  copyFileSync(job.from, job.to, constants.COPYFILE_FICLONE);
+  copyFileSync(job.from, job.to, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
   finishNode(sys, job.from, job.to, job);
 }
 

@@ -110,3 +110,20 @@ test("with helper threads, a merge of many files with overlaps, deletions and ty
   expect(one).toContain(`becomes-dir/y ${lstatSync(`${b}/becomes-dir/y`).ino}`);
   expect(splitTop(a, b).map(([rel, fresh]) => `${rel}${fresh ? " (fresh)" : ""}`)).toContain("becomes-dir (fresh)");
 });
+
+test.if(asRoot)("a copy that replaces an earlier step's file never writes into that file's inode", async () => {
+  // Step one links base/f into the result; step two's f is on another filesystem, so it
+  // is copied over the link: the copy must replace the link, not fill the shared inode.
+  mkdirSync(`${dir}/base`);
+  writeFileSync(`${dir}/base/f`, "base");
+  mkdirSync(`${other}/later`);
+  writeFileSync(`${other}/later/f`, "later");
+  // Enough files that the helper thread takes part.
+  for (let i = 0; i < 300; i++) writeFileSync(`${other}/later/g${i}`, "g");
+  for (const [name, helpers] of [["inline", {}], ["helper", { linker }]] as const) {
+    mkdirSync(`${dir}/${name}`);
+    await applySteps(sys, `${dir}/${name}`, [{ upper: `${dir}/base` }, { upper: `${other}/later` }], { deletions: true }, helpers);
+    expect(readFileSync(`${dir}/${name}/f`, "utf8")).toBe("later");
+    expect(readFileSync(`${dir}/base/f`, "utf8")).toBe("base");
+  }
+});
