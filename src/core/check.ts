@@ -3,7 +3,6 @@
  * fix for each, touching nothing that is intact. `gc`: what nothing refers to, removed.
  */
 import type { LayerDeps } from "./layers.ts";
-import type { Deps } from "./refs.ts";
 import { versionMark } from "./refs.ts";
 import { recover } from "./recovery.ts";
 import { measure } from "./usage.ts";

@@ -1,12 +1,12 @@
 /** `copyTree`'s helper thread on Bun (see copy-worker.ts); Deno copies on one thread. */
 import type { Copier, FileJob } from "../../snapshot/copy.ts";
-import { startWorker } from "../worker.ts";
+import { fromWire, startWorker, type WireError } from "../worker.ts";
 
 const BATCH = 32;
 
 export function copier(): Copier {
   const w = startWorker("runtime/bun/copy-worker.ts");
-  const ended = new Promise<{ error?: { message: string; code?: string } }>((resolve, reject) => {
+  const ended = new Promise<{ error?: WireError }>((resolve, reject) => {
     w.onmessage = (ev: MessageEvent) => resolve(ev.data);
     w.onerror = (ev: ErrorEvent) => reject(new Error(`copying thread failed: ${ev.message}`));
   });
@@ -23,7 +23,7 @@ export function copier(): Copier {
       w.postMessage({});
       try {
         const { error } = await ended;
-        if (error) throw Object.assign(new Error(error.message), { code: error.code });
+        if (error) throw fromWire(error);
       } finally {
         w.terminate();
       }

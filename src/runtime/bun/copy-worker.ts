@@ -5,10 +5,11 @@
  */
 import { copyFile, type FileJob } from "../../snapshot/copy.ts";
 import { sys } from "./sys.ts";
+import { type WireError, toWire } from "../worker.ts";
 
 declare const self: { onmessage: ((ev: MessageEvent) => void) | null; postMessage(m: unknown): void };
 
-let failed: { message: string; code?: string } | undefined;
+let failed: WireError | undefined;
 
 self.onmessage = (ev: MessageEvent) => {
   const { jobs } = ev.data as { jobs?: FileJob[] };
@@ -17,6 +18,6 @@ self.onmessage = (ev: MessageEvent) => {
   try {
     for (const job of jobs) copyFile(sys, job);
   } catch (err) {
-    failed = { message: (err as Error).message, code: (err as { code?: string }).code };
+    failed = toWire(err);
   }
 };

@@ -4,7 +4,7 @@
  * It may fall behind by 64 MiB or 512 open files before `ready()` asks for a wait.
  */
 import type { FileMeta, FileWriter } from "../../layer/files.ts";
-import { startWorker } from "../worker.ts";
+import { fromWire, startWorker, type WireError } from "../worker.ts";
 
 const BATCH = 1 << 20;
 const MAX_OPS = 128;
@@ -22,7 +22,7 @@ export function fileWriter(): FileWriter {
   let behind = 0;
   let open = 0;
   let caughtUp: (() => void) | undefined;
-  let ended: ((r: { blocks: number; error?: { message: string; code?: string } }) => void) | undefined;
+  let ended: ((r: { blocks: number; error?: WireError }) => void) | undefined;
   let broken: Error | undefined;
 
   const wake = () => {
@@ -31,7 +31,7 @@ export function fileWriter(): FileWriter {
     f?.();
   };
   w.onmessage = (ev: MessageEvent) => {
-    const m = ev.data as { buf?: Uint8Array; closed?: number; blocks?: number; error?: { message: string; code?: string } };
+    const m = ev.data as { buf?: Uint8Array; closed?: number; blocks?: number; error?: WireError };
     if (m.buf) {
       behind -= m.buf.length;
       open -= m.closed!;
@@ -81,12 +81,12 @@ export function fileWriter(): FileWriter {
     },
     async finish() {
       flush();
-      const result = new Promise<{ blocks: number; error?: { message: string; code?: string } }>((r) => (ended = r));
+      const result = new Promise<{ blocks: number; error?: WireError }>((r) => (ended = r));
       if (broken) ended!({ blocks: 0, error: { message: broken.message } });
       else w.postMessage({});
       try {
         const { blocks, error } = await result;
-        if (error) throw Object.assign(new Error(error.message), { code: error.code });
+        if (error) throw fromWire(error);
         return blocks;
       } finally {
         w.terminate();

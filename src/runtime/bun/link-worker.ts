@@ -5,11 +5,12 @@
  */
 import { linkSync } from "node:fs";
 import { remove } from "../../layer/nodes.ts";
+import { type WireError, toWire } from "../worker.ts";
 
 declare const self: { onmessage: ((ev: MessageEvent) => void) | null; postMessage(m: unknown): void };
 
 let unmade: [string, string][] = [];
-let failed: { message: string; code?: string } | undefined;
+let failed: WireError | undefined;
 
 function link(from: string, to: string): void {
   try {
@@ -34,6 +35,6 @@ self.onmessage = (ev: MessageEvent) => {
   try {
     for (const [from, to] of links) link(from, to);
   } catch (err) {
-    failed = { message: (err as Error).message, code: (err as { code?: string }).code };
+    failed = toWire(err);
   }
 };

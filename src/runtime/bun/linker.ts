@@ -1,10 +1,10 @@
 /** Merging's helper thread on Bun (see link-worker.ts); Deno links on one thread. */
 import type { Linker } from "../../layer/merge.ts";
-import { startWorker } from "../worker.ts";
+import { fromWire, startWorker, type WireError } from "../worker.ts";
 
 const BATCH = 64;
 
-type Answer = { unmade: [string, string][]; error?: { message: string; code?: string } };
+type Answer = { unmade: [string, string][]; error?: WireError };
 
 export function linker(): Linker {
   const w = startWorker("runtime/bun/link-worker.ts");
@@ -32,7 +32,7 @@ export function linker(): Linker {
       if (broken) answered!({ unmade: [], error: { message: broken } });
       else w.postMessage({});
       const { unmade, error } = await answer;
-      if (error) throw Object.assign(new Error(error.message), { code: error.code });
+      if (error) throw fromWire(error);
       return unmade;
     },
     close: () => w.terminate(),

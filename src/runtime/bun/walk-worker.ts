@@ -4,6 +4,7 @@
  */
 import { changes } from "../../layer/diff.ts";
 import { sys } from "./sys.ts";
+import { toWire } from "../worker.ts";
 
 declare const self: { onmessage: ((ev: MessageEvent) => void) | null; postMessage(m: unknown): void };
 
@@ -12,6 +13,6 @@ self.onmessage = (ev: MessageEvent) => {
   try {
     self.postMessage({ changes: [...changes(sys, lower, upper, { fileXattrs: false, linkOnly: true, under })] });
   } catch (err) {
-    self.postMessage({ error: { message: (err as Error).message, code: (err as { code?: string }).code } });
+    self.postMessage({ error: toWire(err) });
   }
 };

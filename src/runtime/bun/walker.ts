@@ -1,8 +1,8 @@
 /** The walking thread of merges and diffs on Bun (see walk-worker.ts); Deno walks on one thread. */
 import type { Change, Walker } from "../../layer/diff.ts";
-import { startWorker } from "../worker.ts";
+import { fromWire, startWorker, type WireError } from "../worker.ts";
 
-type Answer = { changes?: Change[]; error?: { message: string; code?: string } };
+type Answer = { changes?: Change[]; error?: WireError };
 
 export function walker(): Walker {
   const w = startWorker("runtime/bun/walk-worker.ts");
@@ -14,7 +14,7 @@ export function walker(): Walker {
       const answer = new Promise<Answer>((r) => (answered = r));
       w.postMessage({ lower, upper, under });
       const { changes, error } = await answer;
-      if (error) throw Object.assign(new Error(error.message), { code: error.code });
+      if (error) throw fromWire(error);
       return changes!;
     },
     close: () => w.terminate(),

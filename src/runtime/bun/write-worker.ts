@@ -8,13 +8,14 @@
 import { closeSync } from "node:fs";
 import { type FileMeta, finishFile, writeAll } from "../../layer/files.ts";
 import { sys } from "./sys.ts";
+import { type WireError, toWire } from "../worker.ts";
 
 declare const self: { onmessage: ((ev: MessageEvent) => void) | null; postMessage(m: unknown, t?: Transferable[]): void };
 
 type Op = { fd: number; at: number; len: number; meta?: undefined } | { fd: number; meta: FileMeta | null };
 
 let blocks = 0;
-let failed: { message: string; code?: string } | undefined;
+let failed: WireError | undefined;
 
 self.onmessage = (ev: MessageEvent) => {
   const { buf, ops } = ev.data as { buf?: Uint8Array; ops?: Op[] };
@@ -30,7 +31,7 @@ self.onmessage = (ev: MessageEvent) => {
       if (failed || op.meta === null) closeSync(op.fd);
       else blocks += finishFile(sys, op.fd, op.meta);
     } catch (err) {
-      failed ??= { message: (err as Error).message, code: (err as { code?: string }).code };
+      failed ??= toWire(err);
     }
   }
   self.postMessage({ buf, closed }, [buf.buffer as ArrayBuffer]);
