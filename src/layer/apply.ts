@@ -22,6 +22,7 @@ import { exists, makeDir, makedev, remove, typeBits } from "./nodes.ts";
 import { clean, Scope } from "./paths.ts";
 import type { TarEntry } from "./tar/entry.ts";
 import type { TarSink } from "./tar/reader.ts";
+import { perEntry } from "../runtime/jit.ts";
 
 const hostile = (why: string) => new StrataError("integrity", `hostile layer: ${why}`);
 const OPAQUE = ".wh..wh..opq";
@@ -237,3 +238,5 @@ export class Applier implements TarSink {
     this.sys.utimens(abs, e.mtimeNs, e.mtimeNs);
   }
 }
+
+perEntry(Applier.prototype.entry);

@@ -6,6 +6,7 @@
  */
 import { lstatSync, readlinkSync } from "node:fs";
 import { StrataError } from "../core/errors.ts";
+import { perEntry } from "../runtime/jit.ts";
 
 const hostile = (why: string) => new StrataError("integrity", `hostile layer: ${why}`);
 
@@ -82,3 +83,5 @@ export class Scope {
     return this.real.has(rel);
   }
 }
+
+perEntry(clean);

@@ -6,6 +6,7 @@
  */
 import { StrataError } from "../../core/errors.ts";
 import { type TarEntry, typeFlags } from "./entry.ts";
+import { perEntry } from "../../runtime/jit.ts";
 
 export interface TarSink {
   entry(e: TarEntry): void;
@@ -257,3 +258,5 @@ function paxTime(s: string): bigint {
   const ns = BigInt(m[2]!) * 1_000_000_000n + BigInt((m[3] ?? "").padEnd(9, "0") || "0");
   return m[1] ? -ns : ns;
 }
+
+perEntry(number, checksumOk, utf8, text, TarReader.prototype.push, TarReader.prototype["header"]);

@@ -5,6 +5,7 @@
  * Written straight into byte buffers: export builds thousands of these.
  */
 import { type TarEntry, flagOf } from "./entry.ts";
+import { perEntry } from "../../runtime/jit.ts";
 
 const encoder = new TextEncoder();
 const BLOCK = 512;
@@ -147,3 +148,5 @@ export const padding = (size: number) => new Uint8Array(pad(size));
 
 /** The end of an archive: two zero blocks. */
 export const trailer = () => new Uint8Array(2 * BLOCK);
+
+perEntry(ustar, octal, ascii, headerFor);

@@ -6,5 +6,8 @@ import { copier } from "./copier.ts";
 import { fileWriter } from "./file-writer.ts";
 import { linker } from "./linker.ts";
 import { walker } from "./walker.ts";
+import { keepPerEntryQuick } from "./jit.ts";
+
+keepPerEntryQuick();
 
 export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys, listen, fetchVia, copier, writer: fileWriter, linker, walker };
