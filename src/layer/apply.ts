@@ -17,7 +17,7 @@ import {
 import process from "node:process";
 import { StrataError } from "../core/errors.ts";
 import type { Sys } from "../runtime/runtime.ts";
-import { type FileMeta, type FileWriter, finishFile, writeAll } from "./files.ts";
+import { type FileMeta, type FileWriter, finishFile, type StreamHash, writeAll } from "./files.ts";
 import { exists, makeDir, makedev, remove, typeBits } from "./nodes.ts";
 import { clean, Scope } from "./paths.ts";
 import type { TarEntry } from "./tar/entry.ts";
@@ -28,7 +28,7 @@ const hostile = (why: string) => new StrataError("integrity", `hostile layer: ${
 const OPAQUE = ".wh..wh..opq";
 const WH = ".wh.";
 
-/** Files opened before a helper thread (when the runtime has one) is worth starting. */
+/** Files opened before a helper thread (when the runtime has one) is worth using. */
 const HELP_AFTER = 256;
 
 /**
@@ -44,6 +44,8 @@ export class Applier implements TarSink {
   private fd = -1;
   private current: TarEntry | undefined;
   private writer: FileWriter | undefined;
+  /** Files go to the writer: set once HELP_AFTER files were opened. */
+  private helping = false;
   private opened = 0;
   private dirs: { abs: string; e: TarEntry }[] = [];
   /** What this layer made, relative: an opaque whiteout keeps these. */
@@ -53,9 +55,18 @@ export class Applier implements TarSink {
   /** Bytes of blocks made so far; undefined once anything was replaced or removed. */
   private bytes: number | undefined;
 
-  constructor(root: string, private sys: Sys, private helper?: () => FileWriter) {
+  constructor(root: string, private sys: Sys, helper?: () => FileWriter) {
     this.scope = new Scope(root);
     this.bytes = readdirSync(root).length === 0 ? 0 : undefined;
+    this.writer = helper?.();
+  }
+
+  /**
+   * With a helper, the hash of the tar stream: the reader must hand it each chunk after
+   * pushing it, as file data is written from those chunks (see files.ts).
+   */
+  get streamHash(): StreamHash | undefined {
+    return this.writer;
   }
 
   /** The tree's disk usage as `du` counts it (SPEC's record size), when it is known. */
@@ -118,7 +129,7 @@ export class Applier implements TarSink {
       case "file":
         this.fd = create(() => openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, e.mode & 0o777));
         this.current = e;
-        if (this.helper && ++this.opened === HELP_AFTER) this.writer = this.helper();
+        if (this.writer && ++this.opened === HELP_AFTER) this.helping = true;
         return; // metadata once the data is written
       case "symlink":
         create(() => symlinkSync(e.linkname, abs));
@@ -140,7 +151,7 @@ export class Applier implements TarSink {
 
   data(chunk: Uint8Array): void {
     if (!this.current) return;
-    if (this.writer) this.writer.data(this.fd, chunk);
+    if (this.helping) this.writer!.data(this.fd, chunk);
     else writeAll(this.fd, chunk);
   }
 
@@ -151,7 +162,7 @@ export class Applier implements TarSink {
     const fd = this.fd;
     this.fd = -1;
     const meta: FileMeta = { uid: e.uid, gid: e.gid, mode: e.mode, mtimeNs: e.mtimeNs, xattrs: e.xattrs, chown: this.asRoot };
-    if (this.writer) this.writer.end(fd, meta);
+    if (this.helping) this.writer!.end(fd, meta);
     else this.add(finishFile(this.sys, fd, meta));
   }
 
@@ -178,7 +189,7 @@ export class Applier implements TarSink {
 
   /** Closes a file left open by an interrupted layer, and lets the helper close its own. */
   async abort(): Promise<void> {
-    if (this.fd >= 0 && !this.writer) closeSync(this.fd);
+    if (this.fd >= 0 && !this.helping) closeSync(this.fd);
     else if (this.fd >= 0) this.writer!.end(this.fd, null);
     this.fd = -1;
     await this.writer?.finish().catch(() => {});

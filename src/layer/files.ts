@@ -40,14 +40,31 @@ export function finishFile(sys: Sys, fd: number, m: FileMeta): number {
   }
 }
 
-/** A helper thread finishing files opened here: their data in order, then metadata and close. */
-export interface FileWriter {
-  /** More data for an open file; the chunk is copied. */
-  data(fd: number, chunk: Uint8Array): void;
+/**
+ * A running SHA-256 of a layer's tar stream, its diffID: `Sha256`, or the helper thread
+ * that writes the files. One with `copy` keeps what it is given: the caller hands it
+ * `copy(chunk)`, not the chunk, and does not touch that copy again after `update`.
+ */
+export interface StreamHash {
+  copy?(chunk: Uint8Array): Uint8Array;
+  update(chunk: Uint8Array): void;
+  /** Undefined, or a promise to wait on while the hashing is far behind. */
+  ready(): Promise<void> | undefined;
+  digest(): Promise<string>;
+  /** Ends a stream that will not be digested. */
+  abort(): void;
+}
+
+/**
+ * A helper thread finishing files opened here: their data, then metadata and close. It
+ * also hashes the tar stream, and file data is written from the stream's chunks (its
+ * own copies): `data` parts must lie in the copy that `update` takes next.
+ */
+export interface FileWriter extends StreamHash {
+  /** More data for an open file: a part of the next copy handed to `update`. */
+  data(fd: number, part: Uint8Array): void;
   /** The file is complete: set its metadata (none: an abandoned file) and close it. */
   end(fd: number, meta: FileMeta | null): void;
-  /** Undefined, or a promise to wait on while the thread is far behind. */
-  ready(): Promise<void> | undefined;
   /** Waits for everything sent; the bytes of blocks of the files it finished. */
   finish(): Promise<number>;
 }

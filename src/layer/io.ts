@@ -52,7 +52,7 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
       const blob = opts.store ? content.ingest(opts.expected) : hashOnly();
       const applier = opts.dir ? new Applier(opts.dir, sys, helpers.writer) : undefined;
       try {
-        const r = await readLayer(source, { blob, tar: applier, progress: opts.progress });
+        const r = await readLayer(source, { blob, tar: applier, diff: applier?.streamHash, progress: opts.progress });
         await applier?.finish();
         const { digest, size } = await blob.commit();
         if (!opts.store && opts.expected?.digest && opts.expected.digest !== digest) {

@@ -7,6 +7,7 @@ import { once } from "node:events";
 import { StrataError } from "../core/errors.ts";
 import type { Ingest } from "../core/ports.ts";
 import { Sha256 } from "../runtime/sha256.ts";
+import type { StreamHash } from "./files.ts";
 import { type Compression, decompressor, detect, zlibReady } from "./compression.ts";
 import { TarReader, type TarSink } from "./tar/reader.ts";
 
@@ -18,16 +19,21 @@ export interface LayerRead {
 const corrupt = (err: unknown) =>
   err instanceof StrataError ? err : new StrataError("integrity", `corrupt layer: ${(err as Error).message ?? err}`);
 
+/**
+ * `diff` hashes the tar stream when given (the extraction's helper thread, which keeps
+ * its copy of each chunk after the tar reader saw it); else a `Sha256`.
+ */
 export async function readLayer(
   source: AsyncIterable<Uint8Array>,
-  to: { blob?: Ingest; tar?: TarSink; progress?: (bytes: number) => void },
+  to: { blob?: Ingest; tar?: TarSink; diff?: StreamHash; progress?: (bytes: number) => void },
 ): Promise<LayerRead> {
   await zlibReady();
-  const diff = new Sha256();
+  const diff: StreamHash = to.diff ?? new Sha256();
   const reader = to.tar ? new TarReader(to.tar) : undefined;
   const plain = (chunk: Uint8Array) => {
-    diff.update(chunk);
-    reader?.push(chunk);
+    const c = diff.copy ? diff.copy(chunk) : chunk;
+    reader?.push(c);
+    diff.update(c);
   };
   let compression: Compression | undefined;
   let dec: ReturnType<typeof decompressor>;

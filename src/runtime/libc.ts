@@ -32,10 +32,16 @@ export function splitNames(buf: Uint8Array): string[] {
   return decoder.decode(buf).split("\0").filter(Boolean);
 }
 
+/** `struct timespec` fields: seconds rounded down, so nanoseconds stay in 0..999999999 before 1970 too. */
+function timespec(ns: bigint): [bigint, bigint] {
+  const b = 1_000_000_000n;
+  const r = ns % b;
+  return r < 0n ? [ns / b - 1n, r + b] : [ns / b, r];
+}
+
 /** `struct timespec[2]` for utimensat. */
 export function timespecs(atimeNs: bigint, mtimeNs: bigint): BigInt64Array {
-  const b = 1_000_000_000n;
-  return new BigInt64Array([atimeNs / b, atimeNs % b, mtimeNs / b, mtimeNs % b]);
+  return new BigInt64Array([...timespec(atimeNs), ...timespec(mtimeNs)]);
 }
 
 const names: Record<number, string> = {

@@ -70,7 +70,7 @@ test("a layer made by GNU tar imports to exactly the tree GNU tar extracts", () 
   }
 });
 
-test("a layer of many files, finished on a helper thread, imports exactly as GNU tar extracts it", () => {
+test("a layer of many files, finished and hashed on a helper thread, imports exactly as GNU tar extracts it", () => {
   awkwardTree(`${dir}/src`);
   for (let d = 0; d < 10; d++) {
     mkdirSync(`${dir}/src/many/d${d}`, { recursive: true });
@@ -80,12 +80,15 @@ test("a layer of many files, finished on a helper thread, imports exactly as GNU
       writeFileSync(p, f === 7 ? new Uint8Array((3 << 20) + d).fill(d + f) : `${d}/${f} `.repeat(f * 37 + 1));
       chmodSync(p, [0o644, 0o600, 0o755, 0o4755][f % 4]!);
       if (f % 9 === 0) sys.setxattr(p, "user.n", new TextEncoder().encode(`${d}.${f}`));
-      sys.utimens(p, 0n, 1_600_000_000_000_000_000n + BigInt(d * 1_000_003 + f));
+      // Some before 1970, with a fraction of a second: the early files are finished here, the later on the thread.
+      sys.utimens(p, 0n, f === 11 ? -1_500_000_001n - BigInt(d) : 1_600_000_000_000_000_000n + BigInt(d * 1_000_003 + f));
     }
     linkSync(`${dir}/src/many/d${d}/f3`, `${dir}/src/many/d${d}/link`);
   }
   gnuTar(`${dir}/src`, `${dir}/many.tgz`);
   const rec = ok(root, "import", `${dir}/many.tgz`);
+  const diffID = `sha256:${execFileSync("sh", ["-c", `gzip -dc ${dir}/many.tgz | sha256sum`]).toString().split(" ")[0]}`;
+  expect(rec.blob.diffID).toBe(diffID);
   const got = ok(root, "path", rec.id).path;
   const ref = `${dir}/ref`;
   mkdirSync(ref);

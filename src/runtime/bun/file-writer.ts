@@ -1,28 +1,40 @@
 /**
- * Extraction's helper thread on Bun (see write-worker.ts). Data is copied into 1 MiB
- * batches, handed over with the operations on it; the thread hands each buffer back.
- * It may fall behind by 64 MiB or 512 open files before `ready()` asks for a wait.
+ * Extraction's helper thread on Bun (see write-worker.ts). It is handed the layer's tar
+ * stream chunk by chunk, each copied once into a buffer of its own (zlib may reuse its
+ * output buffers, so they cannot be handed over): the thread hashes each chunk (the
+ * diffID), writes from it the file data that lies in it, and hands the buffer back.
+ * Operations travel as numbers (a structured clone of objects per file cost more than
+ * the writes saved). A small layer never starts the thread: until 4 MiB have passed or a
+ * file is handed over, chunks are kept and hashed here at the end. The thread may fall
+ * behind by 64 MiB or 512 open files before `ready()` asks for a wait.
  */
 import type { FileMeta, FileWriter } from "../../layer/files.ts";
 import { fromWire, startWorker, type WireError } from "../worker.ts";
+import { DATA, END, ABANDON, COPY, WIDTH } from "./write-ops.ts";
 
-const BATCH = 1 << 20;
-const MAX_OPS = 128;
+const INLINE = 4 << 20;
+const BUFFER = 256 << 10;
+const POOL = 32;
 const BEHIND = 64 << 20;
 const OPEN = 512;
 
-type Op = { fd: number; at: number; len: number } | { fd: number; meta: FileMeta | null };
+type Final = { blocks: number; hex: string };
 
 export function fileWriter(): FileWriter {
-  const w = startWorker("runtime/bun/write-worker.ts");
+  let w: Worker | undefined;
   const pool: Uint8Array[] = [];
-  let buf: Uint8Array = new Uint8Array(BATCH);
-  let used = 0;
-  let ops: Op[] = [];
+  let held: Uint8Array[] = [];
+  let heldBytes = 0;
+  // Operations for the next chunk: records of WIDTH numbers; data parts and xattrs beside.
+  let ops = new Float64Array(64 * WIDTH);
+  let n = 0;
+  let parts: [op: number, part: Uint8Array][] = [];
+  let xattrs: [op: number, Map<string, Uint8Array>][] = [];
   let behind = 0;
   let open = 0;
   let caughtUp: (() => void) | undefined;
-  let ended: ((r: { blocks: number; error?: WireError }) => void) | undefined;
+  let ended: ((r: { blocks: number; hex?: string; error?: WireError }) => void) | undefined;
+  let result: Promise<Final> | undefined;
   let broken: Error | undefined;
 
   const wake = () => {
@@ -30,67 +42,131 @@ export function fileWriter(): FileWriter {
     caughtUp = undefined;
     f?.();
   };
-  w.onmessage = (ev: MessageEvent) => {
-    const m = ev.data as { buf?: Uint8Array; closed?: number; blocks?: number; error?: WireError };
-    if (m.buf) {
-      behind -= m.buf.length;
-      open -= m.closed!;
-      pool.push(m.buf);
-      if (behind < BEHIND / 2 && open < OPEN / 2) wake();
-    } else ended?.({ blocks: m.blocks!, error: m.error });
-  };
-  w.onerror = (ev: ErrorEvent) => {
-    broken = new Error(`extraction thread failed: ${ev.message}`);
-    wake();
-    ended?.({ blocks: 0, error: { message: broken.message } });
+
+  const thread = (): Worker => {
+    if (w) return w;
+    w = startWorker("runtime/bun/write-worker.ts");
+    w.onmessage = (ev: MessageEvent) => {
+      const m = ev.data as { bytes?: number; buf?: Uint8Array; closed?: number; blocks?: number; hex?: string; error?: WireError };
+      if (m.bytes !== undefined) {
+        if (m.buf && pool.length < POOL) pool.push(new Uint8Array(m.buf.buffer));
+        behind -= m.bytes;
+        open -= m.closed!;
+        if (behind < BEHIND / 2 && open < OPEN / 2) wake();
+      } else ended?.({ blocks: m.blocks!, hex: m.hex, error: m.error });
+    };
+    w.onerror = (ev: ErrorEvent) => {
+      broken = new Error(`extraction thread failed: ${ev.message}`);
+      wake();
+      ended?.({ blocks: 0, error: { message: broken.message } });
+    };
+    const earlier = held;
+    held = [];
+    heldBytes = 0;
+    for (const c of earlier) send(c);
+    return w;
   };
 
-  const flush = () => {
-    if (!ops.length) return;
-    w.postMessage({ buf, ops }, [buf.buffer as ArrayBuffer]);
-    behind += buf.length;
-    buf = pool.pop() ?? new Uint8Array(BATCH);
-    used = 0;
-    ops = [];
+  const record = (kind: number, fd: number): number => {
+    if ((n + 1) * WIDTH > ops.length) {
+      const bigger = new Float64Array(ops.length * 2);
+      bigger.set(ops);
+      ops = bigger;
+    }
+    const at = n * WIDTH;
+    ops[at] = kind;
+    ops[at + 1] = fd;
+    n++;
+    return at;
   };
-  const push = (op: Op) => {
-    ops.push(op);
-    if (ops.length >= MAX_OPS) flush();
-  };
+
+  /** Posts a chunk (or none) with the operations gathered for it. */
+  function send(chunk?: Uint8Array) {
+    const t = thread();
+    let copies: Uint8Array[] | undefined;
+    for (const [at, part] of parts) {
+      if (chunk && part.buffer === chunk.buffer) ops[at + 2] = part.byteOffset - chunk.byteOffset;
+      else {
+        // Not inside the chunk handed over (no caller does this): sent as a copy.
+        ops[at] = COPY;
+        ops[at + 2] = (copies ??= []).push(part.slice()) - 1;
+      }
+    }
+    const list = ops.slice(0, n * WIDTH);
+    const transfer: Transferable[] = [list.buffer];
+    if (chunk) transfer.push(chunk.buffer as ArrayBuffer);
+    t.postMessage({ buf: chunk, ops: list, xattrs: xattrs.length ? xattrs : undefined, copies }, transfer);
+    behind += chunk?.length ?? 0;
+    n = 0;
+    parts = [];
+    xattrs = [];
+  }
+
+  const final = (): Promise<Final> => (result ??= (async () => {
+    if (!w && n === 0) {
+      const h = new Bun.CryptoHasher("sha256");
+      for (const c of held) h.update(c);
+      held = [];
+      return { blocks: 0, hex: h.digest("hex") };
+    }
+    if (n > 0) send();
+    const done = new Promise<{ blocks: number; hex?: string; error?: WireError }>((r) => (ended = r));
+    if (broken) ended!({ blocks: 0, error: { message: broken.message } });
+    else w!.postMessage({ end: true });
+    try {
+      const { blocks, hex, error } = await done;
+      if (error) throw fromWire(error);
+      return { blocks, hex: hex! };
+    } finally {
+      w!.terminate();
+    }
+  })());
 
   return {
-    data(fd, chunk) {
-      let at = 0;
-      while (at < chunk.length) {
-        if (used === BATCH) flush();
-        const n = Math.min(chunk.length - at, BATCH - used);
-        buf.set(chunk.subarray(at, at + n), used);
-        push({ fd, at: used, len: n });
-        used += n;
-        at += n;
-      }
+    copy(chunk) {
+      let buf = pool.pop();
+      if (!buf || buf.length < chunk.length) buf = new Uint8Array(Math.max(BUFFER, chunk.length));
+      buf.set(chunk);
+      return buf.subarray(0, chunk.length);
     },
-    end(fd, meta) {
+    update(chunk) {
+      if (!w && n === 0 && heldBytes + chunk.length < INLINE) {
+        held.push(chunk);
+        heldBytes += chunk.length;
+        return;
+      }
+      send(chunk);
+    },
+    data(fd, part) {
+      const at = record(DATA, fd);
+      ops[at + 3] = part.length;
+      parts.push([at, part]);
+    },
+    end(fd, meta: FileMeta | null) {
       open++;
-      push({ fd, meta });
+      if (!meta) return void record(ABANDON, fd);
+      const at = record(END, fd);
+      ops[at + 2] = meta.uid;
+      ops[at + 3] = meta.gid;
+      ops[at + 4] = meta.mode;
+      // Nanoseconds since 1970 do not fit a double: seconds and the rest apart.
+      ops[at + 5] = Number(meta.mtimeNs / 1_000_000_000n);
+      ops[at + 6] = Number(meta.mtimeNs % 1_000_000_000n);
+      ops[at + 7] = meta.chown ? 1 : 0;
+      if (meta.xattrs.size) xattrs.push([at, meta.xattrs]);
     },
     ready() {
       if (broken || (behind < BEHIND && open < OPEN)) return undefined;
-      flush();
       return new Promise((resolve) => (caughtUp = resolve));
     },
+    async digest() {
+      return `sha256:${(await final()).hex}`;
+    },
+    abort() {
+      // The extraction that owns this writer finishes it (Applier.abort), closing its files.
+    },
     async finish() {
-      flush();
-      const result = new Promise<{ blocks: number; error?: WireError }>((r) => (ended = r));
-      if (broken) ended!({ blocks: 0, error: { message: broken.message } });
-      else w.postMessage({});
-      try {
-        const { blocks, error } = await result;
-        if (error) throw fromWire(error);
-        return blocks;
-      } finally {
-        w.terminate();
-      }
+      return (await final()).blocks;
     },
   };
 }
