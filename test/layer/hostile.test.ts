@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { cleanup, cli, ok, tempDir } from "../helpers/env.ts";
 import { craftTar, gnuTar } from "../helpers/tars.ts";
@@ -124,6 +125,29 @@ test("a corrupt zstd frame is rejected", () => {
   writeFileSync(layer(), bytes);
   rejected([layer()]);
   execFileSync("rm", ["-rf", `${dir}/t`, `${dir}/full.zst`]);
+});
+
+test("big layers: a truncated gzip and a corrupt zstd are rejected, the whole ones import", () => {
+  mkdirSync(`${dir}/t`);
+  // Random bytes do not compress: blobs of several zlib chunks.
+  writeFileSync(`${dir}/t/f`, randomBytes(400_000));
+  gnuTar(`${dir}/t`, `${dir}/full.tgz`);
+  gnuTar(`${dir}/t`, `${dir}/full.zst`, "zstd");
+  const gz = readFileSync(`${dir}/full.tgz`);
+  expect(gz.length).toBeGreaterThan(64 << 10);
+  // Whole, both import, byte for byte.
+  for (const whole of ["full.tgz", "full.zst"]) {
+    const rec = ok(`${dir}/root-ok`, "import", `${dir}/${whole}`);
+    expect(readFileSync(`${ok(`${dir}/root-ok`, "path", rec.id).path}/f`).equals(readFileSync(`${dir}/t/f`))).toBe(true);
+  }
+  execFileSync("rm", ["-rf", `${dir}/root-ok`]);
+  writeFileSync(layer(), gz.subarray(0, gz.length - 50));
+  expect(rejected([layer()])).toMatch(/corrupt layer/);
+  const zst = Buffer.from(readFileSync(`${dir}/full.zst`));
+  for (let i = 1000; i < zst.length - 10; i += 501) zst[i] = zst[i]! ^ 0xff;
+  writeFileSync(layer(), zst);
+  expect(rejected([layer()])).toMatch(/corrupt layer/);
+  execFileSync("rm", ["-rf", `${dir}/t`, `${dir}/full.tgz`, `${dir}/full.zst`]);
 });
 
 test("a tar header with a bogus size is rejected", () => {
