@@ -10,6 +10,7 @@ const result = await Bun.build({
     "src/runtime/sha256-worker.ts",
     "src/runtime/bun/copy-worker.ts",
     "src/runtime/bun/write-worker.ts",
+    "src/runtime/bun/deflate-worker.ts",
     "src/runtime/bun/link-worker.ts",
     "src/runtime/bun/walk-worker.ts",
   ],

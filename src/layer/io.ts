@@ -12,7 +12,7 @@ import { changes } from "./diff.ts";
 import { applySteps, type Linker } from "./merge.ts";
 import type { Walker } from "./diff.ts";
 import { readLayer } from "./read.ts";
-import { Compressing, writeLayer } from "./write.ts";
+import { Compressing, type Deflater, writeLayer } from "./write.ts";
 
 /** An ingest that only hashes: for blobs the store already has. */
 function hashOnly(): Ingest {
@@ -28,8 +28,9 @@ function hashOnly(): Ingest {
   };
 }
 
-/** Helper threads the runtime offers (Bun): extraction's writer, merging's linker and walker. */
+/** Helper threads the runtime offers (Bun): export's deflater, extraction's writer, merging's linker and walker. */
 export interface Helpers {
+  deflater?: Deflater;
   writer?: () => FileWriter;
   linker?: () => Linker;
   walker?: () => Walker;
@@ -69,7 +70,7 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
     open,
 
     write(lower, upper, compression, progress) {
-      return writeLayer(changes(sys, lower, upper), compression, content.ingest(), progress);
+      return writeLayer(changes(sys, lower, upper), compression, content.ingest(), progress, helpers.deflater);
     },
 
     async transcode(digest, compression) {

@@ -1,7 +1,8 @@
 /**
  * Writing a layer blob in one pass: tar bytes to the diffID hash and the compressor,
  * compressed bytes to the content store (which hashes the digest). Small writes are
- * gathered into 1 MiB chunks first.
+ * gathered into 1 MiB chunks first. Where the runtime has a helper thread for it, a
+ * big compressed layer is hashed and compressed there (see `LayerOut`).
  */
 import { once } from "node:events";
 import { closeSync, openSync, readSync } from "node:fs";
@@ -12,12 +13,27 @@ import type { Change } from "./diff.ts";
 import { headerFor, padding, trailer } from "./tar/writer.ts";
 
 const CHUNK = 1 << 20;
+/** Tar bytes gathered before choosing between this thread and a helper. */
+const HELP_FROM = 4 << 20;
 
-/** Uncompressed bytes in; compressed bytes to the blob; the diffID on finish. */
+/**
+ * Where a layer's tar bytes go: hashed for the diffID, compressed, stored as the blob.
+ * `release` gets the chunk back (maybe as a new view of its buffer) once it may be reused.
+ */
+export interface LayerOut {
+  write(chunk: Uint8Array, release?: (buf: Uint8Array) => void): Promise<void>;
+  finish(): Promise<{ diffID: string; digest: string; size: number }>;
+  abort(): void;
+}
+
+/** A helper thread's LayerOut for a compressed layer (the runtime's `deflater`). */
+export type Deflater = (c: "gzip" | "zstd", blob: Ingest, progress?: (bytes: number) => void) => LayerOut;
+
 /** Chunks handed to the compressor and not yet consumed, at most. */
 const IN_FLIGHT = 4;
 
-export class Compressing {
+/** A LayerOut on this thread: node:zlib's stream, the diffID hashed by `Sha256`. */
+export class Compressing implements LayerOut {
   private diff = new Sha256();
   private comp;
   private failed: unknown;
@@ -38,19 +54,19 @@ export class Compressing {
    * The compressor works on another thread: a few chunks stay in flight so reading the
    * next one overlaps compressing this one. `release` says when the chunk may be reused.
    */
-  async write(chunk: Uint8Array, release?: () => void): Promise<void> {
+  async write(chunk: Uint8Array, release?: (buf: Uint8Array) => void): Promise<void> {
     this.diff.update(chunk);
     await this.diff.ready();
     this.total += chunk.length;
     this.progress?.(this.total);
     if (!this.comp) {
       this.blob.write(chunk);
-      return release?.();
+      return release?.(chunk);
     }
     this.inFlight++;
     this.comp.write(chunk, () => {
       this.inFlight--;
-      release?.();
+      release?.(chunk);
       this.wake();
     });
     while (this.inFlight >= IN_FLIGHT && !this.failed) await new Promise<void>((r) => (this.consumed = r));
@@ -86,20 +102,33 @@ export async function writeLayer(
   compression: Compression,
   blob: Ingest,
   progress?: (bytes: number) => void,
+  deflater?: Deflater,
 ): Promise<{ diffID: string; digest: string; size: number }> {
   await zlibReady();
-  const out = new Compressing(compression, blob, progress);
+  // The first 4 MiB wait here: a small layer is done before a helper thread would start.
+  let out: LayerOut | undefined;
+  const waiting: Uint8Array[] = [];
+  let waitingBytes = 0;
+  const choose = async (end: boolean) => {
+    out = deflater && compression !== "uncompressed" && !end
+      ? deflater(compression, blob, progress)
+      : new Compressing(compression, blob, progress);
+    for (const c of waiting.splice(0)) await out.write(c, back);
+  };
   // Chunk buffers come back once consumed: fresh memory for every MiB cost page faults.
   const pool: Uint8Array[] = [];
+  const back = (b: Uint8Array) => void pool.push(new Uint8Array(b.buffer, 0, CHUNK));
   let buf: Uint8Array = new Uint8Array(CHUNK);
   let used = 0;
   const flush = async () => {
     if (!used) return;
-    const full = buf;
     const chunk = buf.subarray(0, used);
     buf = pool.pop() ?? new Uint8Array(CHUNK);
     used = 0;
-    await out.write(chunk, () => pool.push(full));
+    if (out) return out.write(chunk, back);
+    waiting.push(chunk);
+    waitingBytes += chunk.length;
+    if (waitingBytes >= HELP_FROM) await choose(false);
   };
   const put = async (bytes: Uint8Array) => {
     let at = 0;
@@ -138,9 +167,11 @@ export async function writeLayer(
     }
     await put(trailer());
     await flush();
-    return await out.finish();
+    if (!out) await choose(true);
+    return await out!.finish();
   } catch (err) {
-    out.abort();
+    if (out) out.abort();
+    else blob.abort();
     throw err;
   }
 }

@@ -3,6 +3,7 @@
  * `runtime/deno/` each export it from files with the same names.
  */
 import type { FileWriter } from "../layer/files.ts";
+import type { Deflater } from "../layer/write.ts";
 import type { Linker } from "../layer/merge.ts";
 import type { Walker } from "../layer/diff.ts";
 import type { Copier } from "../snapshot/copy.ts";
@@ -59,6 +60,8 @@ export interface Runtime {
   fetchVia(unix: string | undefined): typeof fetch;
   /** A thread that copies files alongside this one, where the runtime has one. */
   copier?: () => Copier;
+  /** A thread that hashes and compresses exported layers, where the runtime has one. */
+  deflater?: Deflater;
   /** A thread that writes and finishes extracted files, where the runtime has one. */
   writer?: () => FileWriter;
   /** A thread that makes a merge's hardlinks, where the runtime has one. */

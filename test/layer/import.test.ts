@@ -1,6 +1,7 @@
 /** Import and export against GNU tar, umoci and skopeo (SPEC §3.6–8). */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import {
   chmodSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync,
 } from "node:fs";
@@ -277,6 +278,34 @@ describe("export", () => {
     const du = ok(root, "du");
     expect(du.totals.content).toBeGreaterThan(gz.layers[0].size);
   });
+});
+
+test("a big export, hashed and compressed on a helper thread, is the uncompressed export's tar", () => {
+  awkwardTree(`${dir}/src`);
+  writeFileSync(`${dir}/src/random`, randomBytes(3 << 20));
+  writeFileSync(`${dir}/src/zeros`, new Uint8Array(5 << 20));
+  gnuTar(`${dir}/src`, `${dir}/base.tgz`);
+  // A root per compression: a record's first export makes its blob, later ones transcode it.
+  const exported = (compression: string) => {
+    const r = `${dir}/root-${compression}`;
+    const m = ok(r, "new");
+    execFileSync("tar", ["--xattrs", "--xattrs-include=*", "-xzf", `${dir}/base.tgz`, "-C", m.path]);
+    const c = ok(r, "commit", m.id);
+    const layer = ok(r, "export", c.id, "--compression", compression).layers[0];
+    return { layer, blob: `${r}/content/blobs/sha256/${layer.digest.slice("sha256:".length)}`, tree: m.path };
+  };
+  // The uncompressed blob is hashed on this thread: its digest is the tar's own.
+  const raw = exported("uncompressed");
+  const fileSha = (cmd: string) => `sha256:${execFileSync("sh", ["-c", `${cmd} | sha256sum`]).toString().split(" ")[0]}`;
+  for (const [compression, tool] of [["gzip", "gzip -dc"], ["zstd", "zstd -dc"]]) {
+    const { layer, blob } = exported(compression);
+    expect(layer.diffID).toBe(raw.layer.digest);
+    expect(fileSha(`cat ${blob}`)).toBe(layer.digest);
+    expect(fileSha(`${tool} ${blob}`)).toBe(raw.layer.digest);
+  }
+  mkdirSync(`${dir}/out`);
+  execFileSync("tar", ["--xattrs", "--xattrs-include=*", "-xf", raw.blob, "-C", `${dir}/out`]);
+  expect(manifest(`${dir}/out`)).toEqual(manifest(raw.tree));
 });
 
 function cliCmd() {

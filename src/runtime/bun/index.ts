@@ -3,6 +3,7 @@ import { openSqlite } from "./sqlite.ts";
 import { fetchVia, listen } from "./serve.ts";
 import { sys } from "./sys.ts";
 import { copier } from "./copier.ts";
+import { deflater } from "./deflater.ts";
 import { fileWriter } from "./file-writer.ts";
 import { linker } from "./linker.ts";
 import { walker } from "./walker.ts";
@@ -10,4 +11,4 @@ import { keepPerEntryQuick } from "./jit.ts";
 
 keepPerEntryQuick();
 
-export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys, listen, fetchVia, copier, writer: fileWriter, linker, walker };
+export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys, listen, fetchVia, copier, deflater, writer: fileWriter, linker, walker };

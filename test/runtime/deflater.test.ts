@@ -1,0 +1,67 @@
+/** Export's helper thread: tar chunks handed over, hashed and compressed there; the blob stored here. */
+import { expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { gunzipSync, zstdDecompressSync } from "node:zlib";
+import type { Ingest } from "../../src/core/ports.ts";
+import { deflater } from "../../src/runtime/bun/deflater.ts";
+
+const sha = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+
+/** An Ingest that keeps what it is given. */
+function memoryBlob(failOn = Infinity): Ingest & { bytes: () => Uint8Array } {
+  const parts: Uint8Array[] = [];
+  return {
+    write(c) {
+      if (parts.length >= failOn) throw Object.assign(new Error("ENOSPC: no space left"), { code: "ENOSPC" });
+      parts.push(new Uint8Array(c));
+    },
+    async commit() {
+      const all = Buffer.concat(parts);
+      return { digest: sha(all), size: all.length };
+    },
+    abort() {},
+    bytes: () => Buffer.concat(parts),
+  };
+}
+
+/** 9 MiB of mixed bytes in 1 MiB chunks (the last one short). */
+function tar(): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let x = 7;
+  for (let i = 0; i < 9; i++) {
+    const c = new Uint8Array(i === 8 ? 123_457 : 1 << 20);
+    for (let j = 0; j < c.length; j++) c[j] = j % 3 ? (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24 : i;
+    out.push(c);
+  }
+  return out;
+}
+
+for (const [c, decompress] of [["gzip", gunzipSync], ["zstd", zstdDecompressSync]] as const) {
+  test(`${c}: the diffID of what went in, the digest of what was stored, which decompresses to the input`, async () => {
+    const chunks = tar();
+    const input = Buffer.concat(chunks);
+    const lengths = chunks.map((x) => x.length); // handed over, the chunks are emptied here
+    const blob = memoryBlob();
+    let progressed = 0;
+    const out = deflater(c, blob, (n) => (progressed = n));
+    const back: Uint8Array[] = [];
+    for (const chunk of chunks) await out.write(chunk, (b) => back.push(b));
+    const r = await out.finish();
+    expect(r.diffID).toBe(sha(input));
+    expect(r).toMatchObject({ digest: sha(blob.bytes()), size: blob.bytes().length });
+    expect(Buffer.from(decompress(blob.bytes())).equals(input)).toBe(true);
+    expect(progressed).toBe(input.length);
+    // Every chunk came back, with its bytes, to be reused.
+    expect(back.map((b) => b.length)).toEqual(lengths);
+  });
+}
+
+test("a failure storing the blob comes back from write or finish", async () => {
+  const out = deflater("gzip", memoryBlob(0));
+  const attempt = async () => {
+    for (const chunk of tar()) await out.write(chunk);
+    await out.finish();
+  };
+  await expect(attempt()).rejects.toMatchObject({ code: "ENOSPC" });
+  out.abort();
+});
