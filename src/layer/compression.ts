@@ -47,6 +47,37 @@ export function decompressor(c: Compression): Transform | undefined {
   return undefined;
 }
 
+/**
+ * Writes to a compressor one chunk at a time, each after the previous one is consumed.
+ * Bun's zstd stream gave different bytes for the same input when chunks queued up
+ * while it worked (it takes them together): a layer's blob must not depend on timing.
+ * `done` is called once a chunk is consumed; `end` ends the stream after the last.
+ */
+export function oneAtATime(t: Transform): { push(chunk: Uint8Array, done: () => void): void; end(): void } {
+  const queue: [Uint8Array, () => void][] = [];
+  let busy = false;
+  let ending = false;
+  const next = () => {
+    const item = queue.shift();
+    busy = item !== undefined;
+    if (!item) return void (ending && t.end());
+    t.write(item[0], () => {
+      item[1]();
+      next();
+    });
+  };
+  return {
+    push(chunk, done) {
+      queue.push([chunk, done]);
+      if (!busy) next();
+    },
+    end() {
+      ending = true;
+      if (!busy) t.end();
+    },
+  };
+}
+
 export function compressor(c: Compression): Transform | undefined {
   if (c === "gzip") return z().createGzip({ level: 6, chunkSize: 256 * 1024 });
   if (c === "zstd") return z().createZstdCompress({ chunkSize: 256 * 1024 });

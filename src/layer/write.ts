@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { closeSync, openSync, readSync } from "node:fs";
 import type { Compression, Ingest } from "../core/ports.ts";
 import { Sha256 } from "../runtime/sha256.ts";
-import { compressor, zlibReady } from "./compression.ts";
+import { compressor, oneAtATime, zlibReady } from "./compression.ts";
 import type { Change } from "./diff.ts";
 import { headerFor, padding, trailer } from "./tar/writer.ts";
 
@@ -36,6 +36,7 @@ const IN_FLIGHT = 4;
 export class Compressing implements LayerOut {
   private diff = new Sha256();
   private comp;
+  private feed;
   private failed: unknown;
   private inFlight = 0;
   private consumed: (() => void) | undefined;
@@ -43,6 +44,7 @@ export class Compressing implements LayerOut {
 
   constructor(compression: Compression, private blob: Ingest, private progress?: (bytes: number) => void) {
     this.comp = compressor(compression);
+    this.feed = this.comp && oneAtATime(this.comp);
     this.comp?.on("data", (c: Uint8Array) => blob.write(c));
     this.comp?.on("error", (err) => {
       this.failed = err;
@@ -64,7 +66,7 @@ export class Compressing implements LayerOut {
       return release?.(chunk);
     }
     this.inFlight++;
-    this.comp.write(chunk, () => {
+    this.feed!.push(chunk, () => {
       this.inFlight--;
       release?.(chunk);
       this.wake();
@@ -82,7 +84,7 @@ export class Compressing implements LayerOut {
   async finish(): Promise<{ diffID: string; digest: string; size: number }> {
     if (this.comp) {
       const ended = once(this.comp, "end");
-      this.comp.end();
+      this.feed!.end();
       await ended;
       if (this.failed) throw this.failed;
     }
@@ -140,6 +142,16 @@ export async function writeLayer(
       if (used === CHUNK) await flush();
     }
   };
+  // Zeros written in place: the chunk buffers are reused.
+  const zeros = async (n: number) => {
+    while (n > 0) {
+      const k = Math.min(n, CHUNK - used);
+      buf.fill(0, used, used + k);
+      used += k;
+      n -= k;
+      if (used === CHUNK) await flush();
+    }
+  };
   try {
     for (const { entry, source } of changes) {
       await put(headerFor(entry));
@@ -163,7 +175,7 @@ export async function writeLayer(
       } finally {
         closeSync(fd);
       }
-      await put(padding(entry.size));
+      await zeros(padding(entry.size));
     }
     await put(trailer());
     await flush();

@@ -28,10 +28,10 @@ const data: { [path: string]: string } = { plain: "hello", [`${"long/".repeat(40
 function archive(): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const e of entries) {
-    parts.push(headerFor(e));
+    parts.push(headerFor(e).slice()); // valid until the next call
     if (e.type === "file" && e.size) {
       parts.push(new TextEncoder().encode(data[e.path]!));
-      parts.push(padding(e.size));
+      parts.push(new Uint8Array(padding(e.size)));
     }
   }
   parts.push(trailer());

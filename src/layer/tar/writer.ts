@@ -13,26 +13,34 @@ const ASCII = /^[\x20-\x7e]*$/;
 /** POSIX ustar: "ustar\0" and version "00". */
 const MAGIC = new Uint8Array([0x75, 0x73, 0x74, 0x61, 0x72, 0x00, 0x30, 0x30]);
 
-/** Writes a printable ASCII string; false (and nothing written) if it is not one or does not fit. */
-function ascii(b: Uint8Array, s: string, at: number, len: number): boolean {
-  if (s.length > len) return false;
+/** Writes a printable ASCII string; the sum of its bytes, or -1 (nothing left written) if it is not one or does not fit. */
+function ascii(b: Uint8Array, s: string, at: number, len: number): number {
+  if (s.length > len) return -1;
+  let sum = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) return false;
+    if (c < 0x20 || c > 0x7e) {
+      b.fill(0, at, at + i);
+      return -1;
+    }
+    b[at + i] = c;
+    sum += c;
   }
-  for (let i = 0; i < s.length; i++) b[at + i] = s.charCodeAt(i);
-  return true;
+  return sum;
 }
 
-/** Zero-padded octal in len-1 digits and a NUL; false if it did not fit. */
-function octal(b: Uint8Array, n: number, at: number, len: number): boolean {
+/** Zero-padded octal in len-1 digits and a NUL; the sum of its bytes, or -1 (nothing written) if it did not fit. */
+function octal(b: Uint8Array, n: number, at: number, len: number): number {
   const digits = len - 1;
-  if (n < 0 || n >= 8 ** digits) return false;
+  if (n < 0 || n >= 8 ** digits) return -1;
+  let sum = 0;
   for (let i = digits - 1; i >= 0; i--) {
-    b[at + i] = 0x30 + (n % 8);
+    const d = 0x30 + (n % 8);
+    b[at + i] = d;
+    sum += d;
     n = Math.floor(n / 8);
   }
-  return true;
+  return sum;
 }
 
 interface Fields {
@@ -47,30 +55,51 @@ interface Fields {
   devminor: number;
 }
 
-/** One ustar block; `fits` says whether every value was written as it is. */
-function ustar(name: string, f: Fields): { b: Uint8Array; fits: boolean } {
-  const b = new Uint8Array(BLOCK);
-  let fits = ascii(b, name, 0, 100);
-  if (!fits) ascii(b, name.replace(/[^\x20-\x7e]/g, "_").slice(0, 100), 0, 100);
-  octal(b, f.mode & 0o7777, 100, 8);
-  fits = octal(b, f.uid, 108, 8) && fits;
-  fits = octal(b, f.gid, 116, 8) && fits;
-  fits = octal(b, f.size, 124, 12) && fits;
-  octal(b, Math.max(0, f.seconds), 136, 12);
-  b[156] = f.flag.charCodeAt(0);
-  if (!ascii(b, f.linkname, 157, 100)) {
+const MAGIC_SUM = MAGIC.reduce((a, c) => a + c, 0);
+const printable = (s: string) => s.replace(/[^\x20-\x7e]/g, "_").slice(0, 100);
+
+/**
+ * One ustar block at `b[at]`, which must be zeros; whether every value was written as
+ * it is. The checksum adds up the bytes as they are written, not the block again.
+ */
+function ustar(b: Uint8Array, at: number, name: string, f: Fields): boolean {
+  let fits = true;
+  let sum = ascii(b, name, at, 100);
+  if (sum < 0) {
     fits = false;
-    ascii(b, f.linkname.replace(/[^\x20-\x7e]/g, "_").slice(0, 100), 157, 100);
+    sum = Math.max(0, ascii(b, printable(name), at, 100));
   }
-  b.set(MAGIC, 257);
-  octal(b, f.devmajor, 329, 8);
-  octal(b, f.devminor, 337, 8);
-  b.fill(0x20, 148, 156);
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += b[i]!;
-  octal(b, sum, 148, 7);
-  b[155] = 0x20;
-  return { b, fits };
+  const field = (n: number, off: number, len: number, counts: boolean) => {
+    const s = octal(b, n, at + off, len);
+    if (s < 0) {
+      if (counts) fits = false;
+      return 0;
+    }
+    return s;
+  };
+  sum += field(f.mode & 0o7777, 100, 8, false);
+  sum += field(f.uid, 108, 8, true);
+  sum += field(f.gid, 116, 8, true);
+  sum += field(f.size, 124, 12, true);
+  sum += field(Math.max(0, f.seconds), 136, 12, false);
+  const flag = f.flag.charCodeAt(0);
+  b[at + 156] = flag;
+  sum += flag;
+  let link = ascii(b, f.linkname, at + 157, 100);
+  if (link < 0) {
+    fits = false;
+    link = Math.max(0, ascii(b, printable(f.linkname), at + 157, 100));
+  }
+  sum += link;
+  b.set(MAGIC, at + 257);
+  sum += MAGIC_SUM;
+  sum += field(f.devmajor, 329, 8, false);
+  sum += field(f.devminor, 337, 8, false);
+  // The checksum counts its own field as eight spaces; six digits, then two spaces.
+  octal(b, sum + 8 * 0x20, at + 148, 7);
+  b[at + 154] = 0x20;
+  b[at + 155] = 0x20;
+  return fits;
 }
 
 /** "LEN key=value\n", LEN counting itself. */
@@ -91,6 +120,14 @@ function paxRecord(key: string, value: Uint8Array): Uint8Array {
   return out;
 }
 
+/** The same for an ASCII key and value, as a string. */
+function paxText(key: string, value: string): string {
+  const body = key.length + value.length + 3;
+  let len = body + 1;
+  while (String(len).length + body !== len) len++;
+  return `${len} ${key}=${value}\n`;
+}
+
 const pad = (n: number) => (BLOCK - (n % BLOCK)) % BLOCK;
 
 function nsString(ns: bigint): string {
@@ -98,7 +135,18 @@ function nsString(ns: bigint): string {
   return f === 0n ? String(s) : `${s}.${String(f).padStart(9, "0").replace(/0+$/, "")}`;
 }
 
-/** The header blocks for an entry (PAX first when needed); data and padding follow. */
+/** Headers are built in one buffer, reused: export builds thousands of them. */
+let scratch = new Uint8Array(4 * BLOCK);
+function zeroed(n: number): Uint8Array {
+  if (scratch.length < n) scratch = new Uint8Array(n);
+  scratch.fill(0, 0, n);
+  return scratch.subarray(0, n);
+}
+
+/**
+ * The header blocks for an entry (PAX first when needed); data and padding follow.
+ * The bytes are valid until the next call.
+ */
 export function headerFor(e: TarEntry): Uint8Array {
   const size = e.type === "file" ? e.size : 0;
   const seconds = Number(e.mtimeNs / 1_000_000_000n);
@@ -110,41 +158,42 @@ export function headerFor(e: TarEntry): Uint8Array {
   // Most entries of a real tree carry nanosecond times: those go straight to PAX
   // without building a plain header first.
   if (exactTime && e.xattrs.size === 0) {
-    const plain = ustar(e.path, fields);
-    if (plain.fits) return plain.b;
+    const plain = zeroed(BLOCK);
+    if (ustar(plain, 0, e.path, fields)) return plain;
   }
 
-  const records: Uint8Array[] = [];
-  const str = (s: string) => encoder.encode(s);
-  if (e.path.length > 100 || !ASCII.test(e.path)) records.push(paxRecord("path", str(e.path)));
-  if (e.linkname.length > 100 || !ASCII.test(e.linkname)) records.push(paxRecord("linkpath", str(e.linkname)));
-  if (e.uid >= 0o7777777) records.push(paxRecord("uid", str(String(e.uid))));
-  if (e.gid >= 0o7777777) records.push(paxRecord("gid", str(String(e.gid))));
-  if (size >= 0o77777777777) records.push(paxRecord("size", str(String(size))));
-  if (!exactTime) records.push(paxRecord("mtime", str(nsString(e.mtimeNs))));
+  const records: (string | Uint8Array)[] = [];
+  if (e.path.length > 100 || !ASCII.test(e.path)) records.push(paxRecord("path", encoder.encode(e.path)));
+  if (e.linkname.length > 100 || !ASCII.test(e.linkname)) records.push(paxRecord("linkpath", encoder.encode(e.linkname)));
+  if (e.uid >= 0o7777777) records.push(paxText("uid", String(e.uid)));
+  if (e.gid >= 0o7777777) records.push(paxText("gid", String(e.gid)));
+  if (size >= 0o77777777777) records.push(paxText("size", String(size)));
+  if (!exactTime) records.push(paxText("mtime", nsString(e.mtimeNs)));
   for (const k of [...e.xattrs.keys()].sort()) records.push(paxRecord(`SCHILY.xattr.${k}`, e.xattrs.get(k)!));
   let paxLen = 0;
   for (const r of records) paxLen += r.length;
 
   // Readers take the real values from the PAX records; the ustar fields hold stand-ins.
+  const out = zeroed(BLOCK + paxLen + pad(paxLen) + BLOCK);
   const leaf = e.path.slice(e.path.lastIndexOf("/", e.path.length - 2) + 1);
-  const paxHeader = ustar(`PaxHeaders/${leaf}`.slice(0, 100), { ...fields, flag: "x", size: paxLen, linkname: "", uid: 0, gid: 0 }).b;
-  const stand = ustar(e.path, {
-    ...fields, uid: Math.min(e.uid, 0o7777777), gid: Math.min(e.gid, 0o7777777), size: size >= 0o77777777777 ? 0 : size,
-  }).b;
-  const out = new Uint8Array(BLOCK + paxLen + pad(paxLen) + BLOCK);
-  out.set(paxHeader, 0);
+  ustar(out, 0, `PaxHeaders/${leaf}`.slice(0, 100), { ...fields, flag: "x", size: paxLen, linkname: "", uid: 0, gid: 0 });
   let at = BLOCK;
   for (const r of records) {
-    out.set(r, at);
+    if (typeof r !== "string") out.set(r, at);
+    else {
+      ascii(out, r.slice(0, -1), at, r.length - 1);
+      out[at + r.length - 1] = 0x0a;
+    }
     at += r.length;
   }
-  out.set(stand, BLOCK + paxLen + pad(paxLen));
+  ustar(out, BLOCK + paxLen + pad(paxLen), e.path, {
+    ...fields, uid: Math.min(e.uid, 0o7777777), gid: Math.min(e.gid, 0o7777777), size: size >= 0o77777777777 ? 0 : size,
+  });
   return out;
 }
 
-/** Zero padding after `size` bytes of data. */
-export const padding = (size: number) => new Uint8Array(pad(size));
+/** How many zero bytes pad `size` bytes of data to a block. */
+export const padding = (size: number) => pad(size);
 
 /** The end of an archive: two zero blocks. */
 export const trailer = () => new Uint8Array(2 * BLOCK);

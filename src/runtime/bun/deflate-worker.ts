@@ -5,19 +5,20 @@
  * In: `{ start }` once, `{ chunk }`, `{ end: true }`.
  * Out: `{ back }` (a tar chunk), `{ out }` (compressed bytes), `{ hex }` (last), `{ error }`.
  */
-import { compressor, zlibReady } from "../../layer/compression.ts";
+import { compressor, oneAtATime, zlibReady } from "../../layer/compression.ts";
 import { toWire } from "../worker.ts";
 
 declare const self: { onmessage: ((ev: MessageEvent) => void) | null; postMessage(m: unknown, t?: Transferable[]): void };
 
 await zlibReady();
 const hash = new Bun.CryptoHasher("sha256");
-let comp: ReturnType<typeof compressor>;
+let feed: ReturnType<typeof oneAtATime>;
 
 self.onmessage = (ev: MessageEvent) => {
   const m = ev.data as { start?: "gzip" | "zstd"; chunk?: Uint8Array; end?: true };
   if (m.start) {
-    const c = comp = compressor(m.start)!;
+    const c = compressor(m.start)!;
+    feed = oneAtATime(c);
     c.on("data", (d: Uint8Array) => {
       const out = new Uint8Array(d); // a copy: a Buffer's slice() is a view of zlib's buffer
       self.postMessage({ out }, [out.buffer as ArrayBuffer]);
@@ -27,6 +28,6 @@ self.onmessage = (ev: MessageEvent) => {
   } else if (m.chunk) {
     const chunk = m.chunk;
     hash.update(chunk);
-    comp!.write(chunk, () => self.postMessage({ back: chunk }, [chunk.buffer as ArrayBuffer]));
-  } else if (m.end) comp!.end();
+    feed.push(chunk, () => self.postMessage({ back: chunk }, [chunk.buffer as ArrayBuffer]));
+  } else if (m.end) feed.end();
 };
