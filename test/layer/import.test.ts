@@ -292,16 +292,19 @@ test("a big export, hashed and compressed on a helper thread, is the uncompresse
     execFileSync("tar", ["--xattrs", "--xattrs-include=*", "-xzf", `${dir}/base.tgz`, "-C", m.path]);
     const c = ok(r, "commit", m.id);
     const layer = ok(r, "export", c.id, "--compression", compression).layers[0];
-    return { layer, blob: `${r}/content/blobs/sha256/${layer.digest.slice("sha256:".length)}`, tree: m.path };
+    return { layer, blob: `${r}/content/blobs/sha256/${layer.digest.slice("sha256:".length)}`, tree: m.path, root: r, id: c.id };
   };
   // The uncompressed blob is hashed on this thread: its digest is the tar's own.
   const raw = exported("uncompressed");
   const fileSha = (cmd: string) => `sha256:${execFileSync("sh", ["-c", `${cmd} | sha256sum`]).toString().split(" ")[0]}`;
-  for (const [compression, tool] of [["gzip", "gzip -dc"], ["zstd", "zstd -dc"]]) {
-    const { layer, blob } = exported(compression);
+  for (const [compression, tool, other, otherTool] of [["gzip", "gzip -dc", "zstd", "zstd -dc"], ["zstd", "zstd -dc", "gzip", "gzip -dc"]]) {
+    const { layer, blob, root: r, id } = exported(compression);
     expect(layer.diffID).toBe(raw.layer.digest);
     expect(fileSha(`cat ${blob}`)).toBe(layer.digest);
     expect(fileSha(`${tool} ${blob}`)).toBe(raw.layer.digest);
+    // The other compression is made from this blob (a linked variant): the same tar.
+    const variant = ok(r, "export", id, "--compression", other).layers[0];
+    expect(fileSha(`${otherTool} ${r}/content/blobs/sha256/${variant.digest.slice("sha256:".length)}`)).toBe(raw.layer.digest);
   }
   mkdirSync(`${dir}/out`);
   execFileSync("tar", ["--xattrs", "--xattrs-include=*", "-xf", raw.blob, "-C", `${dir}/out`]);
