@@ -1,10 +1,10 @@
 /**
  * Extraction's helper thread on Bun (see write-worker.ts). It is handed the layer's tar
- * stream chunk by chunk, each copied once into a buffer of its own (zlib may reuse its
- * output buffers, so they cannot be handed over): the thread hashes each chunk (the
- * diffID), writes from it the file data that lies in it, and hands the buffer back.
- * Operations travel as numbers (a structured clone of objects per file cost more than
- * the writes saved). A small layer never starts the thread: until 4 MiB have passed or a
+ * stream chunk by chunk, each copied once into a buffer of its own (handing zlib's
+ * output over broke gunzip, which went on using the buffer): the thread hashes each
+ * chunk (the diffID), writes from it the file data that lies in it, and hands the
+ * buffer back. Operations travel as numbers, cheaper to send than objects with maps
+ * and bigints. A small layer never starts the thread: until 4 MiB have passed or a
  * file is handed over, chunks are kept and hashed here at the end. The thread may fall
  * behind by 64 MiB or 512 open files before `ready()` asks for a wait.
  */
