@@ -267,17 +267,19 @@ export const commands: { [name: string]: Command } = {
 };
 
 export function helpText(): string {
-  const lines = Object.entries(commands).map(([name, c]) =>
-    `  ${(name + " " + c.args.join(" ")).padEnd(18)}${c.summary}`
-  );
+  const rows: [string, string][] = [
+    ...Object.entries(commands).map(([name, c]): [string, string] => [`${name} ${c.args.join(" ")}`.trim(), c.summary]),
+    ["serve", "run the control endpoint and automatic GC ([--listen HOST:PORT]... [--config FILE])"],
+  ];
+  // One column for the summaries, two spaces past the longest usage.
+  const width = Math.max(...rows.map(([usage]) => usage.length)) + 2;
   return [
     "strata: build-cache snapshot manager",
     "",
     "usage: strata [--root DIR] [--json] COMMAND [ARGS]",
     "",
     "commands:",
-    ...lines,
-    `  ${"serve".padEnd(18)}run the control endpoint and automatic GC ([--listen HOST:PORT]... [--config FILE])`,
+    ...rows.map(([usage, summary]) => `  ${usage.padEnd(width)}${summary}`),
     "",
     "--root defaults to $STRATA_ROOT, $XDG_DATA_HOME/strata, ~/.local/share/strata (/var/lib/strata as root)",
   ].join("\n");

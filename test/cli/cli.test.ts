@@ -116,10 +116,16 @@ test("STRATA_ROOT picks the root when --root is absent", () => {
   expect(path.startsWith(`${root}/snapshots/`)).toBe(true);
 });
 
-test("help lists the commands", () => {
+test("help lists the commands, their summaries in one column apart from the usages", () => {
   const r = cli(root, "--help");
   expect(r.code).toBe(0);
-  for (const c of ["new", "path", "commit", "release", "reopen", "info", "du", "prune", "version"]) {
+  for (const c of ["new", "path", "commit", "release", "reopen", "info", "du", "prune", "version", "serve"]) {
     expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, "m"));
   }
+  // Where each summary starts: after the usage and at least two spaces.
+  const rows = r.stdout.split("\n").filter((l) => /^  \S/.test(l));
+  const columns = new Set(rows.map((l) => l.match(/^  \S.*? {2,}/)![0].length));
+  expect(rows.length).toBeGreaterThan(15);
+  expect(columns.size).toBe(1);
+  expect(r.stdout).toMatch(/^  key set\|get\|ls\|rm ARGS\.\.\. {2,}CI cache keys/m);
 });
