@@ -350,6 +350,13 @@ test("progress shows on a terminal, and never with --json or without one", async
   rmSync(root, { recursive: true, force: true });
   const json = execFileSync("script", ["-qec", `${cmd} --json`, "/dev/null"]).toString();
   expect(json).not.toContain("importing");
+  // Export too, of a record made here (an imported one has its blob already).
+  const m = ok(root, "new");
+  execFileSync("cp", ["-a", `${dir}/big/.`, m.path]);
+  const c = ok(root, "commit", m.id);
+  const out = execFileSync("script", ["-qec", [...cliCmd(), "--root", root, "export", c.id, "--compression", "zstd"].join(" "), "/dev/null"]).toString();
+  expect(out).toMatch(/\r\x1b\[Kexporting [\d.]+[kMG]?B \([\d.]+[kMG]?B\/s\)/);
+  expect(out).toContain("sha256:");
 });
 
 test("two processes importing the same layer at once end with one record and one snapshot", async () => {
