@@ -166,10 +166,6 @@ export class Applier implements TarSink {
     else this.add(finishFile(this.sys, fd, meta));
   }
 
-  ready(): Promise<void> | undefined {
-    return this.writer?.ready();
-  }
-
   /** Directories last, deepest first, so their times are not disturbed by their children. */
   async finish(): Promise<void> {
     if (this.writer) {

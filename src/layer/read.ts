@@ -21,7 +21,8 @@ const corrupt = (err: unknown) =>
 
 /**
  * `diff` hashes the tar stream when given (the extraction's helper thread, which keeps
- * its copy of each chunk after the tar reader saw it); else a `Sha256`.
+ * its copy of each chunk after the tar reader saw it, and whose `ready` also waits for
+ * the files it is behind on); else a `Sha256`.
  */
 export async function readLayer(
   source: AsyncIterable<Uint8Array>,
@@ -30,10 +31,11 @@ export async function readLayer(
   await zlibReady();
   const diff: StreamHash = to.diff ?? new Sha256();
   const reader = to.tar ? new TarReader(to.tar) : undefined;
-  const plain = (chunk: Uint8Array) => {
+  const plain = async (chunk: Uint8Array) => {
     const c = diff.copy ? diff.copy(chunk) : chunk;
     reader?.push(c);
     diff.update(c);
+    await diff.ready();
   };
   let compression: Compression | undefined;
   let dec: ReturnType<typeof decompressor>;
@@ -50,11 +52,7 @@ export async function readLayer(
         if (dec) {
           const d = dec;
           draining = (async () => {
-            for await (const out of d) {
-              plain(out as Uint8Array);
-              await diff.ready();
-              await to.tar?.ready?.();
-            }
+            for await (const out of d) await plain(out as Uint8Array);
           })().catch((err) => {
             failed = err;
           });
@@ -67,11 +65,7 @@ export async function readLayer(
         if (failed) throw failed;
         if (!dec.write(chunk)) await Promise.race([once(dec, "drain"), draining]);
         if (failed) throw failed;
-      } else {
-        plain(chunk);
-        await diff.ready();
-        await to.tar?.ready?.();
-      }
+      } else await plain(chunk);
     }
     if (compression === undefined) throw new StrataError("integrity", "corrupt layer: the blob is empty");
     if (dec) {

@@ -40,7 +40,7 @@ export class Compressing implements LayerOut {
   private failed: unknown;
   private inFlight = 0;
   private consumed: (() => void) | undefined;
-  total = 0;
+  private total = 0;
 
   constructor(compression: Compression, private blob: Ingest, private progress?: (bytes: number) => void) {
     this.comp = compressor(compression);

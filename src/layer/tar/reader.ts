@@ -14,8 +14,6 @@ export interface TarSink {
   data(chunk: Uint8Array): void;
   /** The current entry's data is complete. */
   end(): void;
-  /** Undefined, or a promise to wait on before pushing more (the sink is behind). */
-  ready?(): Promise<void> | undefined;
 }
 
 const corrupt = (why: string) => new StrataError("integrity", `corrupt layer: ${why}`);

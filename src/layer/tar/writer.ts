@@ -179,11 +179,8 @@ export function headerFor(e: TarEntry): Uint8Array {
   ustar(out, 0, `PaxHeaders/${leaf}`.slice(0, 100), { ...fields, flag: "x", size: paxLen, linkname: "", uid: 0, gid: 0 });
   let at = BLOCK;
   for (const r of records) {
-    if (typeof r !== "string") out.set(r, at);
-    else {
-      ascii(out, r.slice(0, -1), at, r.length - 1);
-      out[at + r.length - 1] = 0x0a;
-    }
+    if (typeof r === "string") encoder.encodeInto(r, out.subarray(at));
+    else out.set(r, at);
     at += r.length;
   }
   ustar(out, BLOCK + paxLen + pad(paxLen), e.path, {

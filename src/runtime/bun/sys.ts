@@ -61,8 +61,8 @@ export const sys: Sys = {
     if (got === 0) return [];
     if (got > 0) return splitNames(namesBuf.subarray(0, got));
     if (errno() !== ERANGE) throw sysError(errno(), "llistxattr", path);
-    const P = cstr(path);
-    return splitNames(sized((b, n) => Number(c.llistxattr(ptr(P), p(b), n)), "llistxattr", path));
+    // Longer than the reused buffer: asked for the size, then read (cpath's buffer still holds path).
+    return splitNames(sized((b, n) => Number(list(ptr(pathBuf), p(b), n)), "llistxattr", path));
   },
   getxattr(path, name) {
     const P = cstr(path), N = cstr(name);
