@@ -150,6 +150,22 @@ test("big layers: a truncated gzip and a corrupt zstd are rejected, the whole on
   execFileSync("rm", ["-rf", `${dir}/t`, `${dir}/full.tgz`, `${dir}/full.zst`]);
 });
 
+test("a layer that fails after its files went to the helper thread leaves nothing behind", () => {
+  // 600 files (the helper takes over after 256) and 6 MiB, then `..` climbing out.
+  mkdirSync(`${dir}/many`);
+  for (let i = 0; i < 600; i++) writeFileSync(`${dir}/many/f${i}`, i % 100 ? `${i} `.repeat(50) : randomBytes(1 << 20));
+  const script = `
+import io, sys, tarfile
+with tarfile.open(sys.argv[2], "w:gz", format=tarfile.PAX_FORMAT) as t:
+    t.add(sys.argv[1], arcname="many")
+    i = tarfile.TarInfo("../outside/x"); i.size = 5
+    t.addfile(i, io.BytesIO(b"pwned"))
+`;
+  execFileSync("python3", ["-c", script, `${dir}/many`, layer()]);
+  execFileSync("rm", ["-rf", `${dir}/many`]);
+  expect(rejected([layer()])).toContain("climbs out");
+});
+
 test("a tar header with a bogus size is rejected", () => {
   craftTar(layer(), [{ name: "f", data: "hello" }]);
   const bytes = Buffer.from(readFileSync(layer()));
