@@ -20,12 +20,15 @@ beforeEach(() => {
   writeFileSync(`${outside}/precious`, "keep me");
 });
 afterEach(() => {
-  // Whatever the layer tried, the world outside the store is as it was.
-  expect(readdirSync(outside)).toEqual(["precious"]);
-  expect(readFileSync(`${outside}/precious`, "utf8")).toBe("keep me");
-  expect(statSync(`${outside}/precious`).nlink).toBe(1);
-  expect(readdirSync(dir).sort()).toEqual(["layer", "outside", "root"].filter((n) => existsSync(`${dir}/${n}`)).sort());
-  cleanup(dir);
+  try {
+    // Whatever the layer tried, the world outside the store is as it was.
+    expect(readdirSync(outside)).toEqual(["precious"]);
+    expect(readFileSync(`${outside}/precious`, "utf8")).toBe("keep me");
+    expect(statSync(`${outside}/precious`).nlink).toBe(1);
+    expect(readdirSync(dir).sort()).toEqual(["layer", "outside", "root"].filter((n) => existsSync(`${dir}/${n}`)).sort());
+  } finally {
+    cleanup(dir); // a failed check must not leave its files in /tmp
+  }
 });
 
 /** A rejected layer leaves no record, no directory, no blob, no temp file. */
