@@ -36,7 +36,7 @@ export async function openRoot(
   const content = localContent(root, processes.self);
   const d = {
     content,
-    layers: layerIO(content, runtime.sys, { deflater: runtime.deflater, writer: runtime.writer, linker: runtime.linker, walker: runtime.walker }),
+    layers: layerIO(content, runtime.sys, { zstd: runtime.zstd, deflater: runtime.deflater, writer: runtime.writer, linker: runtime.linker, walker: runtime.walker }),
     store,
     snapshots: localSnapshotter(root, runtime.sys, processes, runtime.copier),
     clock,

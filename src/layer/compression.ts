@@ -1,6 +1,7 @@
 /**
  * Layer compression: detected from the first bytes (gzip 1f 8b, zstd 28 b5 2f fd, else a
- * plain tar), streamed through node:zlib in both directions. Media types follow.
+ * plain tar), streamed through node:zlib in both directions, or zstd through the
+ * runtime's native library where it has one (`Zstd`). Media types follow.
  */
 import type { Transform } from "node:stream";
 
@@ -20,6 +21,50 @@ const z = () => {
 };
 
 export type Compression = "gzip" | "zstd" | "uncompressed";
+
+/**
+ * A zstd stream that answers at once, without callbacks: `push` one input chunk, then
+ * `pull` output into buffers until it returns 0; after `end`, pull the rest.
+ */
+export interface ZstdStream {
+  push(input: Uint8Array): void;
+  /** Fills `into` from the front; 0 once what was pushed is used up and nothing waits. */
+  pull(into: Uint8Array): number;
+  /**
+   * No more input. Compressing, the following pulls give the frame's end; decompressing,
+   * throws if the input stopped inside a frame.
+   */
+  end(): void;
+  free(): void;
+}
+
+/** Native zstd (the runtime's FFI on libzstd). Levels as zstd's: 3 is its default. */
+export interface Zstd {
+  compressor(level?: number): ZstdStream;
+  decompressor(): ZstdStream;
+}
+
+/**
+ * Pulls a native stream dry, each piece in memory of its own (callers may keep what they
+ * are given, as Sha256 does with small streams). A short piece is copied out, so the
+ * buffer serves the next pull.
+ */
+export function drainer(size = 256 * 1024): (s: ZstdStream) => Generator<Uint8Array> {
+  let spare: Uint8Array | undefined;
+  return function* (s) {
+    for (;;) {
+      const buf = spare ?? new Uint8Array(size);
+      const n = s.pull(buf);
+      spare = buf;
+      if (!n) return;
+      if (n < size / 2) yield buf.slice(0, n);
+      else {
+        spare = undefined;
+        yield buf.subarray(0, n);
+      }
+    }
+  };
+}
 
 export function detect(head: Uint8Array): Compression {
   if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";

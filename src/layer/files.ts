@@ -47,6 +47,8 @@ export function finishFile(sys: Sys, fd: number, m: FileMeta): number {
  */
 export interface StreamHash {
   copy?(chunk: Uint8Array): Uint8Array;
+  /** Where there is `copy`: one of its buffers, filled by `write` (which says how much). */
+  fill?(write: (into: Uint8Array) => number): Uint8Array;
   update(chunk: Uint8Array): void;
   /** Undefined, or a promise to wait on while the hashing is far behind. */
   ready(): Promise<void> | undefined;

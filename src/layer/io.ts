@@ -7,7 +7,7 @@ import type { Sys } from "../runtime/runtime.ts";
 import { Sha256 } from "../runtime/sha256.ts";
 import { Applier } from "./apply.ts";
 import type { FileWriter } from "./files.ts";
-import { decompressor, detect, mediaTypes, zlibReady } from "./compression.ts";
+import { decompressor, detect, mediaTypes, type Zstd, zlibReady } from "./compression.ts";
 import { changes } from "./diff.ts";
 import { applySteps, type Linker } from "./merge.ts";
 import type { Walker } from "./diff.ts";
@@ -28,8 +28,12 @@ function hashOnly(): Ingest {
   };
 }
 
-/** Helper threads the runtime offers (Bun): export's deflater, extraction's writer, merging's linker and walker. */
+/**
+ * What the runtime offers beyond node's modules: native zstd, and helper threads (Bun):
+ * export's deflater, extraction's writer, merging's linker and walker.
+ */
 export interface Helpers {
+  zstd?: () => Zstd | undefined;
   deflater?: Deflater;
   writer?: () => FileWriter;
   linker?: () => Linker;
@@ -53,7 +57,7 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
       const blob = opts.store ? content.ingest(opts.expected) : hashOnly();
       const applier = opts.dir ? new Applier(opts.dir, sys, helpers.writer) : undefined;
       try {
-        const r = await readLayer(source, { blob, tar: applier, diff: applier?.streamHash, progress: opts.progress });
+        const r = await readLayer(source, { blob, tar: applier, diff: applier?.streamHash, zstd: helpers.zstd?.(), progress: opts.progress });
         await applier?.finish();
         const { digest, size } = await blob.commit();
         if (!opts.store && opts.expected?.digest && opts.expected.digest !== digest) {
@@ -70,7 +74,7 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
     open,
 
     write(lower, upper, compression, progress) {
-      return writeLayer(changes(sys, lower, upper), compression, content.ingest(), progress, helpers.deflater);
+      return writeLayer(changes(sys, lower, upper), compression, content.ingest(), progress, { deflater: helpers.deflater, zstd: helpers.zstd?.() });
     },
 
     async transcode(digest, compression) {
@@ -84,7 +88,7 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
       const dec = decompressor(detect(head));
       const raw = createReadStream(path, { highWaterMark: 1 << 20 });
       const plain = (dec ? raw.pipe(dec) : raw) as AsyncIterable<Uint8Array>;
-      const out = new Compressing(compression, content.ingest());
+      const out = new Compressing(compression, content.ingest(), undefined, helpers.zstd?.());
       try {
         for await (const chunk of plain) await out.write(chunk);
         return await out.finish();

@@ -8,7 +8,7 @@ import { StrataError } from "../core/errors.ts";
 import type { Ingest } from "../core/ports.ts";
 import { Sha256 } from "../runtime/sha256.ts";
 import type { StreamHash } from "./files.ts";
-import { type Compression, decompressor, detect, zlibReady } from "./compression.ts";
+import { type Compression, decompressor, detect, drainer, type Zstd, type ZstdStream, zlibReady } from "./compression.ts";
 import { TarReader, type TarSink } from "./tar/reader.ts";
 
 export interface LayerRead {
@@ -22,22 +22,28 @@ const corrupt = (err: unknown) =>
 /**
  * `diff` hashes the tar stream when given (the extraction's helper thread, which keeps
  * its copy of each chunk after the tar reader saw it, and whose `ready` also waits for
- * the files it is behind on); else a `Sha256`.
+ * the files it is behind on); else a `Sha256`. `zstd` decompresses natively when given.
  */
 export async function readLayer(
   source: AsyncIterable<Uint8Array>,
-  to: { blob?: Ingest; tar?: TarSink; diff?: StreamHash; progress?: (bytes: number) => void },
+  to: { blob?: Ingest; tar?: TarSink; diff?: StreamHash; zstd?: Zstd; progress?: (bytes: number) => void },
 ): Promise<LayerRead> {
-  await zlibReady();
   const diff: StreamHash = to.diff ?? new Sha256();
   const reader = to.tar ? new TarReader(to.tar) : undefined;
-  const plain = async (chunk: Uint8Array) => {
-    const c = diff.copy ? diff.copy(chunk) : chunk;
+  const take = async (c: Uint8Array) => {
     reader?.push(c);
     diff.update(c);
     await diff.ready();
   };
+  const plain = (chunk: Uint8Array) => take(diff.copy ? diff.copy(chunk) : chunk);
+  // Native output goes straight into the hash's own buffers where it keeps copies.
+  const fresh = drainer();
+  const drain = async (s: ZstdStream) => {
+    if (!diff.fill) for (const c of fresh(s)) await take(c);
+    else for (let c; (c = diff.fill((b) => s.pull(b))).length; ) await take(c);
+  };
   let compression: Compression | undefined;
+  let native: ZstdStream | undefined;
   let dec: ReturnType<typeof decompressor>;
   let draining: Promise<void> | undefined;
   let failed: unknown;
@@ -48,7 +54,11 @@ export async function readLayer(
       if (!chunk.length) continue;
       if (compression === undefined) {
         compression = detect(chunk);
-        dec = decompressor(compression);
+        if (compression === "zstd" && to.zstd) native = to.zstd.decompressor();
+        else if (compression !== "uncompressed") {
+          await zlibReady();
+          dec = decompressor(compression);
+        }
         if (dec) {
           const d = dec;
           draining = (async () => {
@@ -61,14 +71,18 @@ export async function readLayer(
       to.blob?.write(chunk);
       bytes += chunk.length;
       to.progress?.(bytes);
-      if (dec) {
+      if (native) {
+        native.push(chunk);
+        await drain(native);
+      } else if (dec) {
         if (failed) throw failed;
         if (!dec.write(chunk)) await Promise.race([once(dec, "drain"), draining]);
         if (failed) throw failed;
       } else await plain(chunk);
     }
     if (compression === undefined) throw new StrataError("integrity", "corrupt layer: the blob is empty");
-    if (dec) {
+    if (native) native.end();
+    else if (dec) {
       dec.end();
       await draining;
       if (failed) throw failed;
@@ -78,6 +92,8 @@ export async function readLayer(
     dec?.destroy();
     diff.abort();
     throw corrupt(err);
+  } finally {
+    native?.free();
   }
   return { compression, diffID: await diff.digest() };
 }

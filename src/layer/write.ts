@@ -5,10 +5,10 @@
  * big compressed layer is hashed and compressed there (see `LayerOut`).
  */
 import { once } from "node:events";
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, openSync, readSync } from "node:fs";
 import type { Compression, Ingest } from "../core/ports.ts";
 import { Sha256 } from "../runtime/sha256.ts";
-import { compressor, oneAtATime, zlibReady } from "./compression.ts";
+import { compressor, drainer, oneAtATime, type Zstd, type ZstdStream, zlibReady } from "./compression.ts";
 import type { Change } from "./diff.ts";
 import { headerFor, padding, trailer } from "./tar/writer.ts";
 
@@ -26,23 +26,35 @@ export interface LayerOut {
   abort(): void;
 }
 
-/** A helper thread's LayerOut for a compressed layer (the runtime's `deflater`). */
-export type Deflater = (c: "gzip" | "zstd", blob: Ingest, progress?: (bytes: number) => void) => LayerOut;
+/**
+ * A helper thread's LayerOut for a compressed layer (the runtime's `deflater`); `native`
+ * asks for the runtime's native zstd, as the caller has it.
+ */
+export type Deflater = (c: "gzip" | "zstd", blob: Ingest, progress?: (bytes: number) => void, native?: boolean) => LayerOut;
 
 /** Chunks handed to the compressor and not yet consumed, at most. */
 const IN_FLIGHT = 4;
 
-/** A LayerOut on this thread: node:zlib's stream, the diffID hashed by `Sha256`. */
+/**
+ * A LayerOut on this thread: node:zlib's stream, or native zstd when given; the diffID
+ * hashed by `Sha256`. Call `zlibReady()` first unless the native stream is used.
+ */
 export class Compressing implements LayerOut {
   private diff = new Sha256();
   private comp;
   private feed;
+  private native: ZstdStream | undefined;
+  private drain = drainer();
   private failed: unknown;
   private inFlight = 0;
   private consumed: (() => void) | undefined;
   private total = 0;
 
-  constructor(compression: Compression, private blob: Ingest, private progress?: (bytes: number) => void) {
+  constructor(compression: Compression, private blob: Ingest, private progress?: (bytes: number) => void, zstd?: Zstd) {
+    if (compression === "zstd" && zstd) {
+      this.native = zstd.compressor();
+      return;
+    }
     this.comp = compressor(compression);
     this.feed = this.comp && oneAtATime(this.comp);
     this.comp?.on("data", (c: Uint8Array) => blob.write(c));
@@ -61,6 +73,11 @@ export class Compressing implements LayerOut {
     await this.diff.ready();
     this.total += chunk.length;
     this.progress?.(this.total);
+    if (this.native) {
+      this.native.push(chunk);
+      for (const c of this.drain(this.native)) this.blob.write(c);
+      return release?.(chunk);
+    }
     if (!this.comp) {
       this.blob.write(chunk);
       return release?.(chunk);
@@ -82,7 +99,11 @@ export class Compressing implements LayerOut {
   }
 
   async finish(): Promise<{ diffID: string; digest: string; size: number }> {
-    if (this.comp) {
+    if (this.native) {
+      this.native.end();
+      for (const c of this.drain(this.native)) this.blob.write(c);
+      this.free();
+    } else if (this.comp) {
       const ended = once(this.comp, "end");
       this.feed!.end();
       await ended;
@@ -95,8 +116,33 @@ export class Compressing implements LayerOut {
   abort() {
     this.diff.abort();
     this.comp?.destroy();
+    this.free();
     this.blob.abort();
   }
+
+  private free() {
+    this.native?.free();
+    this.native = undefined;
+  }
+}
+
+/**
+ * Opens a snapshot's file to read it without changing it: the first read after a copy
+ * would set each file's atime, an inode write per file (a quarter of export's reading
+ * time on a fresh record). Only the owner or root may ask; for anyone else, once
+ * refused, files open as usual.
+ */
+let noAtime = constants.O_NOATIME ?? 0;
+function openToRead(path: string): number {
+  if (noAtime) {
+    try {
+      return openSync(path, constants.O_RDONLY | noAtime);
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EPERM") throw err;
+      noAtime = 0;
+    }
+  }
+  return openSync(path, "r");
 }
 
 export async function writeLayer(
@@ -104,17 +150,18 @@ export async function writeLayer(
   compression: Compression,
   blob: Ingest,
   progress?: (bytes: number) => void,
-  deflater?: Deflater,
+  helpers: { deflater?: Deflater; zstd?: Zstd } = {},
 ): Promise<{ diffID: string; digest: string; size: number }> {
-  await zlibReady();
+  const { deflater, zstd } = helpers;
+  if (compression === "gzip" || (compression === "zstd" && !zstd)) await zlibReady();
   // The first 4 MiB wait here: a small layer is done before a helper thread would start.
   let out: LayerOut | undefined;
   const waiting: Uint8Array[] = [];
   let waitingBytes = 0;
   const choose = async (end: boolean) => {
     out = deflater && compression !== "uncompressed" && !end
-      ? deflater(compression, blob, progress)
-      : new Compressing(compression, blob, progress);
+      ? deflater(compression, blob, progress, zstd !== undefined)
+      : new Compressing(compression, blob, progress, zstd);
     for (const c of waiting.splice(0)) await out.write(c, back);
   };
   // Chunk buffers come back once consumed: fresh memory for every MiB cost page faults.
@@ -158,7 +205,7 @@ export async function writeLayer(
       if (!source) continue;
       // File data straight into the chunk buffer; a file that changed size since its
       // header was written is cut or zero-filled to the header's size.
-      const fd = openSync(source, "r");
+      const fd = openToRead(source);
       try {
         let left = entry.size;
         while (left > 0) {

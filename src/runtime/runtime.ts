@@ -4,6 +4,7 @@
  */
 import type { FileWriter } from "../layer/files.ts";
 import type { Deflater } from "../layer/write.ts";
+import type { Zstd } from "../layer/compression.ts";
 import type { Linker } from "../layer/merge.ts";
 import type { Walker } from "../layer/diff.ts";
 import type { Copier } from "../snapshot/copy.ts";
@@ -60,6 +61,8 @@ export interface Runtime {
   fetchVia(unix: string | undefined): typeof fetch;
   /** A thread that copies files alongside this one, where the runtime has one. */
   copier?: () => Copier;
+  /** zstd in native code, where the runtime and the host have it (undefined if not). */
+  zstd?: () => Zstd | undefined;
   /** A thread that hashes and compresses exported layers, where the runtime has one. */
   deflater?: Deflater;
   /** A thread that writes and finishes extracted files, where the runtime has one. */

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
-  chmodSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync,
+  chmodSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync,
 } from "node:fs";
 import { sys } from "../../src/runtime/bun/sys.ts";
 import { cleanup, cli, ok, tempDir } from "../helpers/env.ts";
@@ -71,7 +71,7 @@ test("a layer made by GNU tar imports to exactly the tree GNU tar extracts", () 
   }
 });
 
-test("a layer of many files, finished and hashed on a helper thread, imports exactly as GNU tar extracts it", () => {
+test("a layer of many files, finished and hashed on a helper thread, imports exactly as GNU tar extracts it (gzip, zstd)", () => {
   awkwardTree(`${dir}/src`);
   for (let d = 0; d < 10; d++) {
     mkdirSync(`${dir}/src/many/d${d}`, { recursive: true });
@@ -86,24 +86,55 @@ test("a layer of many files, finished and hashed on a helper thread, imports exa
     }
     linkSync(`${dir}/src/many/d${d}/f3`, `${dir}/src/many/d${d}/link`);
   }
-  gnuTar(`${dir}/src`, `${dir}/many.tgz`);
-  const rec = ok(root, "import", `${dir}/many.tgz`);
-  const diffID = `sha256:${execFileSync("sh", ["-c", `gzip -dc ${dir}/many.tgz | sha256sum`]).toString().split(" ")[0]}`;
-  expect(rec.blob.diffID).toBe(diffID);
-  const got = ok(root, "path", rec.id).path;
   const ref = `${dir}/ref`;
   mkdirSync(ref);
-  execFileSync("tar", ["--xattrs", "--xattrs-include=*", "-xf", `${dir}/many.tgz`, "-C", ref]);
-  expect(manifest(got)).toEqual(manifest(ref));
-  for (let d = 0; d < 10; d++) {
-    for (const f of readdirSync(`${ref}/many/d${d}`)) {
-      const [a, b] = [`${got}/many/d${d}/${f}`, `${ref}/many/d${d}/${f}`];
-      expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
-      expect(lstatSync(a, { bigint: true }).mtimeNs).toBe(lstatSync(b, { bigint: true }).mtimeNs);
+  // zstd's output goes straight into the thread's buffers (libzstd), gzip's is copied there.
+  for (const [compression, cat] of [["gzip", "gzip -dc"], ["zstd", "zstd -dc"]] as const) {
+    const layer = `${dir}/many.${compression}`;
+    gnuTar(`${dir}/src`, layer, compression);
+    const r = `${dir}/root-${compression}`;
+    const rec = ok(r, "import", layer);
+    const diffID = `sha256:${execFileSync("sh", ["-c", `${cat} ${layer} | sha256sum`]).toString().split(" ")[0]}`;
+    expect(rec.blob.diffID).toBe(diffID);
+    const got = ok(r, "path", rec.id).path;
+    if (compression === "gzip") execFileSync("tar", ["--xattrs", "--xattrs-include=*", "-xf", layer, "-C", ref]);
+    expect(manifest(got)).toEqual(manifest(ref));
+    for (let d = 0; d < 10; d++) {
+      for (const f of readdirSync(`${ref}/many/d${d}`)) {
+        const [a, b] = [`${got}/many/d${d}/${f}`, `${ref}/many/d${d}/${f}`];
+        expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+        expect(lstatSync(a, { bigint: true }).mtimeNs).toBe(lstatSync(b, { bigint: true }).mtimeNs);
+      }
     }
+    execFileSync("sync");
+    expect(rec.size).toBe(Number(execFileSync("du", ["-s", "-B1", got]).toString().split("\t")[0]));
   }
-  execFileSync("sync");
-  expect(rec.size).toBe(Number(execFileSync("du", ["-s", "-B1", got]).toString().split("\t")[0]));
+});
+
+test("without libzstd, zstd layers import and export through node:zlib: the same tree, the same diffIDs", () => {
+  awkwardTree(`${dir}/src`);
+  writeFileSync(`${dir}/src/big`, randomBytes(5 << 20)); // past the 4 MiB where export's helper thread starts
+  gnuTar(`${dir}/src`, `${dir}/l.zst`, "zstd");
+  const plain = (env: Record<string, string | undefined>, r: string) => {
+    const run = (...args: string[]) => {
+      const p = Bun.spawnSync([...cliCmd(), "--root", r, "--json", ...args], { env: { ...process.env, ...env } });
+      if (p.exitCode !== 0) throw new Error(p.stderr.toString());
+      return JSON.parse(p.stdout.toString());
+    };
+    const rec = run("import", `${dir}/l.zst`);
+    const m = run("new", "--parent", rec.id);
+    writeFileSync(`${m.path}/added`, "x");
+    for (const p of [`${m.path}/added`, m.path]) utimesSync(p, 1_700_000_000, 1_700_000_000); // the same tar in both roots
+    const c = run("commit", m.id);
+    const layer = run("export", c.id, "--compression", "zstd").layers[1];
+    const blob = `${r}/content/blobs/sha256/${layer.digest.slice("sha256:".length)}`;
+    const tar = `sha256:${execFileSync("sh", ["-c", `zstd -dc ${blob} | sha256sum`]).toString().split(" ")[0]}`;
+    return { diffID: rec.blob.diffID, tree: manifest(run("path", rec.id).path), exported: layer.diffID, tar };
+  };
+  const native = plain({}, `${dir}/native`);
+  const zlib = plain({ STRATA_NO_LIBZSTD: "1" }, `${dir}/zlib`);
+  expect(zlib).toEqual(native);
+  expect(native.tar).toBe(native.exported);
 });
 
 test("digest, diffID, chainID and blobChainID match values computed independently", () => {
@@ -223,6 +254,34 @@ test("an imported record's size is its tree's disk usage as `du` counts it, hard
 });
 
 describe("export", () => {
+  test("reads a record's files without touching their atimes, also when it may not ask for that", () => {
+    // An atime before the mtime is one the kernel (relatime) sets again on the next read.
+    const old = 1_000_000_000;
+    const record = () => {
+      const m = ok(root, "new");
+      for (let i = 0; i < 3; i++) {
+        writeFileSync(`${m.path}/f${i}`, `file ${i}\n`.repeat(1000));
+        utimesSync(`${m.path}/f${i}`, old, 1_600_000_000);
+      }
+      return { path: m.path, id: ok(root, "commit", m.id).id };
+    };
+    const atimes = (path: string) => [0, 1, 2].map((i) => lstatSync(`${path}/f${i}`).atimeMs / 1000);
+    const mine = record();
+    ok(root, "export", mine.id, "--compression", "gzip");
+    expect(atimes(mine.path)).toEqual([old, old, old]);
+    // Not the files' owner: O_NOATIME is refused (EPERM) and files open as usual.
+    const theirs = record();
+    chmodSync(dir, 0o755);
+    execFileSync("chown", ["-R", "nobody", root]);
+    execFileSync("chown", ["-R", "root", theirs.path]);
+    const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ...cliCmd(), "--root", root, "--json", "export", theirs.id]);
+    expect(r.stderr.toString()).toBe("");
+    const layer = JSON.parse(r.stdout.toString()).layers[0];
+    const tar = execFileSync("sh", ["-c", `gzip -dc ${root}/content/blobs/sha256/${layer.digest.slice(7)} | tar -tf -`]).toString();
+    expect(tar.split("\n").filter((l) => l.startsWith("f")).sort()).toEqual(["f0", "f1", "f2"]);
+    expect(Math.min(...atimes(theirs.path))).toBeGreaterThan(old);
+  });
+
   test("round trip: an exported layout unpacks with umoci and GNU tar to the tree strata shows, and imports back as the same chain", () => {
     awkwardTree(`${dir}/src`);
     gnuTar(`${dir}/src`, `${dir}/base.tgz`);

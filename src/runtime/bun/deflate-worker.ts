@@ -1,33 +1,71 @@
 /**
  * The thread behind deflater.ts: one layer's tar bytes in, hashed here (the diffID) and
- * compressed with node:zlib; the compressed bytes go back, copied (zlib may reuse its
- * buffers), and each tar chunk's buffer goes back once zlib is done with it.
- * In: `{ start }` once, `{ chunk }`, `{ end: true }`.
+ * compressed, zstd through libzstd where the host has it (see zstd.ts), else with
+ * node:zlib. The compressed bytes go back in buffers of their own (zlib may reuse its
+ * buffers), and each tar chunk's buffer goes back once the compressor is done with it.
+ * In: `{ start, native }` once, `{ chunk }`, `{ end: true }`.
  * Out: `{ back }` (a tar chunk), `{ out }` (compressed bytes), `{ hex }` (last), `{ error }`.
  */
-import { compressor, oneAtATime, zlibReady } from "../../layer/compression.ts";
+import { compressor, drainer, oneAtATime, zlibReady, type ZstdStream } from "../../layer/compression.ts";
 import { toWire } from "../worker.ts";
+import { zstd } from "./zstd.ts";
 
 declare const self: { onmessage: ((ev: MessageEvent) => void) | null; postMessage(m: unknown, t?: Transferable[]): void };
 
-await zlibReady();
 const hash = new Bun.CryptoHasher("sha256");
-let feed: ReturnType<typeof oneAtATime>;
+const send = (out: Uint8Array) => self.postMessage({ out }, [out.buffer as ArrayBuffer]);
+let failed = false;
+const fail = (err: unknown) => {
+  if (!failed) self.postMessage({ error: toWire(err) });
+  failed = true;
+};
+
+/** A tar chunk in, compressed; `done` once its buffer may go back. */
+type Feed = { push(chunk: Uint8Array, done: () => void): void; end(): void };
+
+function native(s: ZstdStream): Feed {
+  const drain = drainer();
+  return {
+    push(chunk, done) {
+      s.push(chunk);
+      for (const c of drain(s)) send(c);
+      done();
+    },
+    end() {
+      s.end();
+      for (const c of drain(s)) send(c);
+      s.free();
+      self.postMessage({ hex: hash.digest("hex") });
+    },
+  };
+}
+
+async function zlib(compression: "gzip" | "zstd"): Promise<Feed> {
+  await zlibReady();
+  const c = compressor(compression)!;
+  c.on("data", (d: Uint8Array) => send(new Uint8Array(d))); // a copy: a Buffer's slice() is a view of zlib's buffer
+  c.on("end", () => self.postMessage({ hex: hash.digest("hex") }));
+  c.on("error", fail);
+  return oneAtATime(c);
+}
+
+let feed: Promise<Feed> | undefined;
 
 self.onmessage = (ev: MessageEvent) => {
-  const m = ev.data as { start?: "gzip" | "zstd"; chunk?: Uint8Array; end?: true };
+  const m = ev.data as { start?: "gzip" | "zstd"; native?: boolean; chunk?: Uint8Array; end?: true };
   if (m.start) {
-    const c = compressor(m.start)!;
-    feed = oneAtATime(c);
-    c.on("data", (d: Uint8Array) => {
-      const out = new Uint8Array(d); // a copy: a Buffer's slice() is a view of zlib's buffer
-      self.postMessage({ out }, [out.buffer as ArrayBuffer]);
-    });
-    c.on("end", () => self.postMessage({ hex: hash.digest("hex") }));
-    c.on("error", (err) => self.postMessage({ error: toWire(err) }));
-  } else if (m.chunk) {
-    const chunk = m.chunk;
-    hash.update(chunk);
-    feed.push(chunk, () => self.postMessage({ back: chunk }, [chunk.buffer as ArrayBuffer]));
-  } else if (m.end) feed.end();
+    const z = m.start === "zstd" && m.native ? zstd() : undefined;
+    feed = z ? Promise.resolve(native(z.compressor())) : zlib(m.start);
+    return;
+  }
+  // In order: a message waits for node:zlib's load only the first time.
+  feed = feed!.then((f) => {
+    if (m.chunk) {
+      const chunk = m.chunk;
+      hash.update(chunk);
+      f.push(chunk, () => self.postMessage({ back: chunk }, [chunk.buffer as ArrayBuffer]));
+    } else if (m.end) f.end();
+    return f;
+  });
+  feed.catch(fail);
 };

@@ -10,9 +10,9 @@ import { fromWire, startWorker, type WireError } from "../worker.ts";
 
 const IN_FLIGHT = 4;
 
-export function deflater(compression: "gzip" | "zstd", blob: Ingest, progress?: (bytes: number) => void): LayerOut {
+export function deflater(compression: "gzip" | "zstd", blob: Ingest, progress?: (bytes: number) => void, native = false): LayerOut {
   const w = startWorker("runtime/bun/deflate-worker.ts");
-  w.postMessage({ start: compression });
+  w.postMessage({ start: compression, native });
   const releases: ((buf: Uint8Array) => void)[] = [];
   let total = 0;
   let failed: Error | undefined;

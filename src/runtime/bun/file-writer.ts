@@ -129,6 +129,12 @@ export function fileWriter(): FileWriter {
       buf.set(chunk);
       return buf.subarray(0, chunk.length);
     },
+    fill(write) {
+      const buf = pool.pop() ?? new Uint8Array(BUFFER);
+      const n = write(buf);
+      if (!n) pool.push(buf);
+      return buf.subarray(0, n);
+    },
     update(chunk) {
       if (!w && n === 0 && heldBytes + chunk.length < INLINE) {
         held.push(chunk);

@@ -7,8 +7,9 @@ import { deflater } from "./deflater.ts";
 import { fileWriter } from "./file-writer.ts";
 import { linker } from "./linker.ts";
 import { walker } from "./walker.ts";
+import { zstd } from "./zstd.ts";
 import { keepPerEntryQuick } from "./jit.ts";
 
 keepPerEntryQuick();
 
-export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys, listen, fetchVia, copier, deflater, writer: fileWriter, linker, walker };
+export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys, listen, fetchVia, copier, zstd, deflater, writer: fileWriter, linker, walker };
