@@ -65,7 +65,8 @@ const sameBytes = (a: Map<string, Uint8Array>, b: Map<string, Uint8Array>) =>
 function entryOf(sys: Sys, path: string, rel: string, st: BigIntStats, fileXattrs = true): TarEntry | undefined {
   const type = types[Number(st.mode) & S_IFMT];
   if (!type) return undefined; // sockets do not go in layers
-  const rdev = st.rdev;
+  const device = type === "char" || type === "block";
+  const rdev = device ? st.rdev : 0n;
   return {
     path: type === "dir" ? `${rel}/` : rel,
     type,
@@ -75,8 +76,8 @@ function entryOf(sys: Sys, path: string, rel: string, st: BigIntStats, fileXattr
     size: type === "file" ? Number(st.size) : 0,
     mtimeNs: sys.times(path, st)[1],
     linkname: type === "symlink" ? readlinkSync(path) : "",
-    devmajor: Number((rdev >> 8n) & 0xfffn) | Number((rdev >> 32n) & ~0xfffn),
-    devminor: Number(rdev & 0xffn) | Number((rdev >> 12n) & ~0xffn),
+    devmajor: device ? Number((rdev >> 8n) & 0xfffn) | Number((rdev >> 32n) & ~0xfffn) : 0,
+    devminor: device ? Number(rdev & 0xffn) | Number((rdev >> 12n) & ~0xffn) : 0,
     xattrs: type === "dir" || fileXattrs ? xattrs(sys, path, type === "symlink") : new Map(),
   };
 }

@@ -130,7 +130,7 @@ test("a corrupt zstd frame is rejected", () => {
   execFileSync("rm", ["-rf", `${dir}/t`, `${dir}/full.zst`]);
 });
 
-test("big layers: a truncated gzip and a corrupt zstd are rejected, the whole ones import", () => {
+test("big layers: a truncated gzip or zstd and a corrupt zstd are rejected, the whole ones import", () => {
   mkdirSync(`${dir}/t`);
   // Random bytes do not compress: blobs of several zlib chunks.
   writeFileSync(`${dir}/t/f`, randomBytes(400_000));
@@ -147,6 +147,8 @@ test("big layers: a truncated gzip and a corrupt zstd are rejected, the whole on
   writeFileSync(layer(), gz.subarray(0, gz.length - 50));
   expect(rejected([layer()])).toMatch(/corrupt layer/);
   const zst = Buffer.from(readFileSync(`${dir}/full.zst`));
+  writeFileSync(layer(), zst.subarray(0, zst.length - 50));
+  expect(rejected([layer()])).toMatch(/corrupt layer/);
   for (let i = 1000; i < zst.length - 10; i += 501) zst[i] = zst[i]! ^ 0xff;
   writeFileSync(layer(), zst);
   expect(rejected([layer()])).toMatch(/corrupt layer/);

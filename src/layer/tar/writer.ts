@@ -69,19 +69,14 @@ function ustar(b: Uint8Array, at: number, name: string, f: Fields): boolean {
     fits = false;
     sum = Math.max(0, ascii(b, printable(name), at, 100));
   }
-  const field = (n: number, off: number, len: number, counts: boolean) => {
-    const s = octal(b, n, at + off, len);
-    if (s < 0) {
-      if (counts) fits = false;
-      return 0;
-    }
-    return s;
-  };
-  sum += field(f.mode & 0o7777, 100, 8, false);
-  sum += field(f.uid, 108, 8, true);
-  sum += field(f.gid, 116, 8, true);
-  sum += field(f.size, 124, 12, true);
-  sum += field(Math.max(0, f.seconds), 136, 12, false);
+  // A value that does not fit leaves its field zero (octal's -1): uid, gid and size
+  // then go in PAX records too.
+  const uid = octal(b, f.uid, at + 108, 8);
+  const gid = octal(b, f.gid, at + 116, 8);
+  const size = octal(b, f.size, at + 124, 12);
+  if (uid < 0 || gid < 0 || size < 0) fits = false;
+  sum += Math.max(0, octal(b, f.mode & 0o7777, at + 100, 8)) + Math.max(0, uid) + Math.max(0, gid) + Math.max(0, size);
+  sum += Math.max(0, octal(b, Math.max(0, f.seconds), at + 136, 12));
   const flag = f.flag.charCodeAt(0);
   b[at + 156] = flag;
   sum += flag;
@@ -93,8 +88,7 @@ function ustar(b: Uint8Array, at: number, name: string, f: Fields): boolean {
   sum += link;
   b.set(MAGIC, at + 257);
   sum += MAGIC_SUM;
-  sum += field(f.devmajor, 329, 8, false);
-  sum += field(f.devminor, 337, 8, false);
+  sum += Math.max(0, octal(b, f.devmajor, at + 329, 8)) + Math.max(0, octal(b, f.devminor, at + 337, 8));
   // The checksum counts its own field as eight spaces; six digits, then two spaces.
   octal(b, sum + 8 * 0x20, at + 148, 7);
   b[at + 154] = 0x20;
@@ -195,4 +189,4 @@ export const padding = (size: number) => pad(size);
 /** The end of an archive: two zero blocks. */
 export const trailer = () => new Uint8Array(2 * BLOCK);
 
-perEntry(ustar, octal, ascii, headerFor);
+perEntry(ustar, octal, ascii, headerFor, paxText, nsString);
