@@ -124,9 +124,21 @@ function paxText(key: string, value: string): string {
 
 const pad = (n: number) => (BLOCK - (n % BLOCK)) % BLOCK;
 
-function nsString(ns: bigint): string {
-  const s = ns / 1_000_000_000n, f = ns % 1_000_000_000n;
-  return f === 0n ? String(s) : `${s}.${String(f).padStart(9, "0").replace(/0+$/, "")}`;
+/**
+ * Whole seconds (the ustar field) and, unless the time is a whole second from 1970 on,
+ * the PAX `mtime` value. The digits are cut from the decimal string: bigint division
+ * is slow in JSC, and export asks for every entry.
+ */
+function timeOf(ns: bigint): [seconds: number, pax: string | undefined] {
+  if (ns < 0n) {
+    const s = ns / 1_000_000_000n, f = ns % 1_000_000_000n;
+    return [Number(s), f === 0n ? String(s) : `${s}.${String(f).padStart(9, "0").replace(/0+$/, "")}`];
+  }
+  const d = ns.toString().padStart(10, "0");
+  const whole = d.slice(0, -9);
+  let end = d.length;
+  while (end > d.length - 9 && d.charCodeAt(end - 1) === 0x30) end--;
+  return [Number(whole), end === d.length - 9 ? undefined : `${whole}.${d.slice(d.length - 9, end)}`];
 }
 
 /** Headers are built in one buffer, reused: export builds thousands of them. */
@@ -143,12 +155,12 @@ function zeroed(n: number): Uint8Array {
  */
 export function headerFor(e: TarEntry): Uint8Array {
   const size = e.type === "file" ? e.size : 0;
-  const seconds = Number(e.mtimeNs / 1_000_000_000n);
+  const [seconds, mtime] = timeOf(e.mtimeNs);
   const fields: Fields = {
     mode: e.mode, uid: e.uid, gid: e.gid, size, seconds, flag: flagOf[e.type],
     linkname: e.linkname, devmajor: e.devmajor, devminor: e.devminor,
   };
-  const exactTime = e.mtimeNs % 1_000_000_000n === 0n && e.mtimeNs >= 0n;
+  const exactTime = mtime === undefined;
   // Most entries of a real tree carry nanosecond times: those go straight to PAX
   // without building a plain header first.
   if (exactTime && e.xattrs.size === 0) {
@@ -162,7 +174,7 @@ export function headerFor(e: TarEntry): Uint8Array {
   if (e.uid >= 0o7777777) records.push(paxText("uid", String(e.uid)));
   if (e.gid >= 0o7777777) records.push(paxText("gid", String(e.gid)));
   if (size >= 0o77777777777) records.push(paxText("size", String(size)));
-  if (!exactTime) records.push(paxText("mtime", nsString(e.mtimeNs)));
+  if (mtime !== undefined) records.push(paxText("mtime", mtime));
   for (const k of [...e.xattrs.keys()].sort()) records.push(paxRecord(`SCHILY.xattr.${k}`, e.xattrs.get(k)!));
   let paxLen = 0;
   for (const r of records) paxLen += r.length;
@@ -170,16 +182,19 @@ export function headerFor(e: TarEntry): Uint8Array {
   // Readers take the real values from the PAX records; the ustar fields hold stand-ins.
   const out = zeroed(BLOCK + paxLen + pad(paxLen) + BLOCK);
   const leaf = e.path.slice(e.path.lastIndexOf("/", e.path.length - 2) + 1);
-  ustar(out, 0, `PaxHeaders/${leaf}`.slice(0, 100), { ...fields, flag: "x", size: paxLen, linkname: "", uid: 0, gid: 0 });
+  ustar(out, 0, `PaxHeaders/${leaf}`.slice(0, 100), {
+    mode: e.mode, uid: 0, gid: 0, size: paxLen, seconds, flag: "x", linkname: "", devmajor: e.devmajor, devminor: e.devminor,
+  });
   let at = BLOCK;
   for (const r of records) {
     if (typeof r === "string") encoder.encodeInto(r, out.subarray(at));
     else out.set(r, at);
     at += r.length;
   }
-  ustar(out, BLOCK + paxLen + pad(paxLen), e.path, {
-    ...fields, uid: Math.min(e.uid, 0o7777777), gid: Math.min(e.gid, 0o7777777), size: size >= 0o77777777777 ? 0 : size,
-  });
+  fields.uid = Math.min(e.uid, 0o7777777);
+  fields.gid = Math.min(e.gid, 0o7777777);
+  if (size >= 0o77777777777) fields.size = 0;
+  ustar(out, BLOCK + paxLen + pad(paxLen), e.path, fields);
   return out;
 }
 
@@ -189,4 +204,4 @@ export const padding = (size: number) => pad(size);
 /** The end of an archive: two zero blocks. */
 export const trailer = () => new Uint8Array(2 * BLOCK);
 
-perEntry(ustar, octal, ascii, headerFor, paxText, nsString);
+perEntry(ustar, octal, ascii, headerFor, paxText, timeOf);
