@@ -193,7 +193,8 @@ export interface Snapshotter {
 export interface Ingest {
   /** The chunk may be reused once this returns. */
   write(chunk: Uint8Array): void;
-  commit(): Promise<{ digest: string; size: number }>;
+  /** `digest`: the caller's hash of exactly what was written, for an ingest it hashes (see `ingest`). */
+  commit(digest?: string): Promise<{ digest: string; size: number }>;
   abort(): void;
 }
 
@@ -202,7 +203,11 @@ export interface ContentStore {
   dir: string;
   path(digest: string): string;
   has(digest: string): boolean;
-  ingest(expected?: { digest?: string; size?: number }): Ingest;
+  /**
+   * `callerHashes`: the caller hashes these bytes anyway (an uncompressed layer is its
+   * own diffID) and gives the digest to `commit`, so the store does not hash them again.
+   */
+  ingest(expected?: { digest?: string; size?: number }, opts?: { callerHashes?: boolean }): Ingest;
   remove(digest: string): void;
   list(): string[];
   size(): number;

@@ -2,7 +2,7 @@
 import { closeSync, createReadStream, openSync, readSync, statSync } from "node:fs";
 import process from "node:process";
 import { StrataError } from "../core/errors.ts";
-import type { ContentStore, Ingest, LayerIO } from "../core/ports.ts";
+import type { Compression, ContentStore, Ingest, LayerIO } from "../core/ports.ts";
 import type { Sys } from "../runtime/runtime.ts";
 import { Sha256 } from "../runtime/sha256.ts";
 import { Applier } from "./apply.ts";
@@ -45,6 +45,8 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
     if (!content.has(digest)) throw new StrataError("missing_blob", `blob ${digest} is not in the content store`);
     return createReadStream(content.path(digest), { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
   };
+  // An uncompressed layer's blob is hashed once, as its diffID (by Compressing).
+  const forLayer = (c: Compression) => content.ingest(undefined, { callerHashes: c === "uncompressed" });
   return {
     async digest(source) {
       const { createHash } = await import("node:crypto");
@@ -74,7 +76,7 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
     open,
 
     write(lower, upper, compression, progress) {
-      return writeLayer(changes(sys, lower, upper), compression, content.ingest(), progress, { deflater: helpers.deflater, zstd: helpers.zstd?.() });
+      return writeLayer(changes(sys, lower, upper), compression, forLayer(compression), progress, { deflater: helpers.deflater, zstd: helpers.zstd?.() });
     },
 
     async transcode(digest, compression) {
@@ -88,7 +90,7 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
       const dec = decompressor(detect(head));
       const raw = createReadStream(path, { highWaterMark: 1 << 20 });
       const plain = (dec ? raw.pipe(dec) : raw) as AsyncIterable<Uint8Array>;
-      const out = new Compressing(compression, content.ingest(), undefined, helpers.zstd?.());
+      const out = new Compressing(compression, forLayer(compression), undefined, helpers.zstd?.());
       try {
         for await (const chunk of plain) await out.write(chunk);
         return await out.finish();

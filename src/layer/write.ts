@@ -109,8 +109,10 @@ export class Compressing implements LayerOut {
       await ended;
       if (this.failed) throw this.failed;
     }
-    const { digest, size } = await this.blob.commit();
-    return { diffID: await this.diff.digest(), digest, size };
+    const diffID = await this.diff.digest();
+    // Uncompressed, the blob is the tar, its digest the diffID: its ingest does not hash (io.ts).
+    const { digest, size } = await this.blob.commit(this.comp || this.native ? undefined : diffID);
+    return { diffID, digest, size };
   }
 
   abort() {

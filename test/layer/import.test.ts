@@ -353,9 +353,11 @@ test("a big export, hashed and compressed on a helper thread, is the uncompresse
     const layer = ok(r, "export", c.id, "--compression", compression).layers[0];
     return { layer, blob: `${r}/content/blobs/sha256/${layer.digest.slice("sha256:".length)}`, tree: m.path, root: r, id: c.id };
   };
-  // The uncompressed blob is hashed on this thread: its digest is the tar's own.
+  // The uncompressed blob is hashed once, as the diffID, and stored under it.
   const raw = exported("uncompressed");
   const fileSha = (cmd: string) => `sha256:${execFileSync("sh", ["-c", `${cmd} | sha256sum`]).toString().split(" ")[0]}`;
+  expect(fileSha(`cat ${raw.blob}`)).toBe(raw.layer.digest);
+  expect(raw.layer.diffID).toBe(raw.layer.digest);
   for (const [compression, tool, other, otherTool] of [["gzip", "gzip -dc", "zstd", "zstd -dc"], ["zstd", "zstd -dc", "gzip", "gzip -dc"]]) {
     const { layer, blob, root: r, id } = exported(compression);
     expect(layer.diffID).toBe(raw.layer.digest);
