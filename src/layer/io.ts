@@ -14,17 +14,20 @@ import type { Walker } from "./diff.ts";
 import { readLayer } from "./read.ts";
 import { Compressing, type Deflater, writeLayer } from "./write.ts";
 
-/** An ingest that only hashes: for blobs the store already has. */
-function hashOnly(): Ingest {
-  const h = new Sha256();
+/**
+ * An ingest that only hashes: for blobs the store already has. With `callerHashes`, it
+ * only counts (the caller hashes the same bytes and gives the digest to `commit`).
+ */
+function hashOnly(callerHashes: boolean): Ingest {
+  const h = callerHashes ? undefined : new Sha256();
   let size = 0;
   return {
     write(c) {
-      h.update(c);
+      h?.update(c);
       size += c.length;
     },
-    commit: async () => ({ digest: await h.digest(), size }),
-    abort: () => h.abort(),
+    commit: async (digest) => ({ digest: h ? await h.digest() : digest!, size }),
+    abort: () => h?.abort(),
   };
 }
 
@@ -56,19 +59,24 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
     },
 
     async read(source, opts) {
-      const blob = opts.store ? content.ingest(opts.expected) : hashOnly();
+      // An uncompressed layer's blob is hashed once, as its diffID.
+      let blob: Ingest | undefined;
+      const blobFor = (c: Compression) => {
+        const callerHashes = c === "uncompressed";
+        return (blob = opts.store ? content.ingest(opts.expected, { callerHashes }) : hashOnly(callerHashes));
+      };
       const applier = opts.dir ? new Applier(opts.dir, sys, helpers.writer) : undefined;
       try {
-        const r = await readLayer(source, { blob, tar: applier, diff: applier?.streamHash, zstd: helpers.zstd?.(), progress: opts.progress });
+        const r = await readLayer(source, { blob: blobFor, tar: applier, diff: applier?.streamHash, zstd: helpers.zstd?.(), progress: opts.progress });
         await applier?.finish();
-        const { digest, size } = await blob.commit();
+        const { digest, size } = await blob!.commit(r.compression === "uncompressed" ? r.diffID : undefined);
         if (!opts.store && opts.expected?.digest && opts.expected.digest !== digest) {
           throw new StrataError("integrity", `digest mismatch: expected ${opts.expected.digest}, got ${digest}`);
         }
         return { digest, size, diffID: r.diffID, compression: r.compression, treeSize: applier?.size };
       } catch (err) {
         await applier?.abort();
-        blob.abort();
+        blob?.abort();
         throw err;
       }
     },

@@ -23,10 +23,12 @@ const corrupt = (err: unknown) =>
  * `diff` hashes the tar stream when given (the extraction's helper thread, which keeps
  * its copy of each chunk after the tar reader saw it, and whose `ready` also waits for
  * the files it is behind on); else a `Sha256`. `zstd` decompresses natively when given.
+ * `blob` makes the blob's ingest once the compression is known (an uncompressed blob is
+ * its own diffID, and need not be hashed twice).
  */
 export async function readLayer(
   source: AsyncIterable<Uint8Array>,
-  to: { blob?: Ingest; tar?: TarSink; diff?: StreamHash; zstd?: Zstd; progress?: (bytes: number) => void },
+  to: { blob?: (c: Compression) => Ingest; tar?: TarSink; diff?: StreamHash; zstd?: Zstd; progress?: (bytes: number) => void },
 ): Promise<LayerRead> {
   const diff: StreamHash = to.diff ?? new Sha256();
   const reader = to.tar ? new TarReader(to.tar) : undefined;
@@ -44,6 +46,7 @@ export async function readLayer(
   };
   let compression: Compression | undefined;
   let native: ZstdStream | undefined;
+  let blob: Ingest | undefined;
   let dec: ReturnType<typeof decompressor>;
   let draining: Promise<void> | undefined;
   let failed: unknown;
@@ -54,6 +57,7 @@ export async function readLayer(
       if (!chunk.length) continue;
       if (compression === undefined) {
         compression = detect(chunk);
+        blob = to.blob?.(compression);
         if (compression === "zstd" && to.zstd) native = to.zstd.decompressor();
         else if (compression !== "uncompressed") {
           await zlibReady();
@@ -68,7 +72,7 @@ export async function readLayer(
           });
         }
       }
-      to.blob?.write(chunk);
+      blob?.write(chunk);
       bytes += chunk.length;
       to.progress?.(bytes);
       if (native) {

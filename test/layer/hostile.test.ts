@@ -189,3 +189,18 @@ test("a tar header with a bogus size is rejected", () => {
   writeFileSync(layer(), big.subarray(0, 1024 + 100));
   rejected([layer()]);
 });
+
+test("an image layout whose layer's bytes do not match its digest is rejected", () => {
+  // Valid layers, changed after the manifest named them: the tar and gzip still read fine.
+  for (const compression of ["uncompressed", "gzip"]) {
+    const src = `${layer()}/src-${compression}`;
+    const m = ok(src, "new");
+    writeFileSync(`${m.path}/f`, "A".repeat(5000));
+    const out = ok(src, "export", ok(src, "commit", m.id).id, "--compression", compression, "--output", `${layer()}/oci-${compression}`, "--tag", "t");
+    const blob = `${layer()}/oci-${compression}/blobs/sha256/${out.layers[0].digest.slice(7)}`;
+    const tar = compression === "gzip" ? execFileSync("gzip", ["-dc", blob]) : readFileSync(blob);
+    tar[tar.indexOf("AAAA")] = 0x42;
+    writeFileSync(blob, compression === "gzip" ? execFileSync("gzip", ["-n", "-c"], { input: tar }) : tar);
+    expect(rejected([`oci:${layer()}/oci-${compression}:t`])).toMatch(/mismatch/);
+  }
+});
