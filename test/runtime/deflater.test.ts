@@ -70,6 +70,22 @@ test("a failure storing the blob comes back from write or finish", async () => {
   out.abort();
 });
 
+test("an aborted layer's thread frees its compressor and ends: nothing keeps the process alive", () => {
+  const script = (native: boolean, abort: boolean) => `
+    import { deflater } from ${JSON.stringify(`${import.meta.dir}/../../src/runtime/bun/deflater.ts`)};
+    const blob = { write() {}, commit: async () => ({ digest: "", size: 0 }), abort: () => console.log("blob aborted") };
+    const out = deflater("zstd", blob, undefined, ${native});
+    for (let i = 0; i < 3; i++) await out.write(new Uint8Array(1 << 20).fill(i));
+    ${abort ? "out.abort();" : ""}`;
+  const run = (native: boolean, abort: boolean) => {
+    const p = Bun.spawnSync([process.execPath, "-e", script(native, abort)], { timeout: 3000 });
+    return { exited: p.exitCode === 0, stdout: p.stdout.toString() };
+  };
+  expect(run(true, true)).toEqual({ exited: true, stdout: "blob aborted\n" });
+  expect(run(false, true)).toEqual({ exited: true, stdout: "blob aborted\n" });
+  expect(run(true, false).exited).toBe(false); // the thread alone does keep it alive
+}, 20_000);
+
 test("the same tar gives the same blob however its chunks are timed", async () => {
   // Long matches across chunks (a random MiB again and again, each time shorter) made
   // Bun's zstd stream give other bytes when chunks queued up together.

@@ -3,8 +3,9 @@
  * compressed, zstd through libzstd where the host has it (see zstd.ts), else with
  * node:zlib. The compressed bytes go back in buffers of their own (zlib may reuse its
  * buffers), and each tar chunk's buffer goes back once the compressor is done with it.
- * In: `{ start, native }` once, `{ chunk }`, `{ end: true }`.
- * Out: `{ back }` (a tar chunk), `{ out }` (compressed bytes), `{ hex }` (last), `{ error }`.
+ * In: `{ start, native }` once, `{ chunk }`, then `{ end: true }` or `{ abort: true }`.
+ * Out: `{ back }` (a tar chunk), `{ out }` (compressed bytes), `{ hex }` (last), `{ error }`,
+ * `{ aborted }` (the compressor is freed: the thread may be terminated).
  */
 import { compressor, drainer, oneAtATime, zlibReady, type ZstdStream } from "../../layer/compression.ts";
 import { toWire } from "../worker.ts";
@@ -21,22 +22,36 @@ const fail = (err: unknown) => {
 };
 
 /** A tar chunk in, compressed; `done` once its buffer may go back. */
-type Feed = { push(chunk: Uint8Array, done: () => void): void; end(): void };
+type Feed = { push(chunk: Uint8Array, done: () => void): void; end(): void; abort(): void };
 
 function native(s: ZstdStream): Feed {
   const drain = drainer();
+  let live = true;
+  const free = () => {
+    if (live) s.free();
+    live = false;
+  };
   return {
     push(chunk, done) {
-      s.push(chunk);
-      for (const c of drain(s)) send(c);
+      try {
+        s.push(chunk);
+        for (const c of drain(s)) send(c);
+      } catch (err) {
+        free();
+        throw err;
+      }
       done();
     },
     end() {
-      s.end();
-      for (const c of drain(s)) send(c);
-      s.free();
+      try {
+        s.end();
+        for (const c of drain(s)) send(c);
+      } finally {
+        free();
+      }
       self.postMessage({ hex: hash.digest("hex") });
     },
+    abort: free,
   };
 }
 
@@ -46,16 +61,20 @@ async function zlib(compression: "gzip" | "zstd"): Promise<Feed> {
   c.on("data", (d: Uint8Array) => send(new Uint8Array(d))); // a copy: a Buffer's slice() is a view of zlib's buffer
   c.on("end", () => self.postMessage({ hex: hash.digest("hex") }));
   c.on("error", fail);
-  return oneAtATime(c);
+  return { ...oneAtATime(c), abort: () => c.destroy() };
 }
 
 let feed: Promise<Feed> | undefined;
 
 self.onmessage = (ev: MessageEvent) => {
-  const m = ev.data as { start?: "gzip" | "zstd"; native?: boolean; chunk?: Uint8Array; end?: true };
+  const m = ev.data as { start?: "gzip" | "zstd"; native?: boolean; chunk?: Uint8Array; end?: true; abort?: true };
   if (m.start) {
     const z = m.start === "zstd" && m.native ? zstd() : undefined;
     feed = z ? Promise.resolve(native(z.compressor())) : zlib(m.start);
+    return;
+  }
+  if (m.abort) {
+    void feed!.then((f) => f.abort(), () => {}).finally(() => self.postMessage({ aborted: true }));
     return;
   }
   // In order: a message waits for node:zlib's load only the first time.

@@ -64,8 +64,11 @@ export function deflater(compression: "gzip" | "zstd", blob: Ingest, progress?: 
       }
     },
     abort() {
-      w.terminate();
       blob.abort();
+      if (failed?.message.startsWith("compression thread failed")) return void w.terminate();
+      // The thread frees its compressor first: libzstd's memory outlives a terminated thread.
+      w.onmessage = (ev: MessageEvent) => (ev.data as { aborted?: true }).aborted && w.terminate();
+      w.postMessage({ abort: true });
     },
   };
 }
