@@ -66,6 +66,21 @@ export function drainer(size = 256 * 1024): (s: ZstdStream) => Generator<Uint8Ar
   };
 }
 
+/** What a zstd stream decompresses to, natively, chunk by chunk. */
+export async function* inflated(raw: AsyncIterable<Uint8Array>, zstd: Zstd): AsyncGenerator<Uint8Array> {
+  const s = zstd.decompressor();
+  const drain = drainer();
+  try {
+    for await (const chunk of raw) {
+      s.push(chunk);
+      yield* drain(s);
+    }
+    s.end();
+  } finally {
+    s.free();
+  }
+}
+
 export function detect(head: Uint8Array): Compression {
   if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
   if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return "zstd";

@@ -7,7 +7,7 @@ import type { Sys } from "../runtime/runtime.ts";
 import { Sha256 } from "../runtime/sha256.ts";
 import { Applier } from "./apply.ts";
 import type { FileWriter } from "./files.ts";
-import { decompressor, detect, mediaTypes, type Zstd, zlibReady } from "./compression.ts";
+import { decompressor, detect, inflated, mediaTypes, type Zstd, zlibReady } from "./compression.ts";
 import { changes } from "./diff.ts";
 import { applySteps, type Linker } from "./merge.ts";
 import type { Walker } from "./diff.ts";
@@ -95,10 +95,16 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
       readSync(fd, head, 0, 4, 0);
       closeSync(fd);
       await zlibReady();
-      const dec = decompressor(detect(head));
+      const from = detect(head);
+      const zstd = helpers.zstd?.();
       const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-      const plain = (dec ? raw.pipe(dec) : raw) as AsyncIterable<Uint8Array>;
-      const out = new Compressing(compression, forLayer(compression), undefined, helpers.zstd?.());
+      let plain: AsyncIterable<Uint8Array>;
+      if (from === "zstd" && zstd) plain = inflated(raw, zstd);
+      else {
+        const dec = decompressor(from);
+        plain = (dec ? raw.pipe(dec) : raw) as AsyncIterable<Uint8Array>;
+      }
+      const out = new Compressing(compression, forLayer(compression), undefined, zstd);
       try {
         for await (const chunk of plain) await out.write(chunk);
         return await out.finish();
