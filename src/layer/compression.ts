@@ -35,6 +35,7 @@ export interface ZstdStream {
    * throws if the input stopped inside a frame.
    */
   end(): void;
+  /** Frees the native context: once, however often it is called. */
   free(): void;
 }
 

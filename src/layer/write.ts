@@ -124,7 +124,6 @@ export class Compressing implements LayerOut {
 
   private free() {
     this.native?.free();
-    this.native = undefined;
   }
 }
 

@@ -110,3 +110,12 @@ test("pushing before the last input was pulled dry is refused", () => {
     s.free();
   }
 });
+
+test("freeing twice is nothing; a freed stream refuses work instead of touching freed memory", () => {
+  for (const s of [z.compressor(), z.decompressor()]) {
+    s.free();
+    s.free();
+    s.push(new Uint8Array(10));
+    expect(() => s.pull(new Uint8Array(100))).toThrow(/freed/);
+  }
+});

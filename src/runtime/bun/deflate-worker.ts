@@ -26,18 +26,13 @@ type Feed = { push(chunk: Uint8Array, done: () => void): void; end(): void; abor
 
 function native(s: ZstdStream): Feed {
   const drain = drainer();
-  let live = true;
-  const free = () => {
-    if (live) s.free();
-    live = false;
-  };
   return {
     push(chunk, done) {
       try {
         s.push(chunk);
         for (const c of drain(s)) send(c);
       } catch (err) {
-        free();
+        s.free();
         throw err;
       }
       done();
@@ -47,11 +42,11 @@ function native(s: ZstdStream): Feed {
         s.end();
         for (const c of drain(s)) send(c);
       } finally {
-        free();
+        s.free();
       }
       self.postMessage({ hex: hash.digest("hex") });
     },
-    abort: free,
+    abort: () => s.free(),
   };
 }
 

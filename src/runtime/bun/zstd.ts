@@ -4,7 +4,7 @@
  * node:zlib's 7–10 ms load, and writes into buffers the caller picks. Without
  * libzstd.so.1, `zstd` is undefined and layers go through node:zlib as before.
  */
-import { CString, dlopen, FFIType, ptr } from "bun:ffi";
+import { CString, dlopen, FFIType, type Pointer, ptr } from "bun:ffi";
 import type { Zstd, ZstdStream } from "../../layer/compression.ts";
 
 const open = () =>
@@ -41,7 +41,7 @@ class Stream implements ZstdStream {
   private ending = false;
   private done = false;
 
-  constructor(private lib: Lib, private ctx: NonNullable<ReturnType<Lib["ZSTD_createDCtx"]>>, private compressing: boolean) {}
+  constructor(private lib: Lib, private ctx: Pointer | null, private compressing: boolean) {}
 
   push(input: Uint8Array) {
     if (this.at < this.size) throw new Error("zstd: input pushed before the last was pulled");
@@ -57,7 +57,8 @@ class Stream implements ZstdStream {
    * nothing, after a frame's end, answers for the next frame).
    */
   private step(into: Uint8Array, n: number): number {
-    const { inBuf, outBuf } = this;
+    const { inBuf, outBuf, ctx } = this;
+    if (!ctx) throw new Error("zstd: the stream was freed");
     // Input used up is let go: its buffer may be handed to another thread by now.
     if (this.at === this.size) {
       this.input = NOTHING;
@@ -70,8 +71,8 @@ class Stream implements ZstdStream {
     outBuf[1] = BigInt(into.length);
     outBuf[2] = BigInt(n);
     const r = this.compressing
-      ? this.lib.ZSTD_compressStream2(this.ctx, ptr(outBuf), ptr(inBuf), this.ending ? E_END : E_CONTINUE)
-      : this.lib.ZSTD_decompressStream(this.ctx, ptr(outBuf), ptr(inBuf));
+      ? this.lib.ZSTD_compressStream2(ctx, ptr(outBuf), ptr(inBuf), this.ending ? E_END : E_CONTINUE)
+      : this.lib.ZSTD_decompressStream(ctx, ptr(outBuf), ptr(inBuf));
     if (r < 0) throw new Error(`zstd: ${new CString(this.lib.ZSTD_getErrorName(r)!)}`);
     const at = Number(inBuf[2]), out = Number(outBuf[2]);
     if (at !== this.at || out !== n || this.compressing) this.last = Number(r);
@@ -81,20 +82,20 @@ class Stream implements ZstdStream {
 
   pull(into: Uint8Array): number {
     if (this.done) return 0;
+    // Compressing after `end`, calls go on until the frame is closed (`last` 0).
+    const closing = this.ending && this.compressing;
     let n = 0;
     for (;;) {
       const was = n, from = this.at;
       n = this.step(into, n);
-      if (n === was && this.at === from && !(this.ending && this.compressing)) {
-        if (this.at === this.size) return n;
-        throw new Error("zstd: the library made no progress");
-      }
       if (n === into.length) return n; // full: more may be waiting
-      if (this.ending && this.compressing && this.last === 0) {
-        this.done = true;
-        return n;
+      if (closing) {
+        if (this.last === 0) this.done = true;
+        if (this.done || n === was) return n;
+        continue;
       }
-      if (this.at === this.size && !(this.ending && this.compressing)) return n;
+      if (this.at === this.size) return n;
+      if (n === was && this.at === from) throw new Error("zstd: the library made no progress");
     }
   }
 
@@ -104,9 +105,12 @@ class Stream implements ZstdStream {
     else if (this.last !== 0) throw new Error("zstd: the stream ends inside a frame (truncated)");
   }
 
+  /** Frees the context; again is nothing. */
   free() {
+    if (!this.ctx) return;
     if (this.compressing) this.lib.ZSTD_freeCCtx(this.ctx);
     else this.lib.ZSTD_freeDCtx(this.ctx);
+    this.ctx = null;
   }
 }
 
@@ -117,10 +121,14 @@ function load(): Zstd | undefined {
   } catch {
     return undefined;
   }
+  const made = (ctx: unknown) => {
+    if (!ctx) throw new Error("zstd: no memory for a context");
+    return ctx as Pointer;
+  };
   return {
-    decompressor: () => new Stream(lib, lib.ZSTD_createDCtx()!, false),
+    decompressor: () => new Stream(lib, made(lib.ZSTD_createDCtx()), false),
     compressor(level = 3) {
-      const ctx = lib.ZSTD_createCCtx()!;
+      const ctx = made(lib.ZSTD_createCCtx());
       lib.ZSTD_CCtx_setParameter(ctx, C_LEVEL, level);
       return new Stream(lib, ctx, true);
     },
