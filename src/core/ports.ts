@@ -193,7 +193,7 @@ export interface Snapshotter {
 export interface Ingest {
   /** The chunk may be reused once this returns. */
   write(chunk: Uint8Array): void;
-  /** `digest`: the caller's hash of exactly what was written, for an ingest it hashes (see `ingest`). */
+  /** `digest`: the caller's hash of exactly what was written, for an ingest made with `callerHashes`. */
   commit(digest?: string): Promise<{ digest: string; size: number }>;
   abort(): void;
 }

@@ -46,9 +46,9 @@ export interface Zstd {
 }
 
 /**
- * Pulls a native stream dry, each piece in memory of its own (callers may keep what they
- * are given, as Sha256 does with small streams). A short piece is copied out, so the
- * buffer serves the next pull.
+ * Pulls a native stream dry, each piece in memory of its own: callers may keep what they
+ * are given, or hand it to another thread. A short piece is copied out, so the buffer
+ * serves the next pull.
  */
 export function drainer(size = 256 * 1024): (s: ZstdStream) => Generator<Uint8Array> {
   let spare: Uint8Array | undefined;

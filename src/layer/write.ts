@@ -102,7 +102,7 @@ export class Compressing implements LayerOut {
     if (this.native) {
       this.native.end();
       for (const c of this.drain(this.native)) this.blob.write(c);
-      this.free();
+      this.native.free();
     } else if (this.comp) {
       const ended = once(this.comp, "end");
       this.feed!.end();
@@ -118,12 +118,8 @@ export class Compressing implements LayerOut {
   abort() {
     this.diff.abort();
     this.comp?.destroy();
-    this.free();
-    this.blob.abort();
-  }
-
-  private free() {
     this.native?.free();
+    this.blob.abort();
   }
 }
 
