@@ -198,7 +198,12 @@ export async function writeLayer(
   };
   try {
     for (const { entry, source } of changes) {
-      await put(headerFor(entry));
+      // Most headers and paddings fit the chunk: no await (a turn of the event loop each).
+      const header = headerFor(entry);
+      if (used + header.length < CHUNK) {
+        buf.set(header, used);
+        used += header.length;
+      } else await put(header);
       if (!source) continue;
       // File data straight into the chunk buffer; a file that changed size since its
       // header was written is cut or zero-filled to the header's size.
@@ -219,7 +224,11 @@ export async function writeLayer(
       } finally {
         closeSync(fd);
       }
-      await zeros(padding(entry.size));
+      const pad = padding(entry.size);
+      if (used + pad < CHUNK) {
+        buf.fill(0, used, used + pad);
+        used += pad;
+      } else await zeros(pad);
     }
     await put(trailer());
     await flush();
