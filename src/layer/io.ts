@@ -48,8 +48,10 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
     if (!content.has(digest)) throw new StrataError("missing_blob", `blob ${digest} is not in the content store`);
     return createReadStream(content.path(digest), { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
   };
-  // An uncompressed layer's blob is hashed once, as its diffID (by Compressing).
-  const forLayer = (c: Compression) => content.ingest(undefined, { callerHashes: c === "uncompressed" });
+  // An uncompressed layer's blob is its tar: hashed once, as the diffID, by whoever reads
+  // or writes the tar; its ingest takes that digest.
+  const forLayer = (c: Compression, expected?: { digest?: string; size?: number }) =>
+    content.ingest(expected, { callerHashes: c === "uncompressed" });
   return {
     async digest(source) {
       const { createHash } = await import("node:crypto");
@@ -59,12 +61,8 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
     },
 
     async read(source, opts) {
-      // An uncompressed layer's blob is hashed once, as its diffID.
       let blob: Ingest | undefined;
-      const blobFor = (c: Compression) => {
-        const callerHashes = c === "uncompressed";
-        return (blob = opts.store ? content.ingest(opts.expected, { callerHashes }) : hashOnly(callerHashes));
-      };
+      const blobFor = (c: Compression) => (blob = opts.store ? forLayer(c, opts.expected) : hashOnly(c === "uncompressed"));
       const applier = opts.dir ? new Applier(opts.dir, sys, helpers.writer) : undefined;
       try {
         const r = await readLayer(source, { blob: blobFor, tar: applier, diff: applier?.streamHash, zstd: helpers.zstd?.(), progress: opts.progress });

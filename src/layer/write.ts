@@ -150,15 +150,17 @@ export async function writeLayer(
   helpers: { deflater?: Deflater; zstd?: Zstd } = {},
 ): Promise<{ diffID: string; digest: string; size: number }> {
   const { deflater, zstd } = helpers;
-  if (compression === "gzip" || (compression === "zstd" && !zstd)) await zlibReady();
   // The first 4 MiB wait here: a small layer is done before a helper thread would start.
   let out: LayerOut | undefined;
   const waiting: Uint8Array[] = [];
   let waitingBytes = 0;
   const choose = async (end: boolean) => {
-    out = deflater && compression !== "uncompressed" && !end
-      ? deflater(compression, blob, progress, zstd !== undefined)
-      : new Compressing(compression, blob, progress, zstd);
+    if (deflater && compression !== "uncompressed" && !end) out = deflater(compression, blob, progress, zstd !== undefined);
+    else {
+      // node:zlib loads only where this thread compresses with it (the helper has its own).
+      if (compression === "gzip" || (compression === "zstd" && !zstd)) await zlibReady();
+      out = new Compressing(compression, blob, progress, zstd);
+    }
     for (const c of waiting.splice(0)) await out.write(c, back);
   };
   // Chunk buffers come back once consumed: fresh memory for every MiB cost page faults.
@@ -176,34 +178,34 @@ export async function writeLayer(
     waitingBytes += chunk.length;
     if (waitingBytes >= HELP_FROM) await choose(false);
   };
-  const put = async (bytes: Uint8Array) => {
-    let at = 0;
-    while (at < bytes.length) {
-      const n = Math.min(bytes.length - at, CHUNK - used);
-      buf.set(bytes.subarray(at, at + n), used);
+  /**
+   * `n` bytes into the chunks, `part(at, from, k)` placing each piece. A promise only
+   * when a full chunk goes out: most headers and paddings fit, and an await per entry
+   * cost a microtask each.
+   */
+  const place = (n: number, part: (at: number, from: number, k: number) => void): Promise<void> | undefined => {
+    if (used + n < CHUNK) {
+      part(used, 0, n);
       used += n;
-      at += n;
-      if (used === CHUNK) await flush();
+      return;
     }
+    return (async () => {
+      for (let from = 0; from < n; ) {
+        const k = Math.min(n - from, CHUNK - used);
+        part(used, from, k);
+        used += k;
+        from += k;
+        if (used === CHUNK) await flush();
+      }
+    })();
   };
+  const put = (bytes: Uint8Array) => place(bytes.length, (at, from, k) => buf.set(bytes.subarray(from, from + k), at));
   // Zeros written in place: the chunk buffers are reused.
-  const zeros = async (n: number) => {
-    while (n > 0) {
-      const k = Math.min(n, CHUNK - used);
-      buf.fill(0, used, used + k);
-      used += k;
-      n -= k;
-      if (used === CHUNK) await flush();
-    }
-  };
+  const zeros = (n: number) => place(n, (at, _, k) => buf.fill(0, at, at + k));
   try {
     for (const { entry, source } of changes) {
-      // Most headers and paddings fit the chunk: no await (a turn of the event loop each).
-      const header = headerFor(entry);
-      if (used + header.length < CHUNK) {
-        buf.set(header, used);
-        used += header.length;
-      } else await put(header);
+      const headed = put(headerFor(entry));
+      if (headed) await headed;
       if (!source) continue;
       // File data straight into the chunk buffer; a file that changed size since its
       // header was written is cut or zero-filled to the header's size.
@@ -224,11 +226,8 @@ export async function writeLayer(
       } finally {
         closeSync(fd);
       }
-      const pad = padding(entry.size);
-      if (used + pad < CHUNK) {
-        buf.fill(0, used, used + pad);
-        used += pad;
-      } else await zeros(pad);
+      const padded = zeros(padding(entry.size));
+      if (padded) await padded;
     }
     await put(trailer());
     await flush();

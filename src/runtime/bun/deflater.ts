@@ -16,6 +16,7 @@ export function deflater(compression: "gzip" | "zstd", blob: Ingest, progress?: 
   const releases: ((buf: Uint8Array) => void)[] = [];
   let total = 0;
   let failed: Error | undefined;
+  let crashed = false;
   let hex: string | undefined;
   let wake: (() => void) | undefined;
   const rouse = () => {
@@ -37,6 +38,7 @@ export function deflater(compression: "gzip" | "zstd", blob: Ingest, progress?: 
   };
   w.onerror = (ev: ErrorEvent) => {
     failed = new Error(`compression thread failed: ${ev.message}`);
+    crashed = true;
     rouse();
   };
   const until = async (done: () => boolean) => {
@@ -65,7 +67,7 @@ export function deflater(compression: "gzip" | "zstd", blob: Ingest, progress?: 
     },
     abort() {
       blob.abort();
-      if (failed?.message.startsWith("compression thread failed")) return void w.terminate();
+      if (crashed) return void w.terminate();
       // The thread frees its compressor first: libzstd's memory outlives a terminated thread.
       w.onmessage = (ev: MessageEvent) => (ev.data as { aborted?: true }).aborted && w.terminate();
       w.postMessage({ abort: true });
