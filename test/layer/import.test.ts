@@ -337,6 +337,21 @@ describe("export", () => {
     const du = ok(root, "du");
     expect(du.totals.content).toBeGreaterThan(gz.layers[0].size);
   });
+
+  test("a variant made from a damaged blob is an integrity error, and nothing is stored", () => {
+    mkdirSync(`${dir}/src`);
+    writeFileSync(`${dir}/src/f`, randomBytes(300_000));
+    gnuTar(`${dir}/src`, `${dir}/l.zst`, "zstd");
+    const rec = ok(root, "import", `${dir}/l.zst`);
+    const blob = `${root}/content/blobs/sha256/${rec.blob.digest.slice(7)}`;
+    const bytes = readFileSync(blob);
+    for (let i = 1000; i < bytes.length - 10; i += 997) bytes[i] = bytes[i]! ^ 0xff;
+    writeFileSync(blob, bytes);
+    const r = cli(root, "export", rec.id, "--compression", "gzip");
+    expect({ code: r.code, message: /^strata: corrupt blob sha256:[0-9a-f]{64}: zstd: .+\n$/.test(r.stderr) }).toEqual({ code: 8, message: true });
+    expect(readdirSync(`${root}/content/blobs/sha256`)).toEqual([rec.blob.digest.slice(7)]);
+    expect(readdirSync(`${root}/content/ingest`)).toEqual([]);
+  });
 });
 
 test("a big export, hashed and compressed on a helper thread, is the uncompressed export's tar", () => {
