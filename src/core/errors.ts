@@ -1,6 +1,7 @@
 /**
  * Errors a user can cause carry one of SPEC §4's codes. The CLI maps the code to an
- * exit status and the server to an HTTP status, each in one place.
+ * exit status and the server to an HTTP status, each in one place; everything else
+ * makes one of these with the helpers below, never by hand.
  */
 export const exitCodes = {
   error: 1,
@@ -11,6 +12,8 @@ export const exitCodes = {
   missing_blob: 6,
   key_not_found: 7,
   integrity: 8,
+  no_space: 9,
+  remote_refused: 10,
 } as const;
 
 export type ErrorCode = keyof typeof exitCodes;
@@ -22,10 +25,22 @@ export class StrataError extends Error {
   }
 }
 
+export const isErrorCode = (code: unknown): code is ErrorCode => typeof code === "string" && code in exitCodes;
+
+export const failed = (message: string) => new StrataError("error", message);
+export const usage = (message: string) => new StrataError("usage", message);
 export const notFound = (what: string) => new StrataError("not_found", `${what} not found`);
 export const locked = (id: string) => new StrataError("locked", `record ${id} is in use`);
 export const invalid = (message: string) => new StrataError("invalid", message);
-export const usage = (message: string) => new StrataError("usage", message);
+/** A blob that is neither stored nor reachable (BuildKit's NeedsRemoteProviderError). */
+export const missingBlob = (message: string) => new StrataError("missing_blob", message);
+export const keyNotFound = (name: string) => new StrataError("key_not_found", `key ${name} not found`);
+/** Bytes that are not what they claim: a digest or size mismatch, a corrupt or hostile layer. */
+export const integrity = (message: string) => new StrataError("integrity", message);
+/** The device is full (ENOSPC, EDQUOT): a CI script can prune and retry. */
+export const noSpace = (message: string) => new StrataError("no_space", message);
+/** A registry said no (auth, denied, its own error after retries); never carries credentials. */
+export const remoteRefused = (message: string) => new StrataError("remote_refused", message);
 
 /** The code of any thrown value: ours, or `error` for everything else. */
 export function codeOf(err: unknown): ErrorCode {

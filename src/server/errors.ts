@@ -1,4 +1,4 @@
-/** The one place an error becomes an HTTP status (SPEC §5) and back. */
+/** The one place an error code becomes an HTTP status (SPEC §5). */
 import type { ErrorCode } from "../core/errors.ts";
 
 export const statusOf: { [code in ErrorCode]: number } = {
@@ -9,13 +9,7 @@ export const statusOf: { [code in ErrorCode]: number } = {
   invalid: 422,
   missing_blob: 422,
   integrity: 422,
+  no_space: 507,
+  remote_refused: 502,
   error: 500,
 };
-
-export interface ErrorBody {
-  error: { code: ErrorCode | "unauthenticated"; message: string; issues?: string[] };
-}
-
-export const errorBody = (code: ErrorBody["error"]["code"], message: string, issues?: string[]): ErrorBody => ({
-  error: issues ? { code, message, issues } : { code, message },
-});
