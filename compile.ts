@@ -4,10 +4,10 @@
  */
 const result = await Bun.build({
   // Worker threads are entry points of their own: a compiled binary finds them by
-  // their path under src/ (see src/runtime/worker.ts).
+  // their path under src/ (see src/platform/worker.ts).
   entrypoints: [
     "src/main.ts",
-    "src/runtime/sha256-worker.ts",
+    "src/platform/sha256-worker.ts",
     "src/runtime/bun/copy-worker.ts",
     "src/runtime/bun/write-worker.ts",
     "src/runtime/bun/deflate-worker.ts",

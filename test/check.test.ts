@@ -28,8 +28,8 @@ test("check finds each kind of damage, --repair fixes it, intact records stay", 
   writeFileSync(`${resized.path}/extra`, "y".repeat(20000));
   const store = await openStore(`${root}/meta.db`, runtime.openSqlite, { now: () => Date.now() });
   await store.write(async (tx) => {
-    await tx.delete([unowned.id, unowned.mutableId]); // its directory becomes data without a record
-    await tx.delete([parentGone.id]); // its directory is left without a record, its child's links dangle
+    await tx.records.delete([unowned.id, unowned.mutableId]); // its directory becomes data without a record
+    await tx.records.delete([parentGone.id]); // its directory is left without a record, its child's links dangle
   });
   await store.close();
 

@@ -47,7 +47,7 @@ test("a removal interrupted after its tombstone is finished", async () => {
   const { ib, b } = await chain();
   const store = await rawStore();
   // A committed record goes together with its mutable twin, as prune marks them.
-  await store.write((tx) => tx.update([ib.id, b.id], { state: "deleting" }));
+  await store.write((tx) => tx.records.update([ib.id, b.id], { state: "deleting" }));
   await store.close();
   const svc = await open(root);
   await expect(svc.info({ ref: ib.id })).rejects.toMatchObject({ code: "not_found" });
@@ -68,12 +68,12 @@ test("a twin whose mutable half is gone owns its snapshot alone", async () => {
   const i = await svc0.commit({ id: m.id });
   await svc0.close();
   const store = await rawStore();
-  await store.write((tx) => tx.delete([m.id]));
+  await store.write((tx) => tx.records.delete([m.id]));
   await store.close();
   mkdirSync(`${root}/snapshots/poke`); // make the snapshot directory look changed
   const svc = await open(root);
   const store2 = await rawStore();
-  expect((await store2.read((tx) => tx.record(i.id)))?.twin).toBeNull();
+  expect((await store2.read((tx) => tx.records.get(i.id)))?.twin).toBeNull();
   await store2.close();
   expect(existsSync((await svc.path({ ref: i.id })).path)).toBe(true);
   await svc.close();

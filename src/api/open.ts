@@ -5,13 +5,13 @@
 import { mkdirSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
-import type { Clock } from "../core/ports.ts";
+import type { Clock } from "../core/ports/host.ts";
 import { recover } from "../core/recovery.ts";
 import { hostProcesses } from "../runtime/processes.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import { localContent } from "../content/local.ts";
 import { layerIO } from "../layer/io.ts";
-import { localSnapshotter } from "../snapshot/local.ts";
+import { nativeSnapshotter } from "../snapshot/native.ts";
 import { openStore } from "../store/store.ts";
 import { Service } from "./service.ts";
 
@@ -38,7 +38,7 @@ export async function openRoot(
     content,
     layers: layerIO(content, runtime.sys, { zstd: runtime.zstd, deflater: runtime.deflater, writer: runtime.writer, linker: runtime.linker, walker: runtime.walker }),
     store,
-    snapshots: localSnapshotter(root, runtime.sys, processes, runtime.copier),
+    snapshots: nativeSnapshotter(root, runtime.sys, processes, runtime.copier),
     clock,
     processes,
     // A daemon's holds for its clients end with the client's expiry or with the daemon.

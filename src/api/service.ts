@@ -54,18 +54,18 @@ export class Service {
       parent: input.parent, description: input.description, type: input.type,
       retain: input.retain, holdMs: input.hold,
     });
-    const parents = await this.d.store.read((tx) => tx.parents([row.id]));
-    return { id: row.id, path: this.dir(row), mutable: true as const, parents: parents.get(row.id) ?? [] };
+    const parents = await this.d.store.read((tx) => tx.links.parents([row.id]));
+    return { id: row.id, path: await this.dir(row), mutable: true as const, parents: parents.get(row.id) ?? [] };
   }
 
   async path(input: s.PathInput) {
     if (input.rw) {
       const row = await this.refs.writable(input.ref, { holdMs: input.hold });
-      return { id: row.id, path: this.dir(row) };
+      return { id: row.id, path: await this.dir(row) };
     }
     // A lazy record, merge or diff gets its directory made on the way out.
     const row = await materialize(this.d, await this.refs.get(input.ref, { holdMs: input.hold }));
-    return { id: row.id, path: this.dir(row) };
+    return { id: row.id, path: await this.dir(row) };
   }
 
   async commit(input: s.CommitInput): Promise<Record> {
@@ -78,7 +78,7 @@ export class Service {
 
   async reopen(input: s.ReopenInput) {
     const row = await this.refs.reopen(input.id, { holdMs: input.hold });
-    return { id: row.id, path: this.dir(row), mutable: true as const };
+    return { id: row.id, path: await this.dir(row), mutable: true as const };
   }
 
   async info(input: s.RefInput): Promise<Record> {
@@ -204,7 +204,7 @@ export class Service {
 
   /** Records and cached bytes by state, for /metrics. */
   async gauges() {
-    const stats = await this.d.store.read((tx) => tx.stats());
+    const stats = await this.d.store.read((tx) => tx.records.stats());
     const records: { [state: string]: number } = { mutable: 0, immutable: 0 };
     const bytes: { [state: string]: number } = { mutable: 0, immutable: 0, metadata: this.d.store.size() };
     for (const s of stats) {
@@ -221,7 +221,7 @@ export class Service {
   }
 
   private dir(row: RecordRow) {
-    return this.d.snapshots.path(row.snapshot!);
+    return this.d.snapshots.mount(row.snapshot!);
   }
 
   private async one(row: RecordRow): Promise<Record> {

@@ -9,9 +9,9 @@ import {
   closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync,
   writeSync,
 } from "node:fs";
-import type { ContentStore, Ingest } from "../core/ports.ts";
+import type { ContentStore, Ingest } from "../core/ports/content.ts";
 import { StrataError } from "../core/errors.ts";
-import { Sha256 } from "../runtime/sha256.ts";
+import { Sha256 } from "../platform/sha256.ts";
 
 const hexOf = (digest: string) => {
   const m = digest.match(/^sha256:([0-9a-f]{64})$/);

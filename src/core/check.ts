@@ -8,11 +8,14 @@ import { recover } from "./recovery.ts";
 import { measure } from "./usage.ts";
 
 export type ProblemKind =
-  | "missing-data" | "orphan-data" | "size-cache" | "dangling-parent" | "dangling-twin" | "missing-blob" | "blob-digest";
+  | "missing-data" | "orphan-data" | "stale-mount" | "size-cache" | "dangling-parent" | "dangling-twin" | "missing-blob"
+  | "blob-digest";
 
 export interface Problem {
   problem: ProblemKind;
   id?: string;
+  /** A snapshot key, for damage no record explains. */
+  snapshot?: string;
   path?: string;
   detail: string;
   repaired: boolean;
@@ -23,9 +26,9 @@ export async function check(d: LayerDeps, opts: { repair?: boolean } = {}): Prom
   const problems: Problem[] = [];
   const onDisk = new Set(snapshots.list());
   const { rows, owned, links } = await store.read(async (tx) => ({
-    rows: await tx.allReady(),
-    owned: await tx.snapshots(),
-    links: await tx.allParents(),
+    rows: await tx.records.allReady(),
+    owned: await tx.records.snapshotKeys(),
+    links: await tx.links.all(),
   }));
   const ready = new Map(rows.map((r) => [r.id, r]));
 
@@ -34,7 +37,11 @@ export async function check(d: LayerDeps, opts: { repair?: boolean } = {}): Prom
     problems.push({ problem: "missing-data", id: r.id, detail: `snapshot directory ${r.snapshot} is missing`, repaired: false });
   }
   for (const dir of onDisk) {
-    if (!owned.has(dir)) problems.push({ problem: "orphan-data", path: snapshots.path(dir), detail: "no record owns this directory", repaired: false });
+    if (!owned.has(dir)) problems.push({ problem: "orphan-data", snapshot: dir, detail: `no record owns snapshot ${dir}`, repaired: false });
+  }
+  const staleMounts = snapshots.mounted().filter((key) => !owned.has(key) && onDisk.has(key) === false);
+  for (const key of staleMounts) {
+    problems.push({ problem: "stale-mount", snapshot: key, detail: `snapshot ${key} is mounted but no record has it`, repaired: false });
   }
   const sizes: [string, number][] = [];
   for (const r of rows) {
@@ -55,7 +62,7 @@ export async function check(d: LayerDeps, opts: { repair?: boolean } = {}): Prom
   }
 
   // Blobs: the database's list against the files, and every file against its name.
-  const blobRows = await store.read((tx) => tx.allBlobs());
+  const blobRows = await store.read((tx) => tx.blobs.all());
   const missingBlobs = blobRows.filter((b) => !content.has(b.digest)).map((b) => b.digest);
   for (const digest of missingBlobs) {
     problems.push({ problem: "missing-blob", detail: `blob ${digest} is listed but not in the content store`, repaired: false, path: digest });
@@ -71,22 +78,23 @@ export async function check(d: LayerDeps, opts: { repair?: boolean } = {}): Prom
 
   if (opts.repair && problems.length) {
     for (const digest of corrupt) content.remove(digest);
-    for (const p of problems) if (p.problem === "orphan-data") await snapshots.remove(p.path!.split("/").at(-1)!);
+    for (const key of staleMounts) await snapshots.unmount(key);
+    for (const p of problems) if (p.problem === "orphan-data") await snapshots.remove(p.snapshot!);
     await store.write(async (tx) => {
       const gone = missing.map((r) => r.id);
       if (gone.length) {
-        await tx.unlinkParents(gone);
-        await tx.delete(gone);
+        await tx.links.unlink(gone);
+        await tx.records.delete(gone);
       }
-      for (const [id, size] of sizes) await tx.update([id], { size });
+      for (const [id, size] of sizes) await tx.records.update([id], { size });
       if (dangling.length) {
-        await tx.deleteParentLinks(dangling);
-        await tx.update(dangling, { kind: "base" });
+        await tx.links.remove(dangling);
+        await tx.records.update(dangling, { kind: "base" });
       }
-      if (twins.length) await tx.update(twins.map((r) => r.id), { twin: null });
+      if (twins.length) await tx.records.update(twins.map((r) => r.id), { twin: null });
       // A lost or corrupt blob is forgotten; a lazy record that needs it says so when used.
-      await tx.deleteBlobs([...missingBlobs, ...corrupt]);
-      await tx.setMeta(versionMark, snapshots.version());
+      await tx.blobs.delete([...missingBlobs, ...corrupt]);
+      await tx.meta.set(versionMark, snapshots.version());
     });
     for (const p of problems) p.repaired = true;
   }
@@ -101,24 +109,24 @@ export async function gc(d: LayerDeps): Promise<{ blobs: number; dirs: number; b
   await recover(d, { scan: false });
   let bytes = await snapshots.sweep({ measure: true });
   bytes += content.sweepIngests((o) => d.processes.alive(o));
-  const owned = await store.read((tx) => tx.snapshots());
+  const owned = await store.read((tx) => tx.records.snapshotKeys());
   let dirs = 0;
   for (const dir of snapshots.list()) {
     if (owned.has(dir)) continue;
     // Re-check: a row may have been created for it since the read.
-    if ((await store.read((tx) => tx.stillUsed([dir], []))).has(dir)) continue;
+    if ((await store.read((tx) => tx.records.stillUsed([dir], []))).has(dir)) continue;
     bytes += await snapshots.usage(dir);
     await snapshots.remove(dir);
     dirs++;
   }
   const now = d.clock.now();
   await store.write(async (tx) => {
-    const expired = (await tx.leases()).filter((l) => l.expiresAt !== null && l.expiresAt <= now);
-    await tx.deleteLeases(expired.map((l) => l.id));
-    await tx.setMeta(versionMark, snapshots.version());
+    const expired = (await tx.leases.list()).filter((l) => l.expiresAt !== null && l.expiresAt <= now);
+    await tx.leases.delete(expired.map((l) => l.id));
+    await tx.meta.set(versionMark, snapshots.version());
   });
   // Blobs no record (as its blob or a variant of its layer) and no lease refers to.
-  const referenced = await store.read((tx) => tx.referencedBlobs());
+  const referenced = await store.read((tx) => tx.blobs.referenced());
   const unreferenced = content.list().filter((digest) =>
     !referenced.has(digest) && now - (content.stat(digest)?.mtimeMs ?? now) > blobGraceMs
   );
@@ -126,6 +134,6 @@ export async function gc(d: LayerDeps): Promise<{ blobs: number; dirs: number; b
     bytes += content.stat(digest)?.size ?? 0;
     content.remove(digest);
   }
-  if (unreferenced.length) await store.write((tx) => tx.deleteBlobs(unreferenced));
+  if (unreferenced.length) await store.write((tx) => tx.blobs.delete(unreferenced));
   return { blobs: unreferenced.length, dirs, bytes };
 }

@@ -6,11 +6,11 @@
  * Other compressions of a layer become linked variants.
  */
 import { blobChainID, chainID } from "./chain.ts";
-import { StrataError } from "./errors.ts";
+import { invalid, missingBlob } from "./errors.ts";
 import { dirOf, type LayerDeps, parentsOf } from "./layers.ts";
-import type { Compression } from "./ports.ts";
+import type { Compression } from "./ports/layers.ts";
 import type { Blob, RecordRow } from "./record.ts";
-import { finalize, getImmutable } from "./refs.ts";
+import { finalize, freeze, getImmutable } from "./refs.ts";
 
 export interface ExportResult {
   layers: Blob[];
@@ -33,7 +33,7 @@ class Exporter {
   private done = new Map<string, Blob[]>();
   constructor(private d: LayerDeps, private compression: Compression, private progress?: (bytes: number) => void) {}
 
-  private row = async (id: string) => (await this.d.store.read((tx) => tx.record(id)))!;
+  private row = async (id: string) => (await this.d.store.read((tx) => tx.records.get(id)))!;
 
   /** The layers of a record, root first, each in the asked compression. */
   async layers(r: RecordRow): Promise<Blob[]> {
@@ -64,7 +64,7 @@ class Exporter {
       const p = parent ? await this.row(parent.id) : undefined;
       const fresh = await this.row(r.id);
       if (!fresh.chainID || (p && !fresh.blobChainID)) {
-        await this.d.store.write((tx) => tx.update([r.id], {
+        await this.d.store.write((tx) => tx.records.update([r.id], {
           chainID: chainID(p?.chainID ?? null, fresh.blobDiffID!),
           blobChainID: blobChainID(p?.blobChainID ?? null, fresh.blobDigest!, fresh.blobDiffID!),
         }));
@@ -77,7 +77,7 @@ class Exporter {
   private async setChain(r: RecordRow, blobs: Blob[]) {
     if (!blobs.length) return;
     const c = chainOver(blobs);
-    await this.d.store.write((tx) => tx.update([r.id], c));
+    await this.d.store.write((tx) => tx.records.update([r.id], c));
   }
 
   /** The record's own layer: computed and stored if it has none, then in the asked compression. */
@@ -90,8 +90,8 @@ class Exporter {
       const w = await this.d.layers.write(lowerDir, upperDir, this.compression, this.progress);
       const b: Blob = { digest: w.digest, mediaType: this.d.layers.mediaType(this.compression), size: w.size, diffID: w.diffID };
       await this.d.store.write(async (tx) => {
-        await tx.putBlob(b);
-        await tx.update([owner.id], { blobDigest: b.digest, blobMediaType: b.mediaType, blobSize: b.size, blobDiffID: b.diffID });
+        await tx.blobs.put(b);
+        await tx.records.update([owner.id], { blobDigest: b.digest, blobMediaType: b.mediaType, blobSize: b.size, blobDiffID: b.diffID });
       });
       return b;
     }
@@ -103,16 +103,16 @@ class Exporter {
     const blob = blobOf(r)!;
     if (this.d.layers.compressionOf(blob.mediaType) === this.compression) {
       if (!this.d.content.has(blob.digest)) {
-        throw new StrataError("missing_blob", `blob ${blob.digest} of record ${r.id} is not in the content store`);
+        throw missingBlob(`blob ${blob.digest} of record ${r.id} is not in the content store`);
       }
       return blob;
     }
-    const variants = await this.d.store.read((tx) => tx.blobsByDiffID(blob.diffID));
+    const variants = await this.d.store.read((tx) => tx.blobs.byDiffID(blob.diffID));
     const v = variants.find((x) => this.d.layers.compressionOf(x.mediaType) === this.compression && this.d.content.has(x.digest));
     if (v) return { digest: v.digest, mediaType: v.mediaType, size: v.size, diffID: v.diffID };
     const t = await this.d.layers.transcode(blob.digest, this.compression);
     const b: Blob = { digest: t.digest, mediaType: this.d.layers.mediaType(this.compression), size: t.size, diffID: blob.diffID };
-    await this.d.store.write((tx) => tx.putBlob(b));
+    await this.d.store.write((tx) => tx.blobs.put(b));
     return b;
   }
 }
@@ -126,14 +126,15 @@ export async function exportRecord(
   // Held by this process while it works; export finalizes a committed twin (SPEC §3.2).
   const top = await d.store.write(async (tx) => {
     const r = await finalize(tx, await getImmutable(tx, ref, d.clock.now()));
-    await tx.addHold(r.id, d.processes.self, null);
+    await tx.holds.add(r.id, d.processes.self, null);
     return r;
   });
   try {
+    await freeze(d, [top]);
     const layers = await new Exporter(d, compression, progress).layers(top);
-    if (!layers.length) throw new StrataError("invalid", `record ${top.id} has no layers to export`);
+    if (!layers.length) throw invalid(`record ${top.id} has no layers to export`);
     return { layers, chainID: chainOver(layers).chainID };
   } finally {
-    await d.store.write((tx) => tx.endHolds({ records: [top.id], owner: d.processes.self }));
+    await d.store.write((tx) => tx.holds.end({ records: [top.id], owner: d.processes.self }));
   }
 }

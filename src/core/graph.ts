@@ -6,9 +6,9 @@
 import { invalid } from "./errors.ts";
 import { newId } from "./ids.ts";
 import type { LayerDeps } from "./layers.ts";
-import type { Tx } from "./ports.ts";
+import type { Tx } from "./ports/metadata.ts";
 import { newRow, type RecordRow } from "./record.ts";
-import { finalize, getImmutable } from "./refs.ts";
+import { finalize, freeze, getImmutable } from "./refs.ts";
 
 async function input(tx: Tx, ref: string, now: number): Promise<RecordRow> {
   return finalize(tx, await getImmutable(tx, ref, now));
@@ -16,33 +16,38 @@ async function input(tx: Tx, ref: string, now: number): Promise<RecordRow> {
 
 /** Inputs flattened (a merge input contributes its own inputs), empty ones dropped. */
 export async function merge(d: LayerDeps, refs: string[]): Promise<RecordRow> {
-  return d.store.write(async (tx) => {
+  const { row, inputs } = await d.store.write(async (tx) => {
     const now = d.clock.now();
     const flat: RecordRow[] = [];
     for (const ref of refs) {
       const r = await input(tx, ref, now);
       if (r.kind === "merge") {
-        const ids = (await tx.parents([r.id])).get(r.id) ?? [];
-        flat.push(...(await Promise.all(ids.map(async (id) => (await tx.record(id))!))));
+        const ids = (await tx.links.parents([r.id])).get(r.id) ?? [];
+        flat.push(...(await Promise.all(ids.map(async (id) => (await tx.records.get(id))!))));
       } else flat.push(r);
     }
     // Empty: a snapshot with nothing in it (a lazy layer is taken as not empty).
-    const inputs = flat.filter((r) => r.lazy || r.kind === "merge" || r.kind === "diff" || !r.snapshot || !d.snapshots.empty(r.snapshot));
+    const inputs: RecordRow[] = [];
+    for (const r of flat) {
+      if (r.lazy || r.kind === "merge" || r.kind === "diff" || !r.snapshot || !(await d.snapshots.empty(r.snapshot))) inputs.push(r);
+    }
     if (inputs.length === 0) throw invalid("nothing to merge: every input is empty");
-    if (inputs.length === 1) return inputs[0]!;
-    const row = newRow({ id: newId(), kind: "merge", mutable: 0, createdAt: now });
-    await tx.insert(row, inputs.map((r) => r.id));
-    return row;
+    if (inputs.length === 1) return { row: inputs[0]!, inputs };
+    const row = newRow({ id: newId(), kind: "merge", mutable: false, createdAt: now });
+    await tx.records.insert(row, inputs.map((r) => r.id));
+    return { row, inputs };
   });
+  await freeze(d, inputs);
+  return row;
 }
 
 /** The ancestors of a record through single-parent layers, nearest first. */
 async function ancestors(tx: Tx, id: string): Promise<RecordRow[]> {
   const out: RecordRow[] = [];
-  for (let cur = (await tx.record(id))!; ;) {
-    const ps = (await tx.parents([cur.id])).get(cur.id) ?? [];
+  for (let cur = (await tx.records.get(id))!; ;) {
+    const ps = (await tx.links.parents([cur.id])).get(cur.id) ?? [];
     if (cur.kind !== "layer" || ps.length !== 1) return out;
-    cur = (await tx.record(ps[0]!))!;
+    cur = (await tx.records.get(ps[0]!))!;
     out.push(cur);
   }
 }
@@ -70,11 +75,12 @@ export async function diff(d: LayerDeps, lowerRef: string, upperRef?: string): P
     }
     return [[lower, upper] as [RecordRow, RecordRow | undefined]];
   });
+  await freeze(d, pairs.flat());
   const diffs = await d.store.write(async (tx) => {
     const out: RecordRow[] = [];
     for (const [lo, up] of pairs) {
-      const row = newRow({ id: newId(), kind: "diff", mutable: 0, createdAt: d.clock.now() });
-      await tx.insert(row, up ? [lo.id, up.id] : [lo.id]);
+      const row = newRow({ id: newId(), kind: "diff", mutable: false, createdAt: d.clock.now() });
+      await tx.records.insert(row, up ? [lo.id, up.id] : [lo.id]);
       out.push(row);
     }
     return out;

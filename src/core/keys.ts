@@ -3,9 +3,9 @@
  * falls back, prefix by prefix, to the newest key that starts with it; a miss is
  * `key_not_found` (exit 7).
  */
-import { StrataError } from "./errors.ts";
+import { keyNotFound } from "./errors.ts";
 import type { Deps } from "./refs.ts";
-import { finalize, getImmutable } from "./refs.ts";
+import { finalize, freeze, getImmutable } from "./refs.ts";
 
 export interface KeyHit {
   key: string;
@@ -13,37 +13,37 @@ export interface KeyHit {
   exact: boolean;
 }
 
-const miss = (name: string) => new StrataError("key_not_found", `key ${name} not found`);
-
 export async function setKey(d: Deps, name: string, ref: string): Promise<KeyHit> {
-  return d.store.write(async (tx) => {
+  const r = await d.store.write(async (tx) => {
     const r = await finalize(tx, await getImmutable(tx, ref, d.clock.now()));
-    await tx.setKey(name, r.id);
-    return { key: name, id: r.id, exact: true };
+    await tx.keys.set(name, r.id);
+    return r;
   });
+  await freeze(d, [r]);
+  return { key: name, id: r.id, exact: true };
 }
 
 export async function getKey(d: Deps, name: string, restorePrefixes: string[] = []): Promise<KeyHit> {
   return d.store.read(async (tx) => {
-    const exact = await tx.key(name);
+    const exact = await tx.keys.get(name);
     if (exact) return { key: name, id: exact, exact: true };
-    if (!restorePrefixes.length) throw miss(name);
-    const keys = (await tx.keys()).sort((a, b) => b.updatedAt - a.updatedAt);
+    if (!restorePrefixes.length) throw keyNotFound(name);
+    const keys = (await tx.keys.list()).sort((a, b) => b.updatedAt - a.updatedAt);
     for (const prefix of restorePrefixes) {
       const hit = keys.find((k) => k.name.startsWith(prefix));
       if (hit) return { key: hit.name, id: hit.record, exact: false };
     }
-    throw miss(name);
+    throw keyNotFound(name);
   });
 }
 
 export async function listKeys(d: Deps) {
-  const rows = await d.store.read((tx) => tx.keys());
+  const rows = await d.store.read((tx) => tx.keys.list());
   return rows.map((k) => ({ key: k.name, id: k.record, updatedAt: new Date(k.updatedAt).toISOString() }));
 }
 
 export async function removeKey(d: Deps, name: string) {
-  const deleted = await d.store.write((tx) => tx.deleteKey(name));
-  if (!deleted) throw miss(name);
+  const deleted = await d.store.write((tx) => tx.keys.delete(name));
+  if (!deleted) throw keyNotFound(name);
   return { key: name, deleted: true };
 }

@@ -5,11 +5,12 @@
  * blobs imported twice give the same record.
  */
 import { blobChainID, chainID } from "./chain.ts";
-import { invalid, locked, StrataError } from "./errors.ts";
+import { integrity, invalid, locked, missingBlob, notFound } from "./errors.ts";
 import { newId } from "./ids.ts";
-import type { ContentStore, LayerIO } from "./ports.ts";
+import type { ContentStore } from "./ports/content.ts";
+import type { LayerIO } from "./ports/layers.ts";
 import { newRow, type RecordRow } from "./record.ts";
-import { type Deps, finalize, getImmutable, noteOwnChange, removeMarked } from "./refs.ts";
+import { type Deps, finalize, freeze, getImmutable, noteOwnChange, removeMarked } from "./refs.ts";
 
 export interface LayerDeps extends Deps {
   content: ContentStore;
@@ -37,27 +38,28 @@ async function parentFor(d: LayerDeps, ref: string): Promise<RecordRow> {
     if (!r.chainID || !r.blobChainID) {
       throw invalid(`record ${r.id} has no layer chain yet; export it first, then import on top of it`);
     }
-    await tx.addHold(r.id, d.processes.self, null);
+    await tx.holds.add(r.id, d.processes.self, null);
     return r;
   });
+  await freeze(d, [p]);
   return materialize(d, p);
 }
 
 export async function importBlob(d: LayerDeps, o: ImportOptions): Promise<RecordRow> {
   const parent = o.parent ? await parentFor(d, o.parent) : undefined;
   const release = () =>
-    parent ? d.store.write((tx) => tx.endHolds({ records: [parent.id], owner: d.processes.self })) : Promise.resolve();
+    parent ? d.store.write((tx) => tx.holds.end({ records: [parent.id], owner: d.processes.self })) : Promise.resolve();
   try {
     // A blob already known (same digest, diffID on record) needs no reading at all.
-    const mightBeKnown = o.size === undefined || (await d.store.read((tx) => tx.hasBlobOfSize(o.size!)));
+    const mightBeKnown = o.size === undefined || (await d.store.read((tx) => tx.blobs.anyOfSize(o.size!)));
     if (o.rewindable && mightBeKnown) {
       const digest = await d.layers.digest(o.open());
       if (o.expected?.digest && o.expected.digest !== digest) {
-        throw new StrataError("integrity", `digest mismatch: expected ${o.expected.digest}, got ${digest}`);
+        throw integrity(`digest mismatch: expected ${o.expected.digest}, got ${digest}`);
       }
-      const known = await d.store.read((tx) => tx.blob(digest));
+      const known = await d.store.read((tx) => tx.blobs.get(digest));
       if (known && d.content.has(digest)) {
-        const same = await d.store.read((tx) => tx.byBlobChain(blobChainID(parent?.blobChainID ?? null, digest, known.diffID)));
+        const same = await d.store.read((tx) => tx.records.byBlobChain(blobChainID(parent?.blobChainID ?? null, digest, known.diffID)));
         if (same) return same;
       }
     }
@@ -69,7 +71,7 @@ export async function importBlob(d: LayerDeps, o: ImportOptions): Promise<Record
 
 function layerRow(id: string, parent: RecordRow | undefined, o: ImportOptions, now: number) {
   return newRow({
-    id, kind: parent ? "layer" : "base", mutable: 0, createdAt: now, description: o.description ?? "",
+    id, kind: parent ? "layer" : "base", mutable: false, createdAt: now, description: o.description ?? "",
   });
 }
 
@@ -77,16 +79,16 @@ async function importLazy(d: LayerDeps, o: ImportOptions, parent?: RecordRow): P
   const r = await d.layers.read(o.open(), { store: true, expected: o.expected, progress: o.progress });
   return d.store.write(async (tx) => {
     const bcid = blobChainID(parent?.blobChainID ?? null, r.digest, r.diffID);
-    const same = await tx.byBlobChain(bcid);
+    const same = await tx.records.byBlobChain(bcid);
     if (same) return same;
     const mediaType = o.mediaType ?? d.layers.mediaType(r.compression);
-    await tx.putBlob({ digest: r.digest, mediaType, size: r.size, diffID: r.diffID });
+    await tx.blobs.put({ digest: r.digest, mediaType, size: r.size, diffID: r.diffID });
     const row = {
       ...layerRow(newId(), parent, o, d.clock.now()),
-      lazy: 1, blobDigest: r.digest, blobMediaType: mediaType, blobSize: r.size, blobDiffID: r.diffID,
+      lazy: true, blobDigest: r.digest, blobMediaType: mediaType, blobSize: r.size, blobDiffID: r.diffID,
       chainID: chainID(parent?.chainID ?? null, r.diffID), blobChainID: bcid,
     };
-    await tx.insert(row, parent ? [parent.id] : []);
+    await tx.records.insert(row, parent ? [parent.id] : []);
     return row;
   });
 }
@@ -95,16 +97,17 @@ async function importExtracted(d: LayerDeps, o: ImportOptions, parent?: RecordRo
   const id = newId();
   const before = d.snapshots.version();
   await d.store.write((tx) =>
-    tx.insert({ ...layerRow(id, parent, o, d.clock.now()), state: "creating", owner: d.processes.self, snapshot: id }, parent ? [parent.id] : [])
+    tx.records.insert({ ...layerRow(id, parent, o, d.clock.now()), state: "creating", owner: d.processes.self, snapshot: id }, parent ? [parent.id] : [])
   );
   let r;
   try {
     await d.snapshots.prepare(id, parent?.snapshot ?? undefined);
-    r = await d.layers.read(o.open(), { dir: d.snapshots.path(id), store: true, expected: o.expected, progress: o.progress });
+    r = await d.layers.read(o.open(), { dir: await d.snapshots.mount(id), store: true, expected: o.expected, progress: o.progress });
+    await d.snapshots.commit(id);
   } catch (err) {
     // A failed extraction leaves no record and no directory.
     await d.snapshots.remove(id);
-    await d.store.write((tx) => tx.delete([id]));
+    await d.store.write((tx) => tx.records.delete([id]));
     throw err;
   }
   const after = d.snapshots.version();
@@ -112,23 +115,23 @@ async function importExtracted(d: LayerDeps, o: ImportOptions, parent?: RecordRo
   const cid = chainID(parent?.chainID ?? null, r.diffID);
   const mediaType = o.mediaType ?? d.layers.mediaType(r.compression);
   const result = await d.store.write(async (tx) => {
-    const same = await tx.byBlobChain(bcid);
+    const same = await tx.records.byBlobChain(bcid);
     if (same) {
-      await tx.update([id], { state: "deleting" });
+      await tx.records.update([id], { state: "deleting" });
       return { row: same, discard: true };
     }
-    await tx.putBlob({ digest: r.digest, mediaType, size: r.size, diffID: r.diffID });
+    await tx.blobs.put({ digest: r.digest, mediaType, size: r.size, diffID: r.diffID });
     const patch = {
       state: "ready" as const, owner: null, blobDigest: r.digest, blobMediaType: mediaType, blobSize: r.size,
       blobDiffID: r.diffID, chainID: cid, blobChainID: bcid, size: r.treeSize ?? null,
     };
     // The same content under another compression: share its snapshot, drop ours.
-    const twinContent = await tx.byChainWithSnapshot(cid);
-    await tx.update([id], twinContent ? { ...patch, snapshot: twinContent.snapshot } : patch);
+    const twinContent = await tx.records.byChainWithSnapshot(cid);
+    await tx.records.update([id], twinContent ? { ...patch, snapshot: twinContent.snapshot } : patch);
     await noteOwnChange(tx, before, after);
-    return { row: (await tx.record(id))!, discard: false, dropDir: twinContent !== undefined };
+    return { row: (await tx.records.get(id))!, discard: false, dropDir: twinContent !== undefined };
   });
-  if (result.discard) await removeMarked(d, [(await d.store.read((tx) => tx.record(id)))!]);
+  if (result.discard) await removeMarked(d, [(await d.store.read((tx) => tx.records.get(id)))!]);
   else if (result.dropDir) await d.snapshots.remove(id);
   return result.row;
 }
@@ -144,18 +147,18 @@ export async function materialize(d: LayerDeps, r: RecordRow): Promise<RecordRow
   if (r.snapshot && !r.lazy && !r.owner) return r;
   const key = newId();
   const claim = await d.store.write(async (tx) => {
-    const now = await tx.record(r.id);
-    if (!now || now.state !== "ready") throw new StrataError("not_found", `record ${r.id} not found`);
+    const now = await tx.records.get(r.id);
+    if (!now || now.state !== "ready") throw notFound(`record ${r.id}`);
     if (now.snapshot && !now.lazy && !now.owner) return { done: now };
     if (now.owner && now.owner !== d.processes.self) throw locked(r.id);
-    const shared = now.lazy && now.chainID ? await tx.byChainWithSnapshot(now.chainID) : undefined;
+    const shared = now.lazy && now.chainID ? await tx.records.byChainWithSnapshot(now.chainID) : undefined;
     if (shared && !shared.lazy && !shared.owner) {
-      await tx.update([r.id], { snapshot: shared.snapshot, lazy: 0 });
-      return { done: (await tx.record(r.id))! };
+      await tx.records.update([r.id], { snapshot: shared.snapshot, lazy: false });
+      return { done: (await tx.records.get(r.id))! };
     }
-    await tx.update([r.id], { snapshot: key, owner: d.processes.self });
+    await tx.records.update([r.id], { snapshot: key, owner: d.processes.self });
     // Held while it is made, so a prune running meanwhile leaves it (and its inputs) alone.
-    await tx.addHold(r.id, d.processes.self, null);
+    await tx.holds.add(r.id, d.processes.self, null);
     return { now };
   });
   if (claim.done) return claim.done;
@@ -163,43 +166,44 @@ export async function materialize(d: LayerDeps, r: RecordRow): Promise<RecordRow
   try {
     if (row.kind === "merge" || row.kind === "diff") await build(d, row, key);
     else await extract(d, row, key);
+    await d.snapshots.commit(key);
   } catch (err) {
     await d.snapshots.remove(key);
     await d.store.write(async (tx) => {
-      await tx.update([r.id], { snapshot: null, owner: null });
-      await tx.endHolds({ records: [r.id], owner: d.processes.self });
+      await tx.records.update([r.id], { snapshot: null, owner: null });
+      await tx.holds.end({ records: [r.id], owner: d.processes.self });
     });
     throw err;
   }
   return d.store.write(async (tx) => {
-    await tx.update([r.id], { lazy: 0, owner: null, size: null });
-    await tx.endHolds({ records: [r.id], owner: d.processes.self });
-    return (await tx.record(r.id))!;
+    await tx.records.update([r.id], { lazy: false, owner: null, size: null });
+    await tx.holds.end({ records: [r.id], owner: d.processes.self });
+    return (await tx.records.get(r.id))!;
   });
 }
 
 /** A record's parents, in order, read in one transaction. */
 export async function parentsOf(d: LayerDeps, id: string): Promise<RecordRow[]> {
   return d.store.read(async (tx) => {
-    const ids = (await tx.parents([id])).get(id) ?? [];
-    return Promise.all(ids.map(async (p) => (await tx.record(p))!));
+    const ids = (await tx.links.parents([id])).get(id) ?? [];
+    return Promise.all(ids.map(async (p) => (await tx.records.get(p))!));
   });
 }
 
 /** A record's directory, made first if it has none yet. */
 export async function dirOf(d: LayerDeps, r: RecordRow): Promise<string> {
-  return d.snapshots.path((await materialize(d, r)).snapshot!);
+  return d.snapshots.mount((await materialize(d, r)).snapshot!);
 }
 
 async function extract(d: LayerDeps, row: RecordRow, key: string) {
   const [p] = await parentsOf(d, row.id);
   const parent = p ? await materialize(d, p) : undefined;
   if (!row.blobDigest || !d.content.has(row.blobDigest)) {
-    throw new StrataError("missing_blob", `record ${row.id} is lazy and its blob ${row.blobDigest ?? "(unknown)"} is not in the content store`);
+    throw missingBlob(`record ${row.id} is lazy and its blob ${row.blobDigest ?? "(unknown)"} is not in the content store`);
   }
   await d.snapshots.prepare(key, parent?.snapshot ?? undefined);
-  const got = await d.layers.read(d.layers.open(row.blobDigest), { dir: d.snapshots.path(key), store: false, expected: { digest: row.blobDigest } });
-  if (got.diffID !== row.blobDiffID) throw new StrataError("integrity", `blob ${row.blobDigest} has diffID ${got.diffID}, not ${row.blobDiffID}`);
+  const got = await d.layers.read(d.layers.open(row.blobDigest), { dir: await d.snapshots.mount(key), store: false, expected: { digest: row.blobDigest } });
+  if (got.diffID !== row.blobDiffID) throw integrity(`blob ${row.blobDigest} has diffID ${got.diffID}, not ${row.blobDiffID}`);
 }
 
 /** The per-layer changes that make up a record, root first. */
@@ -220,7 +224,7 @@ async function steps(d: LayerDeps, r: RecordRow): Promise<{ lower?: string; uppe
 
 async function build(d: LayerDeps, row: RecordRow, key: string) {
   await d.snapshots.prepare(key);
-  const dest = d.snapshots.path(key);
+  const dest = await d.snapshots.mount(key);
   if (row.kind === "merge") return d.layers.applySteps(dest, await steps(d, row), { deletions: true });
   // A diff's own tree: what UPPER added or changed over LOWER (deletions live only in its
   // layer); without UPPER it stays empty.

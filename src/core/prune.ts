@@ -40,9 +40,9 @@ export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<R
     }
     const marked = await d.store.write(async (tx) => {
       // Held or given a child since the plan was made: it stays, and so do its parents.
-      const busy = await tx.inUse(ids);
-      const kids = await tx.children(ids);
-      let ok = (await tx.records(ids)).filter((r) => !busy.has(r.id));
+      const busy = await tx.holds.inUse(ids);
+      const kids = await tx.links.children(ids);
+      let ok = (await tx.records.ready(ids)).filter((r) => !busy.has(r.id));
       // A committed record's mutable twin goes with it.
       const twinOf = new Map(ok.filter((r) => r.twin).map((r) => [r.twin!, r.id]));
       for (let size = -1; size !== ok.length;) {
@@ -51,9 +51,9 @@ export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<R
         const gone = (c: string) => going.has(c) || going.has(twinOf.get(c) ?? "");
         ok = ok.filter((r) => (kids.get(r.id) ?? []).every(gone));
       }
-      const twins = await tx.records(ok.map((r) => r.twin).filter((t): t is string => t !== null));
+      const twins = await tx.records.ready(ok.map((r) => r.twin).filter((t): t is string => t !== null));
       const all = [...ok, ...twins];
-      await tx.update(all.map((r) => r.id), { state: "deleting" });
+      await tx.records.update(all.map((r) => r.id), { state: "deleting" });
       return all;
     });
     await removeMarked(d, marked, { later: deleting });

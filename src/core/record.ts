@@ -1,7 +1,7 @@
 /**
- * A record's shape exists twice on purpose: `RecordRow` is the stored row (the
- * metadata port's table type), `Record` is SPEC §2's JSON. `toRecord` maps one to the
- * other, once.
+ * A record's shape exists twice on purpose: `RecordRow` is a record as the metadata
+ * port keeps it (the SQLite row shape stays in `store/`), `Record` is SPEC §2's JSON.
+ * `toRecord` maps one to the other, once.
  */
 export const kinds = ["base", "layer", "merge", "diff"] as const;
 export type Kind = (typeof kinds)[number];
@@ -22,21 +22,21 @@ export interface RecordRow {
   /** The process creating the record, while `state` is `creating`. */
   owner: string | null;
   kind: Kind;
-  mutable: number;
+  mutable: boolean;
   /** Directory name of the snapshot; twins share one. Null for lazy records. */
   snapshot: string | null;
   /** On an immutable record: the mutable record it was committed from, until finalized. */
   twin: string | null;
   description: string;
   recordType: RecordType;
-  shared: number;
+  shared: boolean;
   cachePolicy: CachePolicy;
   /** Cached disk usage of an immutable record; null until computed. */
   size: number | null;
   createdAt: number;
   lastUsedAt: number | null;
   usageCount: number;
-  lazy: number;
+  lazy: boolean;
   blobDigest: string | null;
   blobMediaType: string | null;
   blobSize: number | null;
@@ -79,7 +79,7 @@ export function toRecord(
   return {
     id: row.id,
     kind: row.kind,
-    mutable: row.mutable === 1,
+    mutable: row.mutable,
     inUse: extra.inUse,
     size: extra.size,
     createdAt: new Date(row.createdAt).toISOString(),
@@ -88,8 +88,8 @@ export function toRecord(
     parents: extra.parents,
     description: row.description,
     recordType: row.recordType,
-    shared: row.shared === 1,
-    lazy: row.lazy === 1,
+    shared: row.shared,
+    lazy: row.lazy,
     cachePolicy: row.cachePolicy,
     blob: row.blobDigest === null ? null : {
       digest: row.blobDigest,
@@ -106,8 +106,8 @@ export function toRecord(
 export function newRow(fields: Pick<RecordRow, "id" | "kind" | "mutable" | "createdAt"> & Partial<RecordRow>): RecordRow {
   return {
     state: "ready", owner: null, snapshot: null, twin: null, description: "",
-    recordType: "regular", shared: 0, cachePolicy: "default", size: null,
-    lastUsedAt: null, usageCount: 0, lazy: 0, blobDigest: null, blobMediaType: null,
+    recordType: "regular", shared: false, cachePolicy: "default", size: null,
+    lastUsedAt: null, usageCount: 0, lazy: false, blobDigest: null, blobMediaType: null,
     blobSize: null, blobDiffID: null, chainID: null, blobChainID: null,
     ...fields,
   };

@@ -9,7 +9,7 @@
  *   is missing (their children keep their own copies and become bases) and deletes
  *   directories no row owns.
  */
-import { isLeaseOwner } from "./ports.ts";
+import { isLeaseOwner } from "./ports/leases.ts";
 import type { Deps } from "./refs.ts";
 import { removeMarked, versionMark } from "./refs.ts";
 import type { RecordRow } from "./record.ts";
@@ -28,11 +28,11 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
   const version = snapshots.version();
 
   const seen = await store.read(async (tx) => ({
-    owners: await tx.owners(),
-    expired: await tx.hasExpired(),
-    deleting: await tx.byState("deleting"),
-    creating: await tx.byState("creating"),
-    mark: await tx.getMeta(versionMark),
+    owners: await tx.holds.owners(),
+    expired: await tx.holds.anyExpired(),
+    deleting: await tx.records.inState("deleting"),
+    creating: await tx.records.inState("creating"),
+    mark: await tx.meta.get(versionMark),
   }));
   const dead = seen.owners.filter((o) => !isLeaseOwner(o) && !processes.alive(o));
   out.deadHolders = dead.length;
@@ -41,16 +41,16 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
   const halfSnapshots: string[] = [];
   if (dead.length || seen.expired) {
     doomed = await store.write(async (tx) => {
-      if (dead.length) await tx.endHolds({ owners: dead });
-      if (seen.expired) await tx.endHolds({ expired: true });
-      const halfMade = (await tx.byState("creating")).filter((r) => r.owner && dead.includes(r.owner));
-      await tx.update(halfMade.map((r) => r.id), { state: "deleting" });
+      if (dead.length) await tx.holds.end({ owners: dead });
+      if (seen.expired) await tx.holds.end({ expired: true });
+      const halfMade = (await tx.records.inState("creating")).filter((r) => r.owner && dead.includes(r.owner));
+      await tx.records.update(halfMade.map((r) => r.id), { state: "deleting" });
       // A snapshot a dead process was extracting or building: dropped, to be made again.
-      for (const r of await tx.owned(dead)) {
+      for (const r of await tx.records.ownedBy(dead)) {
         if (r.snapshot) halfSnapshots.push(r.snapshot);
-        await tx.update([r.id], { snapshot: r.lazy || r.kind === "merge" || r.kind === "diff" ? null : r.snapshot, owner: null });
+        await tx.records.update([r.id], { snapshot: r.lazy || r.kind === "merge" || r.kind === "diff" ? null : r.snapshot, owner: null });
       }
-      return tx.byState("deleting");
+      return tx.records.inState("deleting");
     });
   }
   if (doomed.length) {
@@ -58,7 +58,7 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
     await removeMarked(d, doomed);
   }
   for (const key of halfSnapshots) {
-    if (!(await store.read((tx) => tx.stillUsed([key], []))).has(key)) await snapshots.remove(key);
+    if (!(await store.read((tx) => tx.records.stillUsed([key], []))).has(key)) await snapshots.remove(key);
   }
   if (opts.scan === false) return out;
   await snapshots.sweep();
@@ -72,8 +72,8 @@ async function scan(d: Deps, out: Recovered): Promise<void> {
   const { store, snapshots } = d;
   const version = snapshots.version();
   const onDisk = new Set(snapshots.list());
-  const rows = await store.read((tx) => tx.allReady());
-  const owned = await store.read((tx) => tx.snapshots());
+  const rows = await store.read((tx) => tx.records.allReady());
+  const owned = await store.read((tx) => tx.records.snapshotKeys());
 
   for (const dir of onDisk) {
     if (!owned.has(dir)) {
@@ -88,19 +88,19 @@ async function scan(d: Deps, out: Recovered): Promise<void> {
   if (!missing.length && !out.strayDirs.length && !brokenTwins.length) {
     // Nothing to mend: remember the directory as seen, unless a writer is busy (then
     // the next start-up looks again, which is cheap).
-    await store.tryWrite((tx) => tx.setMeta(versionMark, version));
+    await store.tryWrite((tx) => tx.meta.set(versionMark, version));
     return;
   }
   await store.write(async (tx) => {
     // Re-read inside the transaction: only rows still ready and still without data go.
-    const still = (await tx.records(out.missing)).filter((r) => !snapshots.exists(r.snapshot!));
+    const still = (await tx.records.ready(out.missing)).filter((r) => !snapshots.exists(r.snapshot!));
     const gone = still.map((r) => r.id);
     if (gone.length) {
-      await tx.unlinkParents(gone);
-      await tx.delete(gone);
+      await tx.links.unlink(gone);
+      await tx.records.delete(gone);
     }
     // Twins whose mutable half is gone own their snapshot alone now.
-    if (brokenTwins.length) await tx.update(brokenTwins, { twin: null });
-    await tx.setMeta(versionMark, out.strayDirs.length ? snapshots.version() : version);
+    if (brokenTwins.length) await tx.records.update(brokenTwins, { twin: null });
+    await tx.meta.set(versionMark, out.strayDirs.length ? snapshots.version() : version);
   });
 }

@@ -6,7 +6,9 @@
  */
 import { invalid, locked, notFound } from "./errors.ts";
 import { newId } from "./ids.ts";
-import type { Clock, MetadataStore, Processes, Snapshotter, Tx } from "./ports.ts";
+import type { Clock, Processes } from "./ports/host.ts";
+import type { MetadataStore, Tx } from "./ports/metadata.ts";
+import type { Snapshotter } from "./ports/snapshots.ts";
 import { newRow, type RecordRow, type RecordType } from "./record.ts";
 
 export const defaultHoldMs = 24 * 3600_000;
@@ -32,11 +34,11 @@ export interface NewOptions {
 export async function resolve(tx: Tx, ref: string): Promise<RecordRow> {
   let id = ref;
   if (ref.startsWith("key:")) {
-    const target = await tx.key(ref.slice(4));
+    const target = await tx.keys.get(ref.slice(4));
     if (!target) throw notFound(`key ${ref.slice(4)}`);
     id = target;
   }
-  const row = await tx.record(id);
+  const row = await tx.records.get(id);
   if (!row || row.state !== "ready") throw notFound(`record ${ref}`);
   return row;
 }
@@ -44,11 +46,11 @@ export async function resolve(tx: Tx, ref: string): Promise<RecordRow> {
 /** The immutable twin of a mutable row, without copying: both share one snapshot. */
 async function twin(tx: Tx, m: RecordRow, now: number): Promise<RecordRow> {
   const row = newRow({
-    id: newId(), kind: m.kind, mutable: 0, createdAt: now, snapshot: m.snapshot, twin: m.id,
+    id: newId(), kind: m.kind, mutable: false, createdAt: now, snapshot: m.snapshot, twin: m.id,
     description: m.description, recordType: m.recordType, shared: m.shared,
     cachePolicy: m.cachePolicy, usageCount: m.usageCount, lastUsedAt: m.lastUsedAt,
   });
-  await tx.insert(row, (await tx.parents([m.id])).get(m.id) ?? []);
+  await tx.records.insert(row, (await tx.links.parents([m.id])).get(m.id) ?? []);
   return row;
 }
 
@@ -59,20 +61,28 @@ async function twin(tx: Tx, m: RecordRow, now: number): Promise<RecordRow> {
 export async function getImmutable(tx: Tx, ref: string, now: number): Promise<RecordRow> {
   const r = await resolve(tx, ref);
   if (!r.mutable) return r;
-  if ((await tx.held([r.id])).size) throw locked(r.id);
-  return (await tx.twinOf(r.id)) ?? twin(tx, r, now);
+  if ((await tx.holds.held([r.id])).size) throw locked(r.id);
+  return (await tx.records.twinOf(r.id)) ?? twin(tx, r, now);
 }
 
-/** Retires the mutable twin, so the snapshot belongs to the immutable record alone. */
+/**
+ * Retires the mutable twin, so the snapshot belongs to the immutable record alone. Its
+ * snapshot is committed after the transaction (`freeze`): no disk work under the lock.
+ */
 export async function finalize(tx: Tx, r: RecordRow): Promise<RecordRow> {
   if (!r.twin) return r;
-  const m = await tx.record(r.twin);
+  const m = await tx.records.get(r.twin);
   if (m) {
-    if ((await tx.held([m.id])).size) throw locked(m.id);
-    await tx.delete([m.id]);
+    if ((await tx.holds.held([m.id])).size) throw locked(m.id);
+    await tx.records.delete([m.id]);
   }
-  await tx.update([r.id], { twin: null });
+  await tx.records.update([r.id], { twin: null });
   return { ...r, twin: null };
+}
+
+/** Commits the snapshots of finalized records (cheap, and a no-op when done before). */
+export async function freeze(d: Pick<Deps, "snapshots">, rows: (RecordRow | undefined)[]): Promise<void> {
+  for (const r of rows) if (r?.snapshot && !r.mutable && !r.twin) await d.snapshots.commit(r.snapshot);
 }
 
 export class Refs {
@@ -81,7 +91,7 @@ export class Refs {
     this.owner = d.holdOwner ?? null;
   }
 
-  /** A held mutable record, empty or a private copy of a committed parent. */
+  /** A held mutable record, empty or on a committed parent's tree. */
   async create(opts: NewOptions): Promise<RecordRow> {
     const { store, snapshots, clock, processes } = this.d;
     const id = newId();
@@ -90,33 +100,34 @@ export class Refs {
       let p: RecordRow | undefined;
       if (opts.parent !== undefined) {
         p = await finalize(tx, await getImmutable(tx, opts.parent, clock.now()));
-        if (!p.snapshot) throw invalid(`record ${p.id} has no snapshot to copy`);
-        await tx.addHold(p.id, processes.self, null);
+        if (!p.snapshot) throw invalid(`record ${p.id} has no snapshot to build on`);
+        await tx.holds.add(p.id, processes.self, null);
       }
-      await tx.insert(newRow({
-        id, kind: p ? "layer" : "base", mutable: 1, createdAt: clock.now(), state: "creating",
+      await tx.records.insert(newRow({
+        id, kind: p ? "layer" : "base", mutable: true, createdAt: clock.now(), state: "creating",
         owner: processes.self, snapshot: id, description: opts.description ?? "",
         recordType: opts.type ?? "regular", cachePolicy: opts.retain ? "retain" : "default",
       }), p ? [p.id] : []);
       return p;
     });
     try {
+      await freeze(this.d, [parent]);
       await snapshots.prepare(id, parent?.snapshot ?? undefined);
     } catch (err) {
       await snapshots.remove(id);
       await store.write(async (tx) => {
-        await tx.delete([id]);
-        if (parent) await tx.endHolds({ records: [parent.id], owner: processes.self });
+        await tx.records.delete([id]);
+        if (parent) await tx.holds.end({ records: [parent.id], owner: processes.self });
       });
       throw err;
     }
     const after = snapshots.version();
     return store.write(async (tx) => {
-      await tx.update([id], { state: "ready", owner: null });
-      await tx.addHold(id, this.owner, clock.now() + (opts.holdMs ?? defaultHoldMs));
-      if (parent) await tx.endHolds({ records: [parent.id], owner: processes.self });
+      await tx.records.update([id], { state: "ready", owner: null });
+      await tx.holds.add(id, this.owner, clock.now() + (opts.holdMs ?? defaultHoldMs));
+      if (parent) await tx.holds.end({ records: [parent.id], owner: processes.self });
       await noteOwnChange(tx, before, after);
-      return (await tx.record(id))!;
+      return (await tx.records.get(id))!;
     });
   }
 
@@ -126,10 +137,10 @@ export class Refs {
     return store.write(async (tx) => {
       const m = await resolve(tx, id);
       if (!m.mutable) throw invalid(`record ${m.id} is already committed`);
-      await tx.endHolds({ records: [m.id] });
-      const i = (await tx.twinOf(m.id)) ?? (await twin(tx, (await tx.record(m.id))!, clock.now()));
-      if (opts.holdMs !== undefined) await tx.addHold(i.id, this.owner, clock.now() + opts.holdMs);
-      if (opts.key !== undefined) await tx.setKey(opts.key, i.id);
+      await tx.holds.end({ records: [m.id] });
+      const i = (await tx.records.twinOf(m.id)) ?? (await twin(tx, (await tx.records.get(m.id))!, clock.now()));
+      if (opts.holdMs !== undefined) await tx.holds.add(i.id, this.owner, clock.now() + opts.holdMs);
+      if (opts.key !== undefined) await tx.keys.set(opts.key, i.id);
       return i;
     });
   }
@@ -139,8 +150,8 @@ export class Refs {
     const { store, clock } = this.d;
     return store.write(async (tx) => {
       const r = await getImmutable(tx, ref, clock.now());
-      if (opts.holdMs !== undefined) await tx.addHold(r.id, this.owner, clock.now() + opts.holdMs);
-      else await tx.touch([r.id]);
+      if (opts.holdMs !== undefined) await tx.holds.add(r.id, this.owner, clock.now() + opts.holdMs);
+      else await tx.holds.touch([r.id]);
       return r;
     });
   }
@@ -151,10 +162,10 @@ export class Refs {
     return store.write(async (tx) => {
       const r = await resolve(tx, ref);
       if (!r.mutable) throw invalid(`record ${r.id} is immutable; make a child with new --parent`);
-      if (await tx.twinOf(r.id)) throw invalid(`record ${r.id} is committed; reopen it first`);
-      const held = (await tx.held([r.id])).size > 0;
+      if (await tx.records.twinOf(r.id)) throw invalid(`record ${r.id} is committed; reopen it first`);
+      const held = (await tx.holds.held([r.id])).size > 0;
       if (!held || opts.holdMs !== undefined) {
-        await tx.addHold(r.id, this.owner, clock.now() + (opts.holdMs ?? defaultHoldMs));
+        await tx.holds.add(r.id, this.owner, clock.now() + (opts.holdMs ?? defaultHoldMs));
       }
       return r;
     });
@@ -166,13 +177,13 @@ export class Refs {
     return store.write(async (tx) => {
       const r = await resolve(tx, id);
       if (!r.mutable) throw invalid(`record ${r.id} is immutable; only a mutable record can be reopened`);
-      if ((await tx.held([r.id])).size) throw locked(r.id);
-      const t = await tx.twinOf(r.id);
+      if ((await tx.holds.held([r.id])).size) throw locked(r.id);
+      const t = await tx.records.twinOf(r.id);
       if (t) {
-        if ((await tx.held([t.id])).size || (await tx.children([t.id])).size) throw locked(t.id);
-        await tx.delete([t.id]);
+        if ((await tx.holds.held([t.id])).size || (await tx.links.children([t.id])).size) throw locked(t.id);
+        await tx.records.delete([t.id]);
       }
-      await tx.addHold(r.id, this.owner, clock.now() + (opts.holdMs ?? defaultHoldMs));
+      await tx.holds.add(r.id, this.owner, clock.now() + (opts.holdMs ?? defaultHoldMs));
       return r;
     });
   }
@@ -187,11 +198,11 @@ export class Refs {
       const r = await resolve(tx, id);
       // Holds handed to users (by expiry, from any CLI or daemon) and this process's own;
       // not leases, and not the holds of other processes' work in progress.
-      await tx.endHolds({ records: [r.id], handedOut: true });
-      await tx.endHolds({ records: [r.id], owner: processes.self });
-      if (!r.mutable || r.cachePolicy === "retain" || (await tx.twinOf(r.id))) return undefined;
-      if ((await tx.held([r.id])).size) return undefined;
-      await tx.update([r.id], { state: "deleting" });
+      await tx.holds.end({ records: [r.id], handedOut: true });
+      await tx.holds.end({ records: [r.id], owner: processes.self });
+      if (!r.mutable || r.cachePolicy === "retain" || (await tx.records.twinOf(r.id))) return undefined;
+      if ((await tx.holds.held([r.id])).size) return undefined;
+      await tx.records.update([r.id], { state: "deleting" });
       return r;
     });
     if (doomed) await removeMarked(this.d, [doomed]);
@@ -211,7 +222,7 @@ export async function removeMarked(
   const ids = rows.map((r) => r.id);
   const dirs = [...new Set(rows.map((r) => r.snapshot).filter((s): s is string => s !== null))];
   const before = d.snapshots.version();
-  const used = await d.store.read((tx) => tx.stillUsed(dirs, ids));
+  const used = await d.store.read((tx) => tx.records.stillUsed(dirs, ids));
   for (const dir of dirs) {
     if (used.has(dir)) continue;
     // `later`: renamed aside now, deleted in the background; the caller awaits `later`.
@@ -220,7 +231,7 @@ export async function removeMarked(
   }
   const after = d.snapshots.version();
   await d.store.write(async (tx) => {
-    await tx.delete(ids);
+    await tx.records.delete(ids);
     await noteOwnChange(tx, before, after);
   });
 }
@@ -232,5 +243,5 @@ export async function removeMarked(
 export const versionMark = "snapshots.version";
 
 export async function noteOwnChange(tx: Tx, before: string, after: string): Promise<void> {
-  if (before !== after && (await tx.getMeta(versionMark)) === before) await tx.setMeta(versionMark, after);
+  if (before !== after && (await tx.meta.get(versionMark)) === before) await tx.meta.set(versionMark, after);
 }

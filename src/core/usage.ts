@@ -29,7 +29,7 @@ export async function sizes(d: Deps, rows: RecordRow[]): Promise<Map<string, num
   }
   if (fresh.length) {
     await d.store.write(async (tx) => {
-      for (const [id, size] of fresh) await tx.update([id], { size });
+      for (const [id, size] of fresh) await tx.records.update([id], { size });
     });
   }
   return out;
@@ -47,10 +47,10 @@ async function ancestorSnapshots(d: Deps, id: string): Promise<string[]> {
   const seen = new Set<string>([id]);
   let frontier = [id];
   while (frontier.length) {
-    const parents = await d.store.read((tx) => tx.parents(frontier));
+    const parents = await d.store.read((tx) => tx.links.parents(frontier));
     frontier = [...parents.values()].flat().filter((p) => !seen.has(p));
     for (const p of frontier) seen.add(p);
-    const rows = await d.store.read((tx) => tx.records(frontier));
+    const rows = await d.store.read((tx) => tx.records.ready(frontier));
     for (const r of rows) if (r.snapshot) keys.add(r.snapshot);
   }
   return [...keys];
@@ -61,8 +61,8 @@ export async function describe(d: Deps, rows: RecordRow[]): Promise<Record[]> {
   const ids = rows.map((r) => r.id);
   const size = await sizes(d, rows);
   const { parents, inUse } = await d.store.read(async (tx) => ({
-    parents: await tx.parents(ids),
-    inUse: await tx.inUse(ids),
+    parents: await tx.links.parents(ids),
+    inUse: await tx.holds.inUse(ids),
   }));
   return rows.map((r) =>
     toRecord(r, { parents: parents.get(r.id) ?? [], inUse: inUse.has(r.id), size: size.get(r.id) ?? 0 })
@@ -72,13 +72,13 @@ export async function describe(d: Deps, rows: RecordRow[]): Promise<Record[]> {
 /** Every visible record, described with whole-store queries rather than id lists. */
 export async function describeAll(d: Deps): Promise<Record[]> {
   const { rows, links } = await d.store.read(async (tx) => ({
-    rows: visible(await tx.allReady()),
-    links: await tx.allParents(),
+    rows: visible(await tx.records.allReady()),
+    links: await tx.links.all(),
   }));
   await turn();
   // Sizes are cached on nearly every row: measure only the rest.
   const size = await sizes(d, rows.filter((r) => r.size === null));
-  const inUse = await d.store.read((tx) => tx.inUse());
+  const inUse = await d.store.read((tx) => tx.holds.inUse());
   await turn();
   const parents = new Map<string, string[]>();
   const ordered = new Map<string, { position: number; parent: string }[]>();
@@ -105,7 +105,7 @@ export async function describeId(d: Deps, id: string, cache?: RecordCache): Prom
   const now = d.clock.now();
   const hit = cache?.get(id, version, now);
   if (hit) return hit;
-  const v = await d.store.query((tx) => tx.view(id));
+  const v = await d.store.query((tx) => tx.records.view(id));
   if (!v) return undefined;
   const size = v.row.size ?? (await sizes(d, [v.row])).get(v.row.id) ?? 0;
   const record = toRecord(v.row, { parents: v.parents, inUse: v.inUse, size });

@@ -16,13 +16,13 @@ import {
 } from "node:fs";
 import process from "node:process";
 import { StrataError } from "../core/errors.ts";
-import type { Sys } from "../runtime/runtime.ts";
+import type { Sys } from "../platform/sys.ts";
 import { type FileMeta, type FileWriter, finishFile, type StreamHash, writeAll } from "./files.ts";
 import { exists, makeDir, makedev, remove, typeBits } from "./nodes.ts";
 import { clean, Scope } from "./paths.ts";
 import type { TarEntry } from "./tar/entry.ts";
 import type { TarSink } from "./tar/reader.ts";
-import { perEntry } from "../runtime/jit.ts";
+import { perEntry } from "../platform/jit.ts";
 
 const hostile = (why: string) => new StrataError("integrity", `hostile layer: ${why}`);
 const OPAQUE = ".wh..wh..opq";

@@ -5,7 +5,7 @@
  * `.wh.` whiteout; hardlinks inside the layer become link entries.
  */
 import { type BigIntStats, lstatSync, readdirSync, readlinkSync } from "node:fs";
-import type { Sys } from "../runtime/runtime.ts";
+import type { Sys } from "../platform/sys.ts";
 import type { EntryType, TarEntry } from "./tar/entry.ts";
 
 export interface Change {

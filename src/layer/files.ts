@@ -5,7 +5,7 @@
  * descriptor, so they can happen on another thread without ever touching a path.
  */
 import { closeSync, fchmodSync, fchownSync, fstatSync, writeSync } from "node:fs";
-import type { Sys } from "../runtime/runtime.ts";
+import type { Sys } from "../platform/sys.ts";
 
 export interface FileMeta {
   uid: number;

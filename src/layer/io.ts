@@ -2,9 +2,10 @@
 import { closeSync, createReadStream, openSync, readSync, statSync } from "node:fs";
 import process from "node:process";
 import { StrataError } from "../core/errors.ts";
-import type { Compression, ContentStore, Ingest, LayerIO } from "../core/ports.ts";
-import type { Sys } from "../runtime/runtime.ts";
-import { Sha256 } from "../runtime/sha256.ts";
+import type { Compression, LayerIO } from "../core/ports/layers.ts";
+import type { ContentStore, Ingest } from "../core/ports/content.ts";
+import type { Sys } from "../platform/sys.ts";
+import { Sha256 } from "../platform/sha256.ts";
 import { Applier } from "./apply.ts";
 import type { FileWriter } from "./files.ts";
 import { decompressor, detect, inflated, mediaTypes, type Zstd, zlibReady } from "./compression.ts";

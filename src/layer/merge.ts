@@ -9,7 +9,7 @@ import {
   chmodSync, constants, copyFileSync, lchownSync, linkSync, lstatSync, mkdirSync, rmSync, symlinkSync,
 } from "node:fs";
 import process from "node:process";
-import type { Sys } from "../runtime/runtime.ts";
+import type { Sys } from "../platform/sys.ts";
 import { exists, makeDir, makedev, remove, typeBits } from "./nodes.ts";
 import { type Change, changes, splitTop, type Walker } from "./diff.ts";
 

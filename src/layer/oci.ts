@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { StrataError } from "../core/errors.ts";
-import type { ContentStore } from "../core/ports.ts";
+import type { ContentStore } from "../core/ports/content.ts";
 import type { Blob } from "../core/record.ts";
 import { isLayerMediaType } from "./compression.ts";
 import { sha256Hex } from "../core/sha256.ts";

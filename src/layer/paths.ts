@@ -6,7 +6,7 @@
  */
 import { lstatSync, readlinkSync } from "node:fs";
 import { StrataError } from "../core/errors.ts";
-import { perEntry } from "../runtime/jit.ts";
+import { perEntry } from "../platform/jit.ts";
 
 const hostile = (why: string) => new StrataError("integrity", `hostile layer: ${why}`);
 

@@ -5,8 +5,8 @@
  */
 import { once } from "node:events";
 import { StrataError } from "../core/errors.ts";
-import type { Ingest } from "../core/ports.ts";
-import { Sha256 } from "../runtime/sha256.ts";
+import type { Ingest } from "../core/ports/content.ts";
+import { Sha256 } from "../platform/sha256.ts";
 import type { StreamHash } from "./files.ts";
 import { type Compression, decompressor, detect, drainer, type Zstd, type ZstdStream, zlibReady } from "./compression.ts";
 import { TarReader, type TarSink } from "./tar/reader.ts";

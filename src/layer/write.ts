@@ -6,8 +6,9 @@
  */
 import { once } from "node:events";
 import { closeSync, constants, openSync, readSync } from "node:fs";
-import type { Compression, Ingest } from "../core/ports.ts";
-import { Sha256 } from "../runtime/sha256.ts";
+import type { Compression } from "../core/ports/layers.ts";
+import type { Ingest } from "../core/ports/content.ts";
+import { Sha256 } from "../platform/sha256.ts";
 import { compressor, drainer, oneAtATime, type Zstd, type ZstdStream, zlibReady } from "./compression.ts";
 import type { Change } from "./diff.ts";
 import { headerFor, padding, trailer } from "./tar/writer.ts";

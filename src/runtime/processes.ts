@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import type { Processes } from "../core/ports.ts";
+import type { Processes } from "../core/ports/host.ts";
 
 function startTime(pid: number): string | undefined {
   try {

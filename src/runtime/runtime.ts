@@ -9,33 +9,8 @@ import type { Linker } from "../layer/merge.ts";
 import type { Walker } from "../layer/diff.ts";
 import type { Copier } from "../snapshot/copy.ts";
 import type { OpenSqlite } from "../store/store.ts";
+import type { Sys } from "../platform/sys.ts";
 
-/** System calls `node:fs` lacks, through the runtime's FFI on libc. */
-export interface Sys {
-  /** Extended attribute names of a path, not following symlinks. */
-  listxattr(path: string): string[];
-  getxattr(path: string, name: string): Uint8Array;
-  setxattr(path: string, name: string, value: Uint8Array): void;
-  /** The same on an open file. */
-  fsetxattr(fd: number, name: string, value: Uint8Array): void;
-  /** Sets atime and mtime in nanoseconds, not following symlinks. */
-  utimens(path: string, atimeNs: bigint, mtimeNs: bigint): void;
-  /** The same on an open file. */
-  futimens(fd: number, atimeNs: bigint, mtimeNs: bigint): void;
-  /**
-   * Nanosecond atime and mtime of a path already lstat'ed as `st`. Bun's lstat has
-   * them; Deno's rounds to milliseconds, so Deno asks libc.
-   */
-  times(path: string, st: { atimeNs: bigint; mtimeNs: bigint }): [bigint, bigint];
-  /** Makes a fifo, socket or device node. */
-  mknod(path: string, mode: number, dev: bigint): void;
-  /**
-   * Marks a directory as the top of independent hierarchies (`chattr +T`), so ext4
-   * places each subdirectory in its own block group. Returns false where the
-   * filesystem has no such flag.
-   */
-  markTopDir(path: string): boolean;
-}
 
 export interface Listen {
   unix?: string;

@@ -14,7 +14,7 @@ import {
   readdirSync, readlinkSync, linkSync, symlinkSync,
 } from "node:fs";
 import process from "node:process";
-import type { Sys } from "../runtime/runtime.ts";
+import type { Sys } from "../platform/sys.ts";
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;

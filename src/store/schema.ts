@@ -1,6 +1,13 @@
 /** The database as Kysely sees it: one interface per table. */
 import type { RecordRow } from "../core/record.ts";
 
+/** A record as SQLite stores it: flags as 0 and 1 (mapped to booleans in records.ts). */
+export type RecordsTable = Omit<RecordRow, "mutable" | "shared" | "lazy"> & {
+  mutable: number;
+  shared: number;
+  lazy: number;
+};
+
 export interface ParentsTable {
   child: string;
   position: number;
@@ -46,7 +53,7 @@ export interface BlobsTable {
 }
 
 export interface Database {
-  records: RecordRow;
+  records: RecordsTable;
   parents: ParentsTable;
   holds: HoldsTable;
   keys: KeysTable;

@@ -5,7 +5,8 @@
  */
 import { statSync } from "node:fs";
 import { CompiledQuery, Kysely, SqliteDialect, type SqliteDatabase, sql } from "kysely";
-import type { Clock, MetadataStore, Tx } from "../core/ports.ts";
+import type { Clock } from "../core/ports/host.ts";
+import type { MetadataStore, Tx } from "../core/ports/metadata.ts";
 import { migrate } from "./migrate.ts";
 import type { Database } from "./schema.ts";
 import { makeTx } from "./tx.ts";

@@ -19,8 +19,8 @@ export async function seed(root: string, n: number, opts: { chainEvery?: number 
       const parent = opts.chainEvery && i % opts.chainEvery !== 0 ? ids[i - 1] : undefined;
       mkdirSync(`${root}/snapshots/${id}`);
       writeFileSync(`${root}/snapshots/${id}/file`, "x");
-      await tx.insert(newRow({
-        id, kind: parent ? "layer" : "base", mutable: 0, createdAt: now - (n - i) * 1000,
+      await tx.records.insert(newRow({
+        id, kind: parent ? "layer" : "base", mutable: false, createdAt: now - (n - i) * 1000,
         snapshot: id, size: 8192, usageCount: i % 3, lastUsedAt: i % 3 ? now - (n - i) * 500 : null,
       }), parent ? [parent] : []);
       ids.push(id);

@@ -5,6 +5,6 @@ import { openStore } from "../../src/store/store.ts";
 
 const [root, id] = process.argv.slice(2);
 const store = await openStore(`${root}/meta.db`, runtime.openSqlite, { now: () => Date.now() });
-await store.write((tx) => tx.addHold(id!, hostProcesses().self, null));
+await store.write((tx) => tx.holds.add(id!, hostProcesses().self, null));
 console.log("held");
 setInterval(() => {}, 1 << 30);

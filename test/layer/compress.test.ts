@@ -1,7 +1,7 @@
 /** Compressing a layer on this thread: the blob depends on the bytes only, never on timing. */
 import { expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
-import type { Ingest } from "../../src/core/ports.ts";
+import type { Ingest } from "../../src/core/ports/content.ts";
 import { zlibReady } from "../../src/layer/compression.ts";
 import { Compressing } from "../../src/layer/write.ts";
 import { zstd } from "../../src/runtime/bun/zstd.ts";

@@ -2,7 +2,7 @@
 import { expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
 import { gunzipSync, zstdDecompressSync } from "node:zlib";
-import type { Ingest } from "../../src/core/ports.ts";
+import type { Ingest } from "../../src/core/ports/content.ts";
 import { deflater } from "../../src/runtime/bun/deflater.ts";
 
 const sha = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;

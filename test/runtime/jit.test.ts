@@ -4,8 +4,8 @@ import { repo } from "../helpers/env.ts";
 
 test("functions marked before and after the runtime sets the mark all reach it", async () => {
   // A fresh instance of the module: this process's runtime has set the shared one's mark.
-  const fresh = "../../src/runtime/jit.ts?fresh";
-  const { perEntry, setPerEntryMark }: typeof import("../../src/runtime/jit.ts") = await import(fresh);
+  const fresh = "../../src/platform/jit.ts?fresh";
+  const { perEntry, setPerEntryMark }: typeof import("../../src/platform/jit.ts") = await import(fresh);
   const early = () => 1, late = () => 2;
   perEntry(early);
   const marked: unknown[] = [];
@@ -18,7 +18,7 @@ test("functions marked before and after the runtime sets the mark all reach it",
 test("on Bun, a marked hot function is never compiled with FTL while its unmarked twin is", () => {
   // JSC reports each FTL compilation on stderr when asked to by its option.
   const script = `
-    const { perEntry } = await import("${repo}/src/runtime/jit.ts");
+    const { perEntry } = await import("${repo}/src/platform/jit.ts");
     await import("${repo}/src/runtime/bun/index.ts");
     function markedHot(x) { let s = 0; for (let i = 0; i < 200; i++) s += (x * i) % 7; return s; }
     function plainHot(x) { let s = 0; for (let i = 0; i < 200; i++) s += (x * i) % 7; return s; }

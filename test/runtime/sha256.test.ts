@@ -1,7 +1,7 @@
 /** SHA-256 of a stream, hashed on another thread once it is long enough. */
 import { expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { Sha256 } from "../../src/runtime/sha256.ts";
+import { Sha256 } from "../../src/platform/sha256.ts";
 
 const expected = (chunks: Uint8Array[]) => {
   const h = createHash("sha256");

@@ -6,7 +6,7 @@
  */
 import { StrataError } from "../../core/errors.ts";
 import { type TarEntry, typeFlags } from "./entry.ts";
-import { perEntry } from "../../runtime/jit.ts";
+import { perEntry } from "../../platform/jit.ts";
 
 export interface TarSink {
   entry(e: TarEntry): void;

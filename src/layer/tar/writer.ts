@@ -5,7 +5,7 @@
  * Written straight into byte buffers: export builds thousands of these.
  */
 import { type TarEntry, flagOf } from "./entry.ts";
-import { perEntry } from "../../runtime/jit.ts";
+import { perEntry } from "../../platform/jit.ts";
 
 const encoder = new TextEncoder();
 const BLOCK = 512;

@@ -1,6 +1,6 @@
 /** `copyTree`'s helper thread on Bun (see copy-worker.ts); Deno copies on one thread. */
 import type { Copier, FileJob } from "../../snapshot/copy.ts";
-import { fromWire, startWorker, type WireError } from "../worker.ts";
+import { fromWire, startWorker, type WireError } from "../../platform/worker.ts";
 
 const BATCH = 32;
 

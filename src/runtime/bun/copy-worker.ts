@@ -5,7 +5,7 @@
  */
 import { copyFile, type FileJob } from "../../snapshot/copy.ts";
 import { sys } from "./sys.ts";
-import { type WireError, toWire } from "../worker.ts";
+import { type WireError, toWire } from "../../platform/worker.ts";
 
 declare const self: { onmessage: ((ev: MessageEvent) => void) | null; postMessage(m: unknown): void };
 

@@ -8,7 +8,7 @@
  * `{ aborted }` (the compressor is freed: the thread may be terminated).
  */
 import { compressor, drainer, oneAtATime, zlibReady, type ZstdStream } from "../../layer/compression.ts";
-import { toWire } from "../worker.ts";
+import { toWire } from "../../platform/worker.ts";
 import { zstd } from "./zstd.ts";
 
 declare const self: { onmessage: ((ev: MessageEvent) => void) | null; postMessage(m: unknown, t?: Transferable[]): void };

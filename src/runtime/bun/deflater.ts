@@ -4,9 +4,9 @@
  * stores the compressed bytes. Export spent ~40 ms per 100 MB here on zlib's stream
  * callbacks and copying the tar for its hash. Up to 4 chunks are in flight.
  */
-import type { Ingest } from "../../core/ports.ts";
+import type { Ingest } from "../../core/ports/content.ts";
 import type { LayerOut } from "../../layer/write.ts";
-import { fromWire, startWorker, type WireError } from "../worker.ts";
+import { fromWire, startWorker, type WireError } from "../../platform/worker.ts";
 
 const IN_FLIGHT = 4;
 

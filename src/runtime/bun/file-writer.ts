@@ -9,7 +9,7 @@
  * behind by 64 MiB or 512 open files before `ready()` asks for a wait.
  */
 import type { FileMeta, FileWriter } from "../../layer/files.ts";
-import { fromWire, startWorker, type WireError } from "../worker.ts";
+import { fromWire, startWorker, type WireError } from "../../platform/worker.ts";
 import { DATA, END, ABANDON, COPY, WIDTH } from "./write-ops.ts";
 
 const INLINE = 4 << 20;

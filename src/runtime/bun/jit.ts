@@ -1,6 +1,6 @@
-/** On Bun, functions marked per-entry stay out of JSC's top tier (see ../jit.ts). */
+/** On Bun, functions marked per-entry stay out of JSC's top tier (see platform/jit.ts). */
 import * as jsc from "bun:jsc";
-import { setPerEntryMark } from "../jit.ts";
+import { setPerEntryMark } from "../../platform/jit.ts";
 
 export function keepPerEntryQuick(): void {
   // bun:jsc is a debugging module: if a Bun release drops noFTL, nothing breaks.

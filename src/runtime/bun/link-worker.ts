@@ -5,7 +5,7 @@
  */
 import { linkSync } from "node:fs";
 import { remove } from "../../layer/nodes.ts";
-import { type WireError, toWire } from "../worker.ts";
+import { type WireError, toWire } from "../../platform/worker.ts";
 
 declare const self: { onmessage: ((ev: MessageEvent) => void) | null; postMessage(m: unknown): void };
 

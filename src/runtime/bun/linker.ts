@@ -1,6 +1,6 @@
 /** Merging's helper thread on Bun (see link-worker.ts); Deno links on one thread. */
 import type { Linker } from "../../layer/merge.ts";
-import { fromWire, startWorker, type WireError } from "../worker.ts";
+import { fromWire, startWorker, type WireError } from "../../platform/worker.ts";
 
 const BATCH = 64;
 

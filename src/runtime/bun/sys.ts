@@ -1,6 +1,6 @@
 /** libc calls through bun:ffi: xattrs, nanosecond times, mknod, inode flags. */
 import { dlopen, FFIType, ptr, read } from "bun:ffi";
-import type { Sys } from "../runtime.ts";
+import type { Sys } from "../../platform/sys.ts";
 import { closeSync, openSync } from "node:fs";
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, cstr, ERANGE, setTopDir, splitNames, sysError, timespecs } from "../libc.ts";
 

@@ -4,7 +4,7 @@
  */
 import { changes } from "../../layer/diff.ts";
 import { sys } from "./sys.ts";
-import { toWire } from "../worker.ts";
+import { toWire } from "../../platform/worker.ts";
 
 declare const self: { onmessage: ((ev: MessageEvent) => void) | null; postMessage(m: unknown): void };
 

@@ -1,6 +1,6 @@
 /** The walking thread of merges and diffs on Bun (see walk-worker.ts); Deno walks on one thread. */
 import type { Change, Walker } from "../../layer/diff.ts";
-import { fromWire, startWorker, type WireError } from "../worker.ts";
+import { fromWire, startWorker, type WireError } from "../../platform/worker.ts";
 
 type Answer = { changes?: Change[]; error?: WireError };
 

@@ -9,7 +9,7 @@
 import { closeSync } from "node:fs";
 import { finishFile, writeAll } from "../../layer/files.ts";
 import { sys } from "./sys.ts";
-import { type WireError, toWire } from "../worker.ts";
+import { type WireError, toWire } from "../../platform/worker.ts";
 import { ABANDON, COPY, DATA, END, WIDTH } from "./write-ops.ts";
 
 declare const self: { onmessage: ((ev: MessageEvent) => void) | null; postMessage(m: unknown, t?: Transferable[]): void };

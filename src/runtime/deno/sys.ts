@@ -1,5 +1,5 @@
 /** libc calls through Deno.dlopen: xattrs, nanosecond times, mknod, inode flags. */
-import type { Sys } from "../runtime.ts";
+import type { Sys } from "../../platform/sys.ts";
 import { closeSync, openSync } from "node:fs";
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, cstr, ERANGE, setTopDir, splitNames, sysError, timespecs } from "../libc.ts";
 

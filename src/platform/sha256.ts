@@ -22,7 +22,7 @@ const batch = (): Uint8Array => pool.pop() ?? new Uint8Array(BATCH);
 
 function thread(): Worker {
   if (worker) return worker;
-  const w = startWorker("runtime/sha256-worker.ts");
+  const w = startWorker("platform/sha256-worker.ts");
   w.onmessage = (ev: MessageEvent) => {
     const m = ev.data as { id: number; done?: Uint8Array; hex?: string };
     if (m.done?.length === BATCH && pool.length < 16) pool.push(m.done);

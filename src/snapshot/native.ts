@@ -1,17 +1,19 @@
 /**
- * The snapshot port on plain directories: `ROOT/snapshots/<key>`. A child is a full,
- * private copy of its parent (see copy.ts). Removal renames the directory into
- * `ROOT/trash/` first, so a crash never leaves a half-deleted snapshot in place.
+ * The native snapshotter: plain directories, `ROOT/snapshots/<key>`, like containerd's
+ * native snapshotter. Preparing on a parent copies the parent's tree (see copy.ts), so
+ * nothing is ever mounted and commit changes nothing on disk. Removal renames the
+ * directory into `ROOT/trash/` first, so a crash never leaves a half-deleted snapshot.
  */
 import { rm } from "node:fs/promises";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync } from "node:fs";
-import type { Processes, Snapshotter } from "../core/ports.ts";
-import type { Sys } from "../runtime/runtime.ts";
+import type { Processes } from "../core/ports/host.ts";
+import type { Snapshotter } from "../core/ports/snapshots.ts";
+import type { Sys } from "../platform/sys.ts";
 import { type Copier, copyTree } from "./copy.ts";
 import { inodes, treeUsage } from "./usage.ts";
 import { turn } from "../core/turn.ts";
 
-export function localSnapshotter(root: string, sys: Sys, processes: Processes, copier?: () => Copier): Snapshotter {
+export function nativeSnapshotter(root: string, sys: Sys, processes: Processes, copier?: () => Copier): Snapshotter {
   const dir = `${root}/snapshots`;
   const trash = `${root}/trash`;
   if (!existsSync(dir)) {
@@ -35,11 +37,18 @@ export function localSnapshotter(root: string, sys: Sys, processes: Processes, c
   };
 
   return {
-    path,
+    name: "native",
     async prepare(key, parent) {
       if (parent === undefined) mkdirSync(path(key), { mode: 0o755 });
       else await copyTree(path(parent), path(key), sys, copier);
     },
+    // A copy is its own tree: nothing to freeze, nothing to mount.
+    async commit() {},
+    async mount(key) {
+      return path(key);
+    },
+    async unmount() {},
+    mounted: () => [],
     async remove(key) {
       const aside = discard(key);
       if (aside) rmSync(aside, { recursive: true, force: true });
@@ -60,7 +69,7 @@ export function localSnapshotter(root: string, sys: Sys, processes: Processes, c
       for (const other of shared) inodes(path(other), seen);
       return treeUsage(path(key), seen);
     },
-    empty: (key) => readdirSync(path(key)).length === 0,
+    empty: async (key) => readdirSync(path(key)).length === 0,
     async sweep(opts = {}) {
       const names = readdirSync(trash).filter((name) => {
         const owner = name.split("~")[0]!;

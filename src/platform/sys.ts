@@ -1,0 +1,31 @@
+/**
+ * What a runtime gives the rest of strata beyond `node:*`: system calls through its FFI
+ * on libc. Declared here, below both `runtime/` (which implements it) and the modules
+ * that call it (`layer/`, `snapshot/`), so neither imports the other for it.
+ */
+/** System calls `node:fs` lacks, through the runtime's FFI on libc. */
+export interface Sys {
+  /** Extended attribute names of a path, not following symlinks. */
+  listxattr(path: string): string[];
+  getxattr(path: string, name: string): Uint8Array;
+  setxattr(path: string, name: string, value: Uint8Array): void;
+  /** The same on an open file. */
+  fsetxattr(fd: number, name: string, value: Uint8Array): void;
+  /** Sets atime and mtime in nanoseconds, not following symlinks. */
+  utimens(path: string, atimeNs: bigint, mtimeNs: bigint): void;
+  /** The same on an open file. */
+  futimens(fd: number, atimeNs: bigint, mtimeNs: bigint): void;
+  /**
+   * Nanosecond atime and mtime of a path already lstat'ed as `st`. Bun's lstat has
+   * them; Deno's rounds to milliseconds, so Deno asks libc.
+   */
+  times(path: string, st: { atimeNs: bigint; mtimeNs: bigint }): [bigint, bigint];
+  /** Makes a fifo, socket or device node. */
+  mknod(path: string, mode: number, dev: bigint): void;
+  /**
+   * Marks a directory as the top of independent hierarchies (`chattr +T`), so ext4
+   * places each subdirectory in its own block group. Returns false where the
+   * filesystem has no such flag.
+   */
+  markTopDir(path: string): boolean;
+}
