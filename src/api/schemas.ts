@@ -1,11 +1,15 @@
 /**
- * The inputs of every command, declared once with valibot and checked once at the
- * edge (CLI arguments, HTTP bodies). Types come from the schemas.
+ * The inputs of every command, declared once with valibot and checked once at the edge
+ * (CLI arguments, HTTP bodies). Types come from the schemas, and so does everything
+ * else said about a field: the CLI's flags, query decoding, help and OpenAPI read each
+ * field's kind and one-line description from here (see fields.ts).
  */
 import * as v from "valibot";
 import { parseDuration } from "../core/duration.ts";
 import { isId } from "../core/ids.ts";
 import { recordTypes } from "../core/record.ts";
+
+const say = v.description;
 
 const isDuration = (s: string) => {
   try {
@@ -17,81 +21,108 @@ const isDuration = (s: string) => {
 };
 
 /** A duration like `30m` or `24h`, as milliseconds. */
-export const duration = v.pipe(
-  v.string(),
-  v.check(isDuration, (i) => `invalid duration "${i.input}" (use e.g. 30m, 24h, 7d)`),
-  v.transform(parseDuration),
-);
+const durationOf = (what: string) =>
+  v.pipe(
+    v.string(),
+    v.check(isDuration, (i) => `invalid duration "${i.input}" (use e.g. 30m, 24h, 7d)`),
+    v.transform(parseDuration),
+    say(what),
+  );
+export const duration = durationOf("a duration: 30m, 24h, 7d");
 
-export const ref = v.pipe(
-  v.string(),
-  v.check((s) => isId(s) || /^key:.+$/.test(s), (i) => `invalid reference "${i.input}" (a record ID or key:NAME)`),
-);
-export const id = v.pipe(v.string(), v.check(isId, (i) => `invalid record ID "${i.input}"`));
+const isRef = (s: string) => isId(s) || /^key:.+$/.test(s);
+const refOf = (what: string) =>
+  v.pipe(v.string(), v.check(isRef, (i) => `invalid reference "${i.input}" (a record ID or key:NAME)`), say(what));
+export const ref = refOf("a record ID or key:NAME");
+const idOf = (what: string) => v.pipe(v.string(), v.check(isId, (i) => `invalid record ID "${i.input}"`), say(what));
 
-export const keyName = v.pipe(v.string(), v.regex(/^[\w.:\/@+-]{1,255}$/, "invalid key name"));
+const keyNameOf = (what: string) => v.pipe(v.string(), v.regex(/^[\w.:\/@+-]{1,255}$/, "invalid key name"), say(what));
+
+const text = (what: string) => v.pipe(v.string(), say(what));
+const flag = (what: string) => v.pipe(v.boolean(), say(what));
+const hold = (what: string) => v.optional(durationOf(what));
 
 export const empty = v.strictObject({});
 
 export const newInput = v.strictObject({
-  parent: v.optional(ref),
-  description: v.optional(v.string()),
-  type: v.optional(v.picklist(recordTypes, `type must be one of ${recordTypes.join(", ")}`)),
-  retain: v.optional(v.boolean()),
-  hold: v.optional(duration),
+  parent: v.optional(refOf("build on this committed record (a lazy one is extracted first)")),
+  description: v.optional(text("a description shown by du and info")),
+  type: v.optional(v.pipe(
+    v.picklist(recordTypes, `type must be one of ${recordTypes.join(", ")}`),
+    say(`the record type: ${recordTypes.join(", ")}`),
+  )),
+  retain: v.optional(flag("keep the record as cache when it is released uncommitted")),
+  hold: hold("how long the record stays held (default 24h)"),
 });
 
 export const pathInput = v.strictObject({
-  ref,
-  rw: v.optional(v.boolean()),
-  hold: v.optional(duration),
+  ref: refOf("the record: an ID or key:NAME"),
+  rw: v.optional(flag("a writable directory (a held mutable record only)")),
+  hold: hold("hold the record this long"),
 });
 
 export const commitInput = v.strictObject({
-  id,
-  hold: v.optional(duration),
-  key: v.optional(keyName),
+  id: idOf("the mutable record to commit"),
+  hold: hold("hold the committed record this long"),
+  key: v.optional(keyNameOf("point this CI key at the committed record")),
 });
 
-export const idInput = v.strictObject({ id });
-export const reopenInput = v.strictObject({ id, hold: v.optional(duration) });
-export const refInput = v.strictObject({ ref });
+export const idInput = v.strictObject({ id: idOf("the record") });
+export const reopenInput = v.strictObject({
+  id: idOf("the mutable record to reopen"),
+  hold: hold("how long the record stays held (default 24h)"),
+});
+export const refInput = v.strictObject({ ref: refOf("the record: an ID or key:NAME") });
+
+const filters = v.optional(v.pipe(
+  v.array(v.string()),
+  say("key==value, key!=value, key~=regex or key; commas AND, repeated flags OR (keys: id, parents, description, type, inuse, mutable, immutable, shared, private, until)"),
+));
 
 export const duInput = v.strictObject({
-  filter: v.optional(v.array(v.string())),
-  verbose: v.optional(v.boolean()),
+  filter: filters,
+  verbose: v.optional(flag("every field of every record")),
 });
 
 const isSize = (s: string) => /^\d+(\.\d+)?\s*([a-zA-Z]*|%)$/.test(s.trim());
 /** A size as given (`512MB`, `10GiB`, `20%`); percentages need the filesystem, so they resolve later. */
-export const size = v.pipe(
-  v.string(),
-  v.check(isSize, (i) => `invalid size "${i.input}" (use bytes, 512MB, 10GiB or 20%)`),
-);
+const sizeOf = (what: string) =>
+  v.pipe(v.string(), v.check(isSize, (i) => `invalid size "${i.input}" (use bytes, 512MB, 10GiB or 20%)`), say(what));
+export const size = sizeOf("bytes, 512MB, 10GiB or 20% of the filesystem");
 
 export const pruneInput = v.strictObject({
-  all: v.optional(v.boolean()),
-  filter: v.optional(v.array(v.string())),
-  keepDuration: v.optional(duration),
-  maxUsedSpace: v.optional(size),
-  minFreeSpace: v.optional(size),
-  reservedSpace: v.optional(size),
-  dryRun: v.optional(v.boolean()),
-  verbose: v.optional(v.boolean()),
+  all: v.optional(flag("also internal, frontend and shared records")),
+  filter: filters,
+  keepDuration: v.optional(durationOf("keep records used (or made, if never used) within this duration")),
+  maxUsedSpace: v.optional(sizeOf("remove until records use at most this much")),
+  minFreeSpace: v.optional(sizeOf("remove until the filesystem has this much free")),
+  reservedSpace: v.optional(sizeOf("never remove below this much in use")),
+  dryRun: v.optional(flag("list what would go, remove nothing")),
+  verbose: v.optional(flag("every field of each removed record")),
 });
 
-export const keySetInput = v.strictObject({ name: keyName, ref });
-export const keyGetInput = v.strictObject({ name: keyName, restorePrefix: v.optional(v.array(v.string())) });
-export const keyNameInput = v.strictObject({ name: keyName });
+export const keySetInput = v.strictObject({
+  name: keyNameOf("the key's name"),
+  ref: refOf("the record it points at"),
+});
+export const keyGetInput = v.strictObject({
+  name: keyNameOf("the key's name"),
+  restorePrefix: v.optional(v.pipe(v.array(v.string()), say("on a miss, the newest key starting with this (repeatable, tried in order)"))),
+});
+export const keyNameInput = v.strictObject({ name: keyNameOf("the key's name") });
 
-const leaseId = v.pipe(v.string(), v.regex(/^[\w.:@+-]{1,128}$/, "invalid lease ID"));
-export const leaseCreateInput = v.strictObject({ id: v.optional(leaseId), expires: v.optional(duration) });
+const leaseIdOf = (what: string) => v.pipe(v.string(), v.regex(/^[\w.:@+-]{1,128}$/, "invalid lease ID"), say(what));
+export const leaseCreateInput = v.strictObject({
+  id: v.optional(leaseIdOf("the lease's ID (default: a new one)")),
+  expires: v.optional(durationOf("the lease ends after this long (default: never)")),
+});
 const refOrDigest = v.pipe(
   v.string(),
-  v.check((x) => /^sha256:[0-9a-f]{64}$/.test(x) || isId(x) || /^key:.+$/.test(x), (i) => `invalid reference "${i.input}" (a record ID, key:NAME or a blob digest)`),
+  v.check((x) => /^sha256:[0-9a-f]{64}$/.test(x) || isRef(x), (i) => `invalid reference "${i.input}" (a record ID, key:NAME or a blob digest)`),
+  say("a record ID, key:NAME or a blob digest"),
 );
-export const leaseAddInput = v.strictObject({ id: leaseId, ref: refOrDigest });
-export const leaseIdInput = v.strictObject({ id: leaseId });
+export const leaseAddInput = v.strictObject({ id: leaseIdOf("the lease"), ref: refOrDigest });
+export const leaseIdInput = v.strictObject({ id: leaseIdOf("the lease") });
 
 const layerMediaTypes = [
   "application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+gzip",
@@ -101,24 +132,37 @@ const layerMediaTypes = [
 
 export const importInput = v.strictObject({
   /** A file, `-` for stdin, or `oci:DIR[:TAG]`; absent when the blob is the request body. */
-  source: v.optional(v.pipe(v.string(), v.minLength(1))),
-  parent: v.optional(ref),
-  mediaType: v.optional(v.picklist(layerMediaTypes, "not a layer media type")),
-  lazy: v.optional(v.boolean()),
-  description: v.optional(v.string()),
+  source: v.optional(v.pipe(v.string(), v.minLength(1), say("a layer blob file, - for stdin, or oci:DIR[:TAG] for an image layout"))),
+  parent: v.optional(refOf("the record the layer goes on")),
+  mediaType: v.optional(v.pipe(v.picklist(layerMediaTypes, "not a layer media type"), say("the layer's media type (default: from its compression)"))),
+  lazy: v.optional(flag("store the blob, extract it when first needed")),
+  description: v.optional(text("a description shown by du and info")),
 });
 
 export const exportInput = v.strictObject({
-  ref,
-  compression: v.optional(v.picklist(["gzip", "zstd", "uncompressed"], "compression must be gzip, zstd or uncompressed")),
-  output: v.optional(v.pipe(v.string(), v.minLength(1))),
-  tag: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, "invalid tag"))),
+  ref: refOf("the record whose layer chain to export"),
+  compression: v.optional(v.pipe(
+    v.picklist(["gzip", "zstd", "uncompressed"], "compression must be gzip, zstd or uncompressed"),
+    say("gzip (default), zstd or uncompressed"),
+  )),
+  output: v.optional(v.pipe(v.string(), v.minLength(1), say("also write an OCI image layout to this directory"))),
+  tag: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, "invalid tag"), say("the image's tag in the layout (default latest)"))),
 });
 
-export const mergeInput = v.strictObject({ refs: v.pipe(v.array(ref), v.minLength(1, "merge needs at least one REF")) });
-export const diffInput = v.strictObject({ lower: ref, upper: v.optional(ref) });
+export const mergeInput = v.strictObject({
+  refs: v.pipe(v.array(ref), v.minLength(1, "merge needs at least one REF"), say("the records to merge, later ones win")),
+});
+export const diffInput = v.strictObject({
+  lower: refOf("the tree to compare from"),
+  upper: v.optional(refOf("the tree to compare to (default: an empty tree)")),
+});
 
-export const checkInput = v.strictObject({ repair: v.optional(v.boolean()) });
+export const checkInput = v.strictObject({ repair: v.optional(flag("fix what is found")) });
+
+export const serveInput = v.strictObject({
+  listen: v.optional(v.pipe(v.array(v.string()), say("also listen on TCP HOST:PORT (needs the token), repeatable"))),
+  config: v.optional(text("a JSON or TOML file with the GC policy list")),
+});
 
 export type NewInput = v.InferOutput<typeof newInput>;
 export type PathInput = v.InferOutput<typeof pathInput>;

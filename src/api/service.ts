@@ -18,8 +18,9 @@ import { invalid, notFound, usage } from "../core/errors.ts";
 import { exportRecord } from "../core/export.ts";
 import { diff, merge } from "../core/graph.ts";
 import { importBlob, type LayerDeps, materialize } from "../core/layers.ts";
-import { fileSource, layerFileSize } from "../layer/io.ts";
-import { blobPath, parseOciRef, readLayout, writeLayout } from "../layer/oci.ts";
+import { ociLayout } from "../transfer/oci-layout.ts";
+import type { Layer } from "../transfer/source.ts";
+import { sourceOf } from "../transfer/sources.ts";
 import type { Extra } from "./operations.ts";
 import { RecordCache } from "../core/cache.ts";
 import type * as s from "./schemas.ts";
@@ -142,32 +143,21 @@ export class Service {
     return removeLease(this.d, input.id);
   }
 
-  /** A layer blob (a file, stdin, a request body) or every layer of an OCI layout image. */
+  /** A layer blob (a file, stdin, a request body) or every layer of an OCI layout image, as a chain. */
   async importLayer(input: s.ImportInput, extra: Extra = {}): Promise<Record> {
-    const base = { lazy: input.lazy, description: input.description, progress: extra.progress };
-    let row;
-    if (input.source?.startsWith("oci:")) {
-      const { dir, tag } = parseOciRef(input.source);
-      let parent = input.parent;
-      for (const l of readLayout(dir, tag)) {
-        row = await importBlob(this.d, {
-          ...base, open: () => fileSource(blobPath(dir, l.digest)), rewindable: true, parent, size: l.size,
-          mediaType: l.mediaType, expected: { digest: l.digest, size: l.size },
-        });
-        parent = row.id;
-      }
-      if (!row) throw invalid(`the image in ${dir} has no layers`);
-    } else {
-      const body = extra.body;
-      if (!body && !input.source) throw usage("import needs a file, - for stdin, or oci:DIR[:TAG]");
-      const source = input.source;
-      const rewindable = !body && source !== "-";
+    if (!extra.body && !input.source) throw usage("import needs a file, - for stdin, or oci:DIR[:TAG]");
+    const layers: Layer[] = extra.body ? [{ open: () => extra.body!, rewindable: false }] : sourceOf(input.source!).layers(input.source!);
+    if (!layers.length) throw invalid(`${input.source} has no layers`);
+    let parent = input.parent;
+    let row: RecordRow | undefined;
+    for (const l of layers) {
+      // A source's media type wins over the flag's (a layout's manifest knows best).
       row = await importBlob(this.d, {
-        ...base, parent: input.parent, mediaType: input.mediaType,
-        open: () => body ?? fileSource(source!), rewindable, size: rewindable ? layerFileSize(source!) : undefined,
+        ...l, parent, mediaType: l.mediaType ?? input.mediaType, lazy: input.lazy, description: input.description, progress: extra.progress,
       });
+      parent = row.id;
     }
-    return this.one(row);
+    return this.one(row!);
   }
 
   async merge(input: s.MergeInput): Promise<Record> {
@@ -182,7 +172,7 @@ export class Service {
     if (input.tag && !input.output) throw usage("--tag goes with --output");
     const r = await exportRecord(this.d, input.ref, input.compression ?? "gzip", extra.progress);
     if (!input.output) return r;
-    const manifest = writeLayout(input.output, input.tag ?? "latest", r.layers, this.d.content);
+    const manifest = await ociLayout.write(input.output, r.layers, this.d.content, { tag: input.tag });
     return { ...r, manifest };
   }
 

@@ -1,36 +1,56 @@
 /**
- * Command-line parsing: global flags anywhere, `--flag value` or `--flag=value`,
- * repeatable flags collected into arrays. Knows flag names and arity, never meaning.
+ * Command-line parsing: a command of one or two words, global flags anywhere,
+ * `--flag value` or `--flag=value`, repeatable flags collected into lists, positional
+ * words into the input fields they name. What a flag is (a switch, a value, a list)
+ * comes from the command's input schema (api/fields.ts); meaning is never parsed here.
  */
+import { type Field, type FieldKind } from "../api/fields.ts";
 import { usage } from "../core/errors.ts";
 
-type Arity = "bool" | "value" | "multi";
-
 export interface CommandSpec {
-  flags: { [name: string]: Arity };
-  /** Positional names; a trailing `...` takes the rest. */
+  /** Flags: the input fields not given by position. */
+  flags: Field[];
+  /** Positional input fields, in order: `name...` takes the rest as a list, `name?` may be left out. */
   args: string[];
-  /** How many positionals are required. */
-  required: number;
 }
 
-export const globalFlags: { [name: string]: Arity } = {
-  root: "value", addr: "value", json: "bool", "token-file": "value", help: "bool",
-};
+export interface GlobalFlag {
+  name: string;
+  kind: FieldKind;
+  description: string;
+}
+
+export const globalFlags: GlobalFlag[] = [
+  { name: "root", kind: "value", description: "the store (default $STRATA_ROOT, $XDG_DATA_HOME/strata, ~/.local/share/strata; /var/lib/strata as root)" },
+  { name: "addr", kind: "value", description: "talk to a running strata serve: unix:/path or http://host:port (default $STRATA_ADDR)" },
+  { name: "token-file", kind: "value", description: "the bearer token for --addr over TCP (default $STRATA_TOKEN, else ROOT/token)" },
+  { name: "json", kind: "bool", description: "one JSON document on stdout (NDJSON for streams)" },
+  { name: "help", kind: "bool", description: "show help" },
+];
 
 export interface Parsed {
+  /** The command's name: one word, or two for `key set`, `lease add` and the like. */
   command: string;
   globals: { [name: string]: string | boolean | undefined };
-  flags: { [name: string]: string | boolean | string[] | undefined };
-  args: string[];
+  /** The command's input, by field name, as the user gave it (checked later by its schema). */
+  input: { [field: string]: unknown };
 }
 
+/** A positional's field name and shape. */
+export const positional = (arg: string) => ({
+  name: arg.replace(/\.\.\.$|\?$/, ""),
+  rest: arg.endsWith("..."),
+  optional: arg.endsWith("?"),
+});
+
+/** `help` when no command is given. */
 export function parseArgs(argv: string[], specs: { [command: string]: CommandSpec }): Parsed {
   const globals: Parsed["globals"] = {};
-  const flags: Parsed["flags"] = {};
+  const input: Parsed["input"] = {};
   const words: string[] = [];
   let command: string | undefined;
   let spec: CommandSpec | undefined;
+  const groups = new Set(Object.keys(specs).filter((c) => c.includes(" ")).map((c) => c.split(" ")[0]!));
 
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i]!;
@@ -43,33 +63,47 @@ export function parseArgs(argv: string[], specs: { [command: string]: CommandSpe
         globals.help = true;
         continue;
       }
-      if (command === undefined) {
-        command = word;
-        spec = specs[word];
-        if (!spec) throw usage(`unknown command "${word}" (see strata --help)`);
+      if (command === undefined || (!spec && groups.has(command))) {
+        command = command === undefined ? word : `${command} ${word}`;
+        spec = specs[command];
+        if (!spec && !groups.has(command)) throw usage(`unknown command "${command}" (see strata --help)`);
       } else words.push(word);
       continue;
     }
     const eq = word.indexOf("=");
     const name = word.slice(2, eq < 0 ? undefined : eq);
-    const arity = spec?.flags[name] ?? globalFlags[name];
-    if (!arity) throw usage(`unknown flag --${name}${command ? ` for ${command}` : ""}`);
-    const target = spec?.flags[name] ? flags : globals;
-    if (arity === "bool") {
+    const own = spec?.flags.find((f) => f.flag === name);
+    const global = globalFlags.find((g) => g.name === name);
+    const kind = own?.kind ?? global?.kind;
+    if (!kind) throw usage(`unknown flag --${name}${command ? ` for ${command}` : ""}`);
+    const set = (value: unknown) => {
+      if (own) input[own.name] = value;
+      else globals[name] = value as string | boolean;
+    };
+    if (kind === "bool") {
       if (eq >= 0) throw usage(`--${name} takes no value`);
-      target[name] = true;
+      set(true);
       continue;
     }
     const value = eq >= 0 ? word.slice(eq + 1) : argv[++i];
     if (value === undefined) throw usage(`--${name} needs a value`);
-    if (arity === "multi") ((flags[name] ??= []) as string[]).push(value);
-    else target[name] = value;
+    if (kind === "multi") ((input[own!.name] ??= []) as string[]).push(value);
+    else set(value);
   }
 
-  if (command === undefined) return { command: "help", globals, flags, args: [] };
-  const s = spec!;
-  const rest = s.args.at(-1)?.endsWith("...");
-  if (words.length < s.required) throw usage(`${command}: missing ${s.args[words.length]!.replace("...", "")}`);
-  if (!rest && words.length > s.args.length) throw usage(`${command}: unexpected argument "${words[s.args.length]}"`);
-  return { command, globals, flags, args: words };
+  if (command === undefined) return { command: "help", globals, input };
+  // `COMMAND --help` answers before any argument is checked.
+  if (globals.help) return { command, globals, input };
+  if (!spec) throw usage(`${command}: which one? (${Object.keys(specs).filter((c) => c.startsWith(`${command} `)).map((c) => c.split(" ")[1]).join(", ")})`);
+  let at = 0;
+  for (const arg of spec.args.map(positional)) {
+    if (arg.rest) {
+      if (at >= words.length && !arg.optional) throw usage(`${command}: missing ${arg.name.toUpperCase()}`);
+      input[arg.name] = words.slice(at);
+      at = words.length;
+    } else if (at < words.length) input[arg.name] = words[at++];
+    else if (!arg.optional) throw usage(`${command}: missing ${arg.name.toUpperCase()}`);
+  }
+  if (at < words.length) throw usage(`${command}: unexpected argument "${words[at]}"`);
+  return { command, globals, input };
 }

@@ -7,13 +7,16 @@ import { existsSync, readFileSync } from "node:fs";
 import process from "node:process";
 import pkg from "../../package.json" with { type: "json" };
 import type { Caller } from "../api/invoke.ts";
+import type { OperationName, OutputOf } from "../api/operations.ts";
 import { codeOf, exitCodes, StrataError, usage } from "../core/errors.ts";
 import { runtimeName } from "../runtime/which.ts";
-import { type CommandSpec, parseArgs, type Parsed } from "./args.ts";
-import { commands, helpText, type Output } from "./commands.ts";
+import { parseArgs, type Parsed } from "./args.ts";
+import { type Command, commands, type Output, serveSpec } from "./commands.ts";
+import { commandHelp, helpText } from "./help.ts";
 import { stderr, stdout, stdoutJson } from "./io.ts";
 
-const serveSpec: CommandSpec = { flags: { listen: "multi", config: "value" }, args: [], required: 0 };
+/** `serve` in the table, for parsing and help; it runs the daemon rather than an operation. */
+const serve: Command = { ...serveSpec, run: async () => {} };
 
 export async function runCli(argv: string[]): Promise<number> {
   if (argv[0] === "__run") return runForDaemon(argv[1]!, argv[2]!);
@@ -25,10 +28,12 @@ export async function runCli(argv: string[]): Promise<number> {
     if (text !== "") stdout(text + "\n");
   };
   try {
-    const p = parseArgs(argv, { ...commands, serve: serveSpec });
+    const table: { [name: string]: Command } = { ...commands, serve };
+    const p = parseArgs(argv, table);
     json = p.globals.json === true;
     if (p.command === "help" || p.globals.help) {
-      stdout(helpText() + "\n");
+      const one = table[p.command];
+      stdout((one ? commandHelp(p.command, one) : helpText(commands, serve)) + "\n");
       return 0;
     }
     if (p.command === "serve") return await serveCommand(p);
@@ -95,41 +100,49 @@ function token(p: Parsed, root: string): string | undefined {
 }
 
 async function serveCommand(p: Parsed): Promise<number> {
-  const [{ loadRuntime }, { serve }] = await Promise.all([import("../runtime/load.ts"), import("../server/daemon.ts")]);
-  const listen = (p.flags.listen as string[] | undefined) ?? [];
-  return serve(await rootOf(p), await loadRuntime(), { listen, config: p.flags.config as string | undefined });
+  const [{ loadRuntime }, { serve }, { validate }, { serveInput }] = await Promise.all([
+    import("../runtime/load.ts"), import("../server/daemon.ts"), import("../api/validate.ts"), import("../api/schemas.ts"),
+  ]);
+  const { listen = [], config } = validate(serveInput, p.input);
+  return serve(await rootOf(p), await loadRuntime(), { listen, config });
 }
 
 /**
  * The daemon's child for long operations (server/offload.ts): raw input as JSON on
- * stdin, results as NDJSON on stdout, an error as one `{"error": …}` line.
+ * stdin, results as NDJSON on stdout, an error as a line of its own (api/wire.ts).
  */
 async function runForDaemon(root: string, name: string): Promise<number> {
-  const [{ loadRuntime }, { openRoot }, { direct }, { operations }] = await Promise.all([
+  const [{ loadRuntime }, { openRoot }, { check, run }, { operations }, { errorBody, ndjsonLine }] = await Promise.all([
     import("../runtime/load.ts"), import("../api/open.ts"), import("../api/invoke.ts"), import("../api/operations.ts"),
+    import("../api/wire.ts"),
   ]);
   let input = "";
   for await (const chunk of process.stdin) input += chunk.toString();
-  const caller = direct(await openRoot(root, await loadRuntime(), { scan: false }));
+  const svc = await openRoot(root, await loadRuntime(), { scan: false });
   try {
+    if (!(name in operations)) throw usage(`no operation ${name}`);
     const op = name as keyof typeof operations;
-    if (!(op in operations)) throw usage(`no operation ${name}`);
-    const raw = JSON.parse(input || "{}");
-    if (operations[op].stream) for await (const item of caller.stream(op, raw)) stdout(JSON.stringify(item) + "\n");
-    else stdout(JSON.stringify(await caller.call(op, raw)) + "\n");
+    const result: unknown = run(svc, op, check(op, JSON.parse(input || "{}")));
+    if (result && typeof result === "object" && Symbol.asyncIterator in result) {
+      for await (const item of result as AsyncIterable<unknown>) stdout(ndjsonLine(item));
+    } else stdout(ndjsonLine(await result));
     return 0;
   } catch (err) {
-    stdout(JSON.stringify({ error: { code: codeOf(err), message: (err as Error).message ?? String(err) } }) + "\n");
+    stdout(ndjsonLine(errorBody(codeOf(err), (err as Error).message ?? String(err))));
     return 0;
   } finally {
-    await caller.close();
+    await svc.close();
   }
 }
 
-/** `version` needs no root. */
+/** `version` needs no root: a caller that knows that one answer. */
 function versionOnly(): Caller {
   const version = { version: pkg.version, runtime: runtimeName() };
-  return { call: async () => version, stream: () => [] as never, close: async () => {}, remote: false };
+  const call = async <N extends OperationName>(name: N): Promise<OutputOf<N>> => {
+    if (name !== "version") throw usage(`${name} needs a root`);
+    return version as OutputOf<N>; // the version operation's own output shape
+  };
+  return { call, stream: () => [] as never, close: async () => {}, remote: false };
 }
 
 /** System errors read as `EACCES: permission denied, mkdir '/x'`: keep that one line. */

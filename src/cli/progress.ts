@@ -30,13 +30,3 @@ export async function meter(verb: string, p: Parsed): Promise<((bytes: number) =
     stderr(`\r\x1b[K${verb} ${humanSize(bytes)} (${humanSize(rate)}/s)`);
   };
 }
-
-/** Counts bytes as they pass, for progress on an upload. */
-export async function* counted(source: AsyncIterable<Uint8Array>, progress?: (bytes: number) => void): AsyncIterable<Uint8Array> {
-  let n = 0;
-  for await (const chunk of source) {
-    n += chunk.length;
-    progress?.(n);
-    yield chunk;
-  }
-}

@@ -10,12 +10,12 @@ import {
   writeSync,
 } from "node:fs";
 import type { ContentStore, Ingest } from "../core/ports/content.ts";
-import { StrataError } from "../core/errors.ts";
+import { integrity, usage } from "../core/errors.ts";
 import { Sha256 } from "../platform/sha256.ts";
 
 const hexOf = (digest: string) => {
   const m = digest.match(/^sha256:([0-9a-f]{64})$/);
-  if (!m) throw new StrataError("usage", `invalid digest "${digest}"`);
+  if (!m) throw usage(`invalid digest "${digest}"`);
   return m[1]!;
 };
 
@@ -60,10 +60,10 @@ export function localContent(root: string, owner: string): ContentStore {
             if (!hash && !hashed) throw new Error("ingest: the caller's digest is missing");
             digest = hash ? await hash.digest() : hashed!;
             if (expected?.digest && expected.digest !== digest) {
-              throw new StrataError("integrity", `digest mismatch: expected ${expected.digest}, got ${digest}`);
+              throw integrity(`digest mismatch: expected ${expected.digest}, got ${digest}`);
             }
             if (expected?.size !== undefined && expected.size !== size) {
-              throw new StrataError("integrity", `size mismatch for ${digest}: expected ${expected.size}, got ${size}`);
+              throw integrity(`size mismatch for ${digest}: expected ${expected.size}, got ${size}`);
             }
             fsyncSync(fd);
             closeSync(fd);

@@ -15,16 +15,15 @@ import {
   type Stats, symlinkSync,
 } from "node:fs";
 import process from "node:process";
-import { StrataError } from "../core/errors.ts";
+import { invalid } from "../core/errors.ts";
 import type { Sys } from "../platform/sys.ts";
 import { type FileMeta, type FileWriter, finishFile, type StreamHash, writeAll } from "./files.ts";
 import { exists, makeDir, makedev, remove, typeBits } from "./nodes.ts";
-import { clean, Scope } from "./paths.ts";
+import { clean, hostile, Scope } from "./paths.ts";
 import type { TarEntry } from "./tar/entry.ts";
 import type { TarSink } from "./tar/reader.ts";
 import { perEntry } from "../platform/jit.ts";
 
-const hostile = (why: string) => new StrataError("integrity", `hostile layer: ${why}`);
 const OPAQUE = ".wh..wh..opq";
 const WH = ".wh.";
 
@@ -143,7 +142,7 @@ export class Applier implements TarSink {
         return; // the target's metadata stands
       }
       default:
-        if (e.type !== "fifo" && !this.asRoot) throw new StrataError("invalid", `device node "${e.path}" needs root to extract`);
+        if (e.type !== "fifo" && !this.asRoot) throw invalid(`device node "${e.path}" needs root to extract`);
         create(() => this.sys.mknod(abs, typeBits[e.type as keyof typeof typeBits] | e.mode, makedev(e.devmajor, e.devminor)));
         this.meta(abs, e, lstatSync(abs));
     }

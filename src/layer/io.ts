@@ -1,7 +1,6 @@
 /** The LayerIO port on the content store, the tar reader/writer and node:zlib. */
-import { closeSync, createReadStream, openSync, readSync, statSync } from "node:fs";
-import process from "node:process";
-import { StrataError } from "../core/errors.ts";
+import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import { integrity, missingBlob } from "../core/errors.ts";
 import type { Compression, LayerIO } from "../core/ports/layers.ts";
 import type { ContentStore, Ingest } from "../core/ports/content.ts";
 import type { Sys } from "../platform/sys.ts";
@@ -46,7 +45,7 @@ export interface Helpers {
 
 export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}): LayerIO {
   const open = (digest: string) => {
-    if (!content.has(digest)) throw new StrataError("missing_blob", `blob ${digest} is not in the content store`);
+    if (!content.has(digest)) throw missingBlob(`blob ${digest} is not in the content store`);
     return createReadStream(content.path(digest), { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
   };
   // An uncompressed layer's blob is its tar: hashed once, as the diffID, by whoever reads
@@ -70,7 +69,7 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
         await applier?.finish();
         const { digest, size } = await blob!.commit(r.compression === "uncompressed" ? r.diffID : undefined);
         if (!opts.store && opts.expected?.digest && opts.expected.digest !== digest) {
-          throw new StrataError("integrity", `digest mismatch: expected ${opts.expected.digest}, got ${digest}`);
+          throw integrity(`digest mismatch: expected ${opts.expected.digest}, got ${digest}`);
         }
         return { digest, size, diffID: r.diffID, compression: r.compression, treeSize: applier?.size };
       } catch (err) {
@@ -88,7 +87,7 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
 
     async transcode(digest, compression) {
       const path = content.path(digest);
-      if (!content.has(digest)) throw new StrataError("missing_blob", `blob ${digest} is not in the content store`);
+      if (!content.has(digest)) throw missingBlob(`blob ${digest} is not in the content store`);
       const head = new Uint8Array(4);
       const fd = openSync(path, "r");
       readSync(fd, head, 0, 4, 0);
@@ -109,7 +108,7 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
         return await out.finish();
       } catch (err) {
         out.abort();
-        throw new StrataError("integrity", `corrupt blob ${digest}: ${(err as Error).message}`);
+        throw integrity(`corrupt blob ${digest}: ${(err as Error).message}`);
       }
     },
 
@@ -122,22 +121,4 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
       return "uncompressed";
     },
   };
-}
-
-/** The size of a layer file given on the command line, or a clear error for a bad path. */
-export function layerFileSize(path: string): number {
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    throw new StrataError("not_found", `file ${path} not found`);
-  }
-  if (st.isDirectory()) throw new StrataError("usage", `${path} is a directory; import takes a layer blob, or oci:DIR for an image layout`);
-  return st.size;
-}
-
-/** A file, or stdin for `-`, as a stream of chunks. */
-export function fileSource(path: string): AsyncIterable<Uint8Array> {
-  if (path === "-") return process.stdin as AsyncIterable<Uint8Array>;
-  return createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
 }

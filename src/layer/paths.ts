@@ -5,10 +5,11 @@
  * symlinks as if the snapshot were `/`, so no write ever lands outside it.
  */
 import { lstatSync, readlinkSync } from "node:fs";
-import { StrataError } from "../core/errors.ts";
+import { integrity } from "../core/errors.ts";
 import { perEntry } from "../platform/jit.ts";
 
-const hostile = (why: string) => new StrataError("integrity", `hostile layer: ${why}`);
+/** A layer that tries to write where it may not: rejected whole (exit 8). */
+export const hostile = (why: string) => integrity(`hostile layer: ${why}`);
 
 /** `a/./b/` → `a/b`; `/etc/x` → `etc/x`; `a/../b` → `b`; `../x` → rejected. */
 export function clean(name: string): string {

@@ -4,7 +4,7 @@
  * the tar reader into a snapshot. Nothing is ever held whole in memory.
  */
 import { once } from "node:events";
-import { StrataError } from "../core/errors.ts";
+import { integrity, StrataError } from "../core/errors.ts";
 import type { Ingest } from "../core/ports/content.ts";
 import { Sha256 } from "../platform/sha256.ts";
 import type { StreamHash } from "./files.ts";
@@ -17,7 +17,7 @@ export interface LayerRead {
 }
 
 const corrupt = (err: unknown) =>
-  err instanceof StrataError ? err : new StrataError("integrity", `corrupt layer: ${(err as Error).message ?? err}`);
+  err instanceof StrataError ? err : integrity(`corrupt layer: ${(err as Error).message ?? err}`);
 
 /**
  * `diff` hashes the tar stream when given (the extraction's helper thread, which keeps
@@ -84,7 +84,7 @@ export async function readLayer(
         if (failed) throw failed;
       } else await plain(chunk);
     }
-    if (compression === undefined) throw new StrataError("integrity", "corrupt layer: the blob is empty");
+    if (compression === undefined) throw integrity("corrupt layer: the blob is empty");
     if (native) native.end();
     else if (dec) {
       dec.end();

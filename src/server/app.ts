@@ -4,13 +4,13 @@
  * error is `{"error": {code, message}}` with the status of SPEC §5.
  */
 import { type Context, Hono } from "hono";
-import { defined } from "../api/invoke.ts";
-import { type Operation, type OperationName, operations, pathParams } from "../api/operations.ts";
+import { fromQuery } from "../api/fields.ts";
+import { check, defined, run } from "../api/invoke.ts";
+import { type OperationName, operations, pathParams, type Route, routes } from "../api/operations.ts";
 import type { Service } from "../api/service.ts";
-import { validate } from "../api/validate.ts";
+import { errorBody, ndjsonBody } from "../api/wire.ts";
 import { codeOf, StrataError, usage } from "../core/errors.ts";
 import { tokenChecker } from "./auth.ts";
-import { errorBody } from "../api/wire.ts";
 import { statusOf } from "./errors.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
@@ -32,15 +32,10 @@ export interface AppDeps {
 /** How a request arrived: only TCP needs the token. */
 export type Env = { Bindings: { transport: "unix" | "tcp" } };
 
-async function rawInput(c: Context, o: Operation): Promise<{ [field: string]: unknown }> {
+async function rawInput(c: Context, o: Route): Promise<{ [field: string]: unknown }> {
   const raw: { [field: string]: unknown } = {};
   if (o.method === "GET" || o.method === "DELETE" || o.blobBody) {
-    for (const key of Object.keys(c.req.queries())) {
-      const values = c.req.queries(key)!;
-      if (o.arrays?.includes(key)) raw[key] = values;
-      else if (o.booleans?.includes(key)) raw[key] = values[0] === "true" ? true : values[0] === "false" ? false : values[0];
-      else raw[key] = values[0];
-    }
+    Object.assign(raw, fromQuery(o.schema, c.req.queries()));
   } else {
     const text = await c.req.text();
     if (text.trim()) {
@@ -58,32 +53,13 @@ async function rawInput(c: Context, o: Operation): Promise<{ [field: string]: un
   return defined(raw);
 }
 
-/** NDJSON out as items come; the first item is awaited first, so bad input is still a 400. */
+/** NDJSON out as items come; a failure after the first item becomes an error line. */
 async function ndjson(items: AsyncIterable<unknown>, log: Log): Promise<Response> {
-  const it = items[Symbol.asyncIterator]();
-  const first = await it.next();
-  const encoder = new TextEncoder();
-  const stream = new ReadableStream<Uint8Array>({
-    start(ctl) {
-      if (first.done) ctl.close();
-      else ctl.enqueue(encoder.encode(JSON.stringify(first.value) + "\n"));
-    },
-    async pull(ctl) {
-      try {
-        const next = await it.next();
-        if (next.done) return ctl.close();
-        ctl.enqueue(encoder.encode(JSON.stringify(next.value) + "\n"));
-      } catch (err) {
-        log("error", "stream failed", { error: String(err) });
-        ctl.enqueue(encoder.encode(JSON.stringify(errorBody(codeOf(err), String((err as Error).message ?? err))) + "\n"));
-        ctl.close();
-      }
-    },
-    cancel() {
-      void it.return?.();
-    },
+  const body = await ndjsonBody(items, (err) => {
+    log("error", "stream failed", { error: String(err) });
+    return errorBody(codeOf(err), String((err as Error).message ?? err));
   });
-  return new Response(stream, { headers: { "content-type": "application/x-ndjson" } });
+  return new Response(body, { headers: { "content-type": "application/x-ndjson" } });
 }
 
 export function makeApp(d: AppDeps): Hono<Env> {
@@ -110,10 +86,11 @@ export function makeApp(d: AppDeps): Hono<Env> {
   const spec = openapi();
   app.get("/v1/openapi.json", (c) => c.json(spec));
 
-  for (const [name, o] of Object.entries(operations) as [OperationName, Operation][]) {
+  for (const name of Object.keys(operations) as OperationName[]) {
+    const o = routes[name];
     app.on(o.method, o.path, async (c) => {
       const raw = await rawInput(c, o);
-      const input = validate(o.schema, raw);
+      const input = check(name, raw);
       if (o.offload && d.offload) {
         const items = d.offload(name, raw);
         if (o.stream) {
@@ -126,10 +103,10 @@ export function makeApp(d: AppDeps): Hono<Env> {
         return c.json(value as object);
       }
       // A blob body streams through: never read whole into memory.
-      const body = o.blobBody && c.req.raw.body && !(input as { source?: string }).source
+      const body = o.blobBody && c.req.raw.body && !raw.source
         ? (c.req.raw.body as unknown as AsyncIterable<Uint8Array>)
         : undefined;
-      const result = o.run(d.svc, input, { body });
+      const result = run(d.svc, name, input, { body });
       if (o.stream) {
         const res = await ndjson(result as AsyncIterable<unknown>, d.log);
         d.changed();

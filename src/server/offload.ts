@@ -5,7 +5,8 @@
  */
 import { spawn } from "node:child_process";
 import process from "node:process";
-import { type ErrorCode, exitCodes, StrataError } from "../core/errors.ts";
+import { failed } from "../core/errors.ts";
+import { ndjsonItems } from "../api/wire.ts";
 import type { OperationName } from "../api/operations.ts";
 
 /** How to start this same program again: the binary, or the runtime and the script. */
@@ -22,25 +23,11 @@ export async function* offload(root: string, name: OperationName, raw: unknown):
   const child = spawn(cmd!, [...args, "__run", root, name], { stdio: ["pipe", "pipe", "inherit"] });
   child.stdin.end(JSON.stringify(raw));
   const exited = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
-  let buf = "";
   try {
-    for await (const chunk of child.stdout) {
-      buf += chunk.toString();
-      let nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (!line) continue;
-        const item = JSON.parse(line);
-        if (item && typeof item === "object" && "error" in item && Object.keys(item).length === 1) {
-          const e = item.error as { code: string; message: string };
-          throw new StrataError(e.code in exitCodes ? e.code as ErrorCode : "error", e.message);
-        }
-        yield item;
-      }
-    }
+    // The child speaks NDJSON, an error as a line of its own (see api/wire.ts).
+    yield* ndjsonItems(child.stdout as AsyncIterable<Uint8Array>);
     const code = await exited;
-    if (code !== 0) throw new StrataError("error", `${name} stopped with exit code ${code}`);
+    if (code !== 0) throw failed(`${name} stopped with exit code ${code}`);
   } finally {
     if (child.exitCode === null) child.kill("SIGTERM");
   }

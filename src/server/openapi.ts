@@ -1,39 +1,36 @@
 /** `/v1/openapi.json`: every route of the operation table, described for OpenAPI 3.1. */
 import pkg from "../../package.json" with { type: "json" };
-import { type Operation, operations, pathParams } from "../api/operations.ts";
+import { type Field, fields } from "../api/fields.ts";
+import { pathParams, type Route, routes } from "../api/operations.ts";
 
-type Entries = { [field: string]: { type?: string; wrapped?: { type?: string }; expects?: string } };
-
-function jsonType(schema: { type?: string; wrapped?: { type?: string } }): object {
-  const type = schema.type === "optional" ? schema.wrapped?.type : schema.type;
-  if (type === "boolean") return { type: "boolean" };
-  if (type === "array") return { type: "array", items: { type: "string" } };
-  return { type: "string" };
+function jsonType(f: Field): object {
+  const schema = f.kind === "bool" ? { type: "boolean" } : f.kind === "multi" ? { type: "array", items: { type: "string" } } : { type: "string" };
+  return { ...schema, ...(f.choices ? { enum: f.choices } : {}), ...(f.description ? { description: f.description } : {}) };
 }
 
-function describe(o: Operation) {
-  const entries = ((o.schema as unknown as { entries?: Entries }).entries ?? {}) as Entries;
+function describe(o: Route) {
   const inPath = pathParams(o.path);
-  const rest = Object.keys(entries).filter((f) => !inPath.includes(f));
-  const body = o.method === "POST" || o.method === "PUT";
-  const required = rest.filter((f) => entries[f]!.type !== "optional");
+  const rest = fields(o.schema).filter((f) => !inPath.includes(f.name));
+  // A blob body leaves the other fields to the query.
+  const body = (o.method === "POST" || o.method === "PUT") && !o.blobBody;
+  const required = rest.filter((f) => f.required).map((f) => f.name);
   return {
     summary: o.summary,
     parameters: [
       ...inPath.map((name) => ({ name, in: "path", required: true, schema: { type: "string" } })),
-      ...(body ? [] : rest.map((name) => ({ name, in: "query", required: required.includes(name), schema: jsonType(entries[name]!) }))),
+      ...(body ? [] : rest.map((f) => ({ name: f.name, in: "query", required: f.required, schema: jsonType(f) }))),
     ],
     ...(body && rest.length
       ? {
         requestBody: {
           content: {
             "application/json": {
-              schema: { type: "object", additionalProperties: false, required, properties: Object.fromEntries(rest.map((f) => [f, jsonType(entries[f]!)])) },
+              schema: { type: "object", additionalProperties: false, required, properties: Object.fromEntries(rest.map((f) => [f.name, jsonType(f)])) },
             },
           },
         },
       }
-      : {}),
+      : o.blobBody ? { requestBody: { content: { "application/octet-stream": {} } } } : {}),
     responses: {
       "200": { description: "OK", content: { [o.stream ? "application/x-ndjson" : "application/json"]: {} } },
       default: { description: "Error: {error: {code, message}}", content: { "application/json": {} } },
@@ -46,7 +43,7 @@ export function openapi() {
     "/healthz": { get: { summary: "liveness, without auth", responses: { "200": { description: "OK" } } } },
     "/metrics": { get: { summary: "Prometheus metrics", responses: { "200": { description: "OK" } } } },
   };
-  for (const o of Object.values(operations) as Operation[]) {
+  for (const o of Object.values(routes)) {
     const path = o.path.replace(/:(\w+)/g, "{$1}");
     (paths[path] ??= {})[o.method.toLowerCase()] = describe(o);
   }

@@ -5,7 +5,7 @@
  * fails with "table already exists"; the write lock taken first makes them queue.
  */
 import { type Kysely, sql } from "kysely";
-import { StrataError } from "../core/errors.ts";
+import { failed } from "../core/errors.ts";
 import init from "./migrations/001_init.sql" with { type: "text" };
 import leases from "./migrations/002_leases.sql" with { type: "text" };
 import blobs from "./migrations/003_blobs.sql" with { type: "text" };
@@ -28,7 +28,7 @@ export async function migrate(db: Kysely<any>): Promise<void> {
       // Read again under the lock: another process may have migrated meanwhile.
       const version = await userVersion(conn);
       if (version > files.length) {
-        throw new StrataError("error", `the store was written by a newer strata (schema ${version}, this one knows ${files.length})`);
+        throw failed(`the store was written by a newer strata (schema ${version}, this one knows ${files.length})`);
       }
       for (const text of files.slice(version)) {
         for (const statement of statements(text)) await sql.raw(statement).execute(conn);

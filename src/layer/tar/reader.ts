@@ -4,7 +4,7 @@
  * in any sizes; entries and their data come out through the sink, synchronously.
  * Anything malformed is an integrity error: a bad checksum, a bad number, a truncation.
  */
-import { StrataError } from "../../core/errors.ts";
+import { integrity } from "../../core/errors.ts";
 import { type TarEntry, typeFlags } from "./entry.ts";
 import { perEntry } from "../../platform/jit.ts";
 
@@ -16,7 +16,7 @@ export interface TarSink {
   end(): void;
 }
 
-const corrupt = (why: string) => new StrataError("integrity", `corrupt layer: ${why}`);
+const corrupt = (why: string) => integrity(`corrupt layer: ${why}`);
 const decoder = new TextDecoder();
 
 /** Bytes `from` to `to` as UTF-8; plain ASCII, the usual case, without the decoder. */

@@ -1,17 +1,21 @@
 /**
- * OCI image layouts on disk (image-spec `image-layout.md`): reading an image's layers for
- * `import oci:DIR[:TAG]`, and writing one for `export --output DIR --tag T` with a
- * manifest and a config whose `rootfs.diff_ids` list the layers.
+ * OCI image layouts on disk (image-spec `image-layout.md`): a source, for
+ * `import oci:DIR[:TAG]`, and a target, for `export --output DIR --tag T`, which writes
+ * a manifest and a config whose `rootfs.diff_ids` list the layers.
  */
 import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import process from "node:process";
-import { StrataError } from "../core/errors.ts";
+import { invalid } from "../core/errors.ts";
 import type { ContentStore } from "../core/ports/content.ts";
 import type { Blob } from "../core/record.ts";
-import { isLayerMediaType } from "./compression.ts";
+import { isLayerMediaType } from "../layer/compression.ts";
 import { sha256Hex } from "../core/sha256.ts";
+import { readFile } from "./file.ts";
+import type { Source } from "./source.ts";
+import type { Target } from "./target.ts";
 
-interface Descriptor {
+export interface Descriptor {
   mediaType: string;
   digest: string;
   size: number;
@@ -22,7 +26,7 @@ interface Descriptor {
 const REF = "org.opencontainers.image.ref.name";
 const MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 const INDEX = "application/vnd.oci.image.index.v1+json";
-const bad = (why: string) => new StrataError("invalid", `OCI layout: ${why}`);
+const bad = (why: string) => invalid(`OCI layout: ${why}`);
 
 export const hostArch = () => ({ x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386" } as { [k: string]: string })[process.arch] ?? process.arch;
 
@@ -113,3 +117,17 @@ export function writeLayout(dir: string, tag: string, layers: Blob[], content: C
   writeFileSync(indexPath, JSON.stringify(index));
   return desc;
 }
+
+export const ociLayout: Source & Target = {
+  matches: (spec) => spec.startsWith("oci:"),
+  absolute: (spec) => `oci:${resolve(spec.slice(4))}`,
+  upload: false,
+  layers(spec) {
+    const { dir, tag } = parseOciRef(spec);
+    return readLayout(dir, tag).map((l) => ({
+      open: () => readFile(blobPath(dir, l.digest)), rewindable: true, size: l.size, mediaType: l.mediaType,
+      expected: { digest: l.digest, size: l.size },
+    }));
+  },
+  write: async (dir, layers, content, opts) => writeLayout(dir, opts.tag ?? "latest", layers, content),
+};

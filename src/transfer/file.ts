@@ -1,0 +1,27 @@
+/** A layer blob in a file: `strata import layer.tar.gz`. */
+import { createReadStream, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { notFound, usage } from "../core/errors.ts";
+import type { Source } from "./source.ts";
+
+/** A file as a stream of 1 MiB chunks. */
+export const readFile = (path: string) => createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
+
+/** The size of a layer file, or a clear error for a path that is not one. */
+export function layerFileSize(path: string): number {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw notFound(`file ${path}`);
+  }
+  if (st.isDirectory()) throw usage(`${path} is a directory; import takes a layer blob, or oci:DIR for an image layout`);
+  return st.size;
+}
+
+export const file: Source = {
+  matches: () => true,
+  absolute: (spec) => resolve(spec),
+  upload: true,
+  layers: (path) => [{ open: () => readFile(path), rewindable: true, size: layerFileSize(path) }],
+};

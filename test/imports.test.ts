@@ -1,0 +1,84 @@
+/**
+ * The house's arrows, checked: folders under src/ import one another one way only, and
+ * the core imports no adapter, no runtime and no file system (STYLE.md's "arrows point
+ * inward").
+ */
+import { expect, test } from "bun:test";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { repo } from "./helpers/env.ts";
+
+const src = `${repo}/src`;
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = `${dir}/${name}`;
+    return statSync(p).isDirectory() ? files(p) : p.endsWith(".ts") ? [p] : [];
+  });
+}
+
+/** Every module a file imports, statically or on demand, as written. */
+const specifiers = (file: string) =>
+  [...readFileSync(file, "utf8").matchAll(/(?:from\s+|import\s*\(\s*)["']([^"']+)["']/g)].map((m) => m[1]!);
+
+/** The top folder of a path under src/ (`main` for src/main.ts). */
+const folder = (path: string) => relative(src, path).split("/")[0]!.replace(/\.ts$/, "");
+
+function graph(): Map<string, Set<string>> {
+  const edges = new Map<string, Set<string>>();
+  for (const file of files(src)) {
+    const from = folder(file);
+    for (const spec of specifiers(file)) {
+      if (!spec.startsWith(".")) continue;
+      const target = resolve(dirname(file), spec);
+      if (!target.startsWith(`${src}/`)) continue;
+      const to = folder(target);
+      if (to !== from) (edges.get(from) ?? edges.set(from, new Set()).get(from)!).add(to);
+    }
+  }
+  return edges;
+}
+
+/** A cycle through the graph, as the folders on it, or undefined. */
+function findCycle(edges: Map<string, Set<string>>): string[] | undefined {
+  const state = new Map<string, "open" | "done">();
+  const path: string[] = [];
+  const visit = (n: string): string[] | undefined => {
+    if (state.get(n) === "done") return undefined;
+    if (state.get(n) === "open") return [...path.slice(path.indexOf(n)), n];
+    state.set(n, "open");
+    path.push(n);
+    for (const m of edges.get(n) ?? []) {
+      const found = visit(m);
+      if (found) return found;
+    }
+    path.pop();
+    state.set(n, "done");
+    return undefined;
+  };
+  for (const n of edges.keys()) {
+    const found = visit(n);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+test("the folders under src/ import one another one way only", () => {
+  const edges = graph();
+  expect(edges.size).toBeGreaterThan(5);
+  expect(findCycle(edges)).toBeUndefined();
+});
+
+test("the cycle finder finds a cycle when there is one", () => {
+  const edges = new Map([["a", new Set(["b"])], ["b", new Set(["c"])], ["c", new Set(["a"])]]);
+  expect(findCycle(edges)).toEqual(["a", "b", "c", "a"]);
+});
+
+test("the core imports nothing but itself: no adapter, no runtime, no file system", () => {
+  const outside = files(`${src}/core`).flatMap((file) =>
+    specifiers(file)
+      .filter((spec) => (spec.startsWith(".") ? folder(resolve(dirname(file), spec)) !== "core" : spec !== "node:timers"))
+      .map((spec) => `${relative(src, file)} imports ${spec}`)
+  );
+  expect(outside).toEqual([]);
+});
