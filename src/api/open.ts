@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
 import type { Clock } from "../core/ports/host.ts";
+import { systemError } from "../core/errors.ts";
 import { recover } from "../core/recovery.ts";
 import { hostProcesses } from "../runtime/processes.ts";
 import type { Runtime } from "../runtime/runtime.ts";
@@ -29,7 +30,11 @@ export async function openRoot(
   runtime: Runtime,
   opts: { scan?: boolean; clock?: Clock; daemon?: boolean } = {},
 ): Promise<Service> {
-  mkdirSync(root, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw systemError(err, `cannot make the root ${root}`, "error");
+  }
   const clock = opts.clock ?? { now: () => Date.now() };
   const store = await openStore(`${root}/meta.db`, runtime.openSqlite, clock);
   const processes = hostProcesses();

@@ -8,7 +8,8 @@ import process from "node:process";
 import pkg from "../../package.json" with { type: "json" };
 import type { Caller } from "../api/invoke.ts";
 import type { OperationName, OutputOf } from "../api/operations.ts";
-import { codeOf, exitCodes, StrataError, usage } from "../core/errors.ts";
+import { codeOf, exitCodes, failed, StrataError, systemError, usage } from "../core/errors.ts";
+import { errorBody } from "../api/wire.ts";
 import { runtimeName } from "../runtime/which.ts";
 import { parseArgs, type Parsed } from "./args.ts";
 import { type Command, commands, type Output, serveSpec } from "./commands.ts";
@@ -42,9 +43,8 @@ export async function runCli(argv: string[]): Promise<number> {
     if (out) print(out);
     return 0;
   } catch (err) {
-    const code = codeOf(err);
-    const message = err instanceof StrataError ? err.message : describeError(err);
-    stderr(json ? JSON.stringify({ error: { code, message } }) + "\n" : `strata: ${message}\n`);
+    const { code, message } = asOurs(err);
+    stderr(json ? JSON.stringify(errorBody(code, message)) + "\n" : `strata: ${message}\n`);
     if (!(err instanceof StrataError) && process.env.STRATA_DEBUG) console.error(err);
     return exitCodes[code];
   } finally {
@@ -145,8 +145,14 @@ function versionOnly(): Caller {
   return { call, stream: () => [] as never, close: async () => {}, remote: false };
 }
 
-/** System errors read as `EACCES: permission denied, mkdir '/x'`: keep that one line. */
-function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message.split("\n")[0]!;
-  return String(err);
+/**
+ * The last resort for an error no edge gave a code: one line, and a system error's
+ * `ENOENT: no such file or directory, open '/x'` read as `open '/x': does not exist`,
+ * with its code (a full disk is still exit 9).
+ */
+function asOurs(err: unknown): StrataError {
+  if (err instanceof StrataError) return err;
+  const message = err instanceof Error ? err.message.split("\n")[0]! : String(err);
+  const m = message.match(/^E[A-Z]+: [^,]*, (.*)$/);
+  return m ? systemError(err, m[1]!) : failed(message);
 }

@@ -42,6 +42,42 @@ export const noSpace = (message: string) => new StrataError("no_space", message)
 /** A registry said no (auth, denied, its own error after retries); never carries credentials. */
 export const remoteRefused = (message: string) => new StrataError("remote_refused", message);
 
+/** What the system's error codes mean, in words a user reads after the name of the thing. */
+const systemReasons: { [code: string]: string } = {
+  ENOENT: "does not exist", EACCES: "permission denied", EPERM: "operation not permitted",
+  EIO: "input/output error", ENOSPC: "no space left on the device", EDQUOT: "disk quota exceeded",
+  EISDIR: "is a directory", ENOTDIR: "a part of the path is not a directory", EROFS: "read-only file system",
+  EMFILE: "too many open files", ENAMETOOLONG: "name too long", ELOOP: "too many symbolic links",
+};
+
+/** What a missing path means where it was looked for: something named, a blob, or neither (a write). */
+type Missing = "not_found" | "missing_blob" | "error";
+
+/**
+ * A system error (ENOENT, EACCES, …) as one of ours, at the edge where it arose: the
+ * message names what was being read or written (`what`), never the raw `ENOENT:` text.
+ * A missing thing is `not found`, or `missing blob` when it is a blob (`missing`); a full
+ * disk is `no space`; our own errors pass through unchanged.
+ */
+export function systemError(err: unknown, what: string, missing: Missing = "not_found"): StrataError {
+  if (err instanceof StrataError) return err;
+  const code = (err as { code?: string }).code ?? "";
+  const reason = systemReasons[code] ?? ((err as Error).message ?? String(err)).replace(/^E[A-Z]+: /, "").split("\n")[0];
+  const message = `${what}: ${reason}`;
+  if (code === "ENOENT" && missing !== "error") return new StrataError(missing, message);
+  if (code === "ENOSPC" || code === "EDQUOT") return noSpace(message);
+  return failed(message);
+}
+
+/** A stream whose read errors become ours, naming what was being read. */
+export async function* guarded(source: AsyncIterable<Uint8Array>, what: string, missing?: Missing): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of source) yield chunk;
+  } catch (err) {
+    throw systemError(err, what, missing);
+  }
+}
+
 /** The code of any thrown value: ours, or `error` for everything else. */
 export function codeOf(err: unknown): ErrorCode {
   return err instanceof StrataError ? err.code : "error";

@@ -31,8 +31,12 @@ export interface ImportOptions {
   progress?: (bytes: number) => void;
 }
 
-/** The parent of a layer record, ready to build on: committed, finalized, extracted. */
-async function parentFor(d: LayerDeps, ref: string): Promise<RecordRow> {
+/**
+ * The parent of a layer record: committed, finalized, and extracted when the layer is
+ * (a lazy layer on a lazy parent keeps the whole chain lazy, as BuildKit's blob-only
+ * chains: nothing is extracted until a tree is needed).
+ */
+async function parentFor(d: LayerDeps, ref: string, lazy: boolean): Promise<RecordRow> {
   const p = await d.store.write(async (tx) => {
     const r = await finalize(tx, await getImmutable(tx, ref, d.clock.now()));
     if (!r.chainID || !r.blobChainID) {
@@ -42,11 +46,11 @@ async function parentFor(d: LayerDeps, ref: string): Promise<RecordRow> {
     return r;
   });
   await freeze(d, [p]);
-  return materialize(d, p);
+  return lazy ? p : materialize(d, p);
 }
 
 export async function importBlob(d: LayerDeps, o: ImportOptions): Promise<RecordRow> {
-  const parent = o.parent ? await parentFor(d, o.parent) : undefined;
+  const parent = o.parent ? await parentFor(d, o.parent, o.lazy === true) : undefined;
   const release = () =>
     parent ? d.store.write((tx) => tx.holds.end({ records: [parent.id], owner: d.processes.self })) : Promise.resolve();
   try {

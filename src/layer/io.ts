@@ -1,6 +1,6 @@
 /** The LayerIO port on the content store, the tar reader/writer and node:zlib. */
 import { closeSync, createReadStream, openSync, readSync } from "node:fs";
-import { integrity, missingBlob } from "../core/errors.ts";
+import { guarded, integrity, missingBlob } from "../core/errors.ts";
 import type { Compression, LayerIO } from "../core/ports/layers.ts";
 import type { ContentStore, Ingest } from "../core/ports/content.ts";
 import type { Sys } from "../platform/sys.ts";
@@ -46,7 +46,8 @@ export interface Helpers {
 export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}): LayerIO {
   const open = (digest: string) => {
     if (!content.has(digest)) throw missingBlob(`blob ${digest} is not in the content store`);
-    return createReadStream(content.path(digest), { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
+    const stream = createReadStream(content.path(digest), { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
+    return guarded(stream, `cannot read blob ${digest} from the content store`, "missing_blob");
   };
   // An uncompressed layer's blob is its tar: hashed once, as the diffID, by whoever reads
   // or writes the tar; its ingest takes that digest.

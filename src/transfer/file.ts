@@ -1,19 +1,24 @@
 /** A layer blob in a file: `strata import layer.tar.gz`. */
 import { createReadStream, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { notFound, usage } from "../core/errors.ts";
+import { guarded, notFound, systemError, usage } from "../core/errors.ts";
 import type { Source } from "./source.ts";
 
-/** A file as a stream of 1 MiB chunks. */
-export const readFile = (path: string) => createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
+/**
+ * A file as a stream of 1 MiB chunks; a failure to read it names `what` (a missing
+ * file is `not found`, or `missing blob` for a blob a manifest names).
+ */
+export const readFile = (path: string, what = `cannot read ${path}`, missing?: "not_found" | "missing_blob") =>
+  guarded(createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>, what, missing);
 
 /** The size of a layer file, or a clear error for a path that is not one. */
 export function layerFileSize(path: string): number {
   let st;
   try {
     st = statSync(path);
-  } catch {
-    throw notFound(`file ${path}`);
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") throw notFound(`file ${path}`);
+    throw systemError(err, `cannot read ${path}`);
   }
   if (st.isDirectory()) throw usage(`${path} is a directory; import takes a layer blob, or oci:DIR for an image layout`);
   return st.size;

@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import process from "node:process";
-import { invalid } from "../core/errors.ts";
+import { invalid, missingBlob, systemError } from "../core/errors.ts";
 import type { ContentStore } from "../core/ports/content.ts";
 import type { Blob } from "../core/record.ts";
 import { isLayerMediaType } from "../layer/compression.ts";
@@ -36,11 +36,17 @@ export function blobPath(dir: string, digest: string): string {
   return `${dir}/blobs/${m[1]}/${m[2]}`;
 }
 
-function readJson(path: string): any {
+function readJson(path: string, missing: "not_found" | "missing_blob" = "not_found"): any {
+  let text;
   try {
-    return JSON.parse(readFileSync(path, "utf8"));
+    text = readFileSync(path, "utf8");
   } catch (err) {
-    throw bad(`cannot read ${path}: ${(err as Error).message}`);
+    throw systemError(err, `OCI layout: cannot read ${path}`, missing);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw bad(`${path} is not JSON: ${(err as Error).message}`);
   }
 }
 
@@ -55,7 +61,12 @@ export function parseOciRef(ref: string): { dir: string; tag?: string } {
 
 /** The layers of the image tagged `tag` (or the only image) in an OCI layout. */
 export function readLayout(dir: string, tag?: string): Descriptor[] {
-  if (!existsSync(`${dir}/oci-layout`)) throw bad(`${dir} has no oci-layout file`);
+  try {
+    readFileSync(`${dir}/oci-layout`);
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") throw bad(`${dir} has no oci-layout file`);
+    throw systemError(err, `OCI layout: cannot read ${dir}/oci-layout`);
+  }
   let index = readJson(`${dir}/index.json`);
   let manifests: Descriptor[] = index.manifests ?? [];
   for (;;) {
@@ -64,7 +75,7 @@ export function readLayout(dir: string, tag?: string): Descriptor[] {
     if (candidates.length === 0) throw bad(tag ? `no image tagged "${tag}" in ${dir}` : `no image in ${dir}`);
     if (candidates.length > 1) throw bad(`${dir} has ${candidates.length} images; name one with oci:${dir}:TAG`);
     const desc = candidates[0]!;
-    const doc = readJson(blobPath(dir, desc.digest));
+    const doc = readJson(blobPath(dir, desc.digest), "missing_blob");
     if (desc.mediaType === INDEX || doc.mediaType === INDEX) {
       index = doc;
       manifests = index.manifests ?? [];
@@ -124,10 +135,22 @@ export const ociLayout: Source & Target = {
   upload: false,
   layers(spec) {
     const { dir, tag } = parseOciRef(spec);
-    return readLayout(dir, tag).map((l) => ({
-      open: () => readFile(blobPath(dir, l.digest)), rewindable: true, size: l.size, mediaType: l.mediaType,
-      expected: { digest: l.digest, size: l.size },
+    const layers = readLayout(dir, tag);
+    // Every blob is looked for before the first is read: a missing one fails the import
+    // before anything is kept.
+    for (const l of layers) {
+      if (!existsSync(blobPath(dir, l.digest))) throw missingBlob(`blob ${l.digest} of the image in ${dir} is not in its blobs directory`);
+    }
+    return layers.map((l) => ({
+      open: () => readFile(blobPath(dir, l.digest), `cannot read blob ${l.digest} of ${dir}`, "missing_blob"),
+      rewindable: true, size: l.size, mediaType: l.mediaType, expected: { digest: l.digest, size: l.size },
     }));
   },
-  write: async (dir, layers, content, opts) => writeLayout(dir, opts.tag ?? "latest", layers, content),
+  async write(dir, layers, content, opts) {
+    try {
+      return writeLayout(dir, opts.tag ?? "latest", layers, content);
+    } catch (err) {
+      throw systemError(err, `cannot write the OCI layout ${dir}`, "error");
+    }
+  },
 };
