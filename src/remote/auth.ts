@@ -78,6 +78,10 @@ export class Authenticator {
     return [...secretsOf(this.deps.credentials(host)), ...tokens];
   }
 
+  hasCredentials(host: string): boolean {
+    return this.deps.credentials(host) !== undefined;
+  }
+
   /** Records what the host asks for, from any response's `WWW-Authenticate`. */
   learn(host: string, header: string | null): HostAuth {
     const known = this.hosts.get(host) ?? { scheme: "none", tokens: [] };

@@ -15,7 +15,7 @@ import { integrity, invalid, missingBlob, remoteRefused, StrataError } from "../
 import { pullScope } from "./auth.ts";
 import { Verifier } from "./digest.ts";
 import type { Limiter } from "./limit.ts";
-import { describeRequest, reason, refused } from "./refusal.ts";
+import { reason } from "./refusal.ts";
 import { backoffMs, Transient } from "./retry.ts";
 import type { Session } from "./session.ts";
 import type { Descriptor, FetchOptions } from "./types.ts";
@@ -36,7 +36,7 @@ async function request(session: Session, name: string, blob: Descriptor, offset:
     await res.body?.cancel();
     throw missingBlob(`${what} is not in the registry`);
   }
-  throw await refused(describeRequest("GET", await session.url(target)), res, session.secrets());
+  throw await session.refused("GET", target, res);
 }
 
 export async function openBlob(

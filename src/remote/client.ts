@@ -18,7 +18,6 @@ import { digestOf } from "./digest.ts";
 import { type Limiter, limiter } from "./limit.ts";
 import { ACCEPT, hostPlatform, MAX_MANIFEST, parseManifest, parsePlatform, pickPlatform } from "./manifest.ts";
 import { formatReference, isDigest, isTag, parseReference, parseRepository, type Reference, repoName } from "./reference.ts";
-import { describeRequest, refused } from "./refusal.ts";
 import { defaultRetry, type RetryPolicy } from "./retry.ts";
 import { Session } from "./session.ts";
 import { listTags, tagsWithPrefix } from "./tags.ts";
@@ -108,7 +107,7 @@ class Client implements Registry {
       await res.body?.cancel();
       throw notFound(`manifest ${where}`);
     }
-    if (res.status !== 200) throw await refused(describeRequest("GET", await session.url(target)), res, session.secrets());
+    if (res.status !== 200) throw await session.refused("GET", target, res);
     const bytes = await readCapped(res, MAX_MANIFEST, `manifest ${where}`);
     const digest = digestOf(bytes);
     if (r.digest && digest !== r.digest) throw integrity(`manifest ${where}: content is ${digest}`);
@@ -176,7 +175,7 @@ class Client implements Registry {
     }
     const target = `/v2/${name}/manifests/${tagOrDigest}`;
     const res = await session.send({ method: "PUT", target, scopes: [pushScope(name)], headers: { "content-type": mediaType }, body: new Uint8Array(bytes) });
-    if (res.status !== 201) throw await refused(describeRequest("PUT", await session.url(target)), res, session.secrets());
+    if (res.status !== 201) throw await session.refused("PUT", target, res);
     await res.body?.cancel();
     return digest;
   }

@@ -8,7 +8,7 @@
  */
 import { StrataError } from "../core/errors.ts";
 import type { Authenticator } from "./auth.ts";
-import { describeRequest, readError, reason, statusLine } from "./refusal.ts";
+import { describeRequest, readError, reason, refused, statusLine } from "./refusal.ts";
 import { isTransientStatus, type RetryPolicy, retryAfterMs, retrying, Transient } from "./retry.ts";
 import type { Endpoint, Transport } from "./transport.ts";
 
@@ -43,6 +43,12 @@ export class Session {
 
   secrets(): string[] {
     return this.deps.auth.secrets(this.host);
+  }
+
+  /** A response the caller did not expect, as *remote refused*; a 401 without credentials says so. */
+  async refused(method: string, target: string | URL, res: Response): Promise<StrataError> {
+    const hint = res.status === 401 && !this.deps.auth.hasCredentials(this.host) ? ` (no credentials for ${this.host})` : "";
+    return refused(describeRequest(method, await this.url(target)), res, this.secrets(), hint);
   }
 
   /** The absolute URL of a target. */

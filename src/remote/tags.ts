@@ -10,7 +10,6 @@
 import { codeOf } from "../core/errors.ts";
 import { pullScope } from "./auth.ts";
 import { limiter } from "./limit.ts";
-import { describeRequest, refused } from "./refusal.ts";
 import type { Session } from "./session.ts";
 import type { Manifest, TagInfo } from "./types.ts";
 
@@ -40,7 +39,7 @@ export async function listTags(session: Session, name: string, pageSize?: number
       await res.body?.cancel();
       return tags;
     }
-    if (res.status !== 200) throw await refused(describeRequest("GET", url), res, session.secrets());
+    if (res.status !== 200) throw await session.refused("GET", url, res);
     const body = (await res.json()) as { tags?: unknown };
     if (Array.isArray(body.tags)) tags.push(...body.tags.filter((t): t is string => typeof t === "string"));
     const link = nextLink(res.headers.get("link"));

@@ -15,7 +15,7 @@ import { invalid, remoteRefused } from "../core/errors.ts";
 import { pullScope, pushScope } from "./auth.ts";
 import { Verifier } from "./digest.ts";
 import type { Limiter } from "./limit.ts";
-import { describeRequest, readError, refused, statusLine } from "./refusal.ts";
+import { describeRequest, readError, statusLine } from "./refusal.ts";
 import { retrying, Transient } from "./retry.ts";
 import type { Session } from "./session.ts";
 import type { Descriptor, MountResult, Progress, PushAction, PushOptions, UploadSession } from "./types.ts";
@@ -39,7 +39,7 @@ export async function hasBlob(session: Session, name: string, digest: string): P
   if (res.status === 404) return false;
   // A HEAD refusal has no body to say why; the same GET's error body does.
   const why = await session.once({ method: "GET", target, scopes: [pullScope(name)] }).catch(() => undefined);
-  if (why?.status === res.status) throw await refused(describeRequest("HEAD", await session.url(target)), why, session.secrets());
+  if (why?.status === res.status) throw await session.refused("HEAD", target, why);
   await why?.body?.cancel();
   throw remoteRefused(`${describeRequest("HEAD", await session.url(target))}: HTTP ${res.status}`);
 }
@@ -57,10 +57,10 @@ function uploadSession(session: Session, name: string, location: URL): UploadSes
 }
 
 /** Where the registry says the upload continues. */
-async function next(session: Session, res: Response, at: URL): Promise<URL> {
+async function next(method: string, res: Response, at: URL): Promise<URL> {
   const location = res.headers.get("location");
   await res.body?.cancel();
-  if (!location) throw remoteRefused(`${describeRequest("POST", at)}: the registry gave no Location`);
+  if (!location) throw remoteRefused(`${describeRequest(method, at)}: the registry gave no Location`);
   return new URL(location, at);
 }
 
@@ -70,7 +70,7 @@ async function stepFailed(session: Session, method: string, at: URL, res: Respon
   if (res.status === 404 || res.status === 416) {
     return new Transient(statusLine(describeRequest(method, at), res.status, await readError(res), session.secrets()));
   }
-  return refused(describeRequest(method, at), res, session.secrets());
+  return session.refused(method, at, res);
 }
 
 export async function mountBlob(session: Session, name: string, from: string, digest: string): Promise<MountResult> {
@@ -81,8 +81,8 @@ export async function mountBlob(session: Session, name: string, from: string, di
     await res.body?.cancel();
     return { mounted: true };
   }
-  if (res.status === 202) return { mounted: false, session: uploadSession(session, name, await next(session, res, at)) };
-  throw await refused(describeRequest("POST", at), res, session.secrets());
+  if (res.status === 202) return { mounted: false, session: uploadSession(session, name, await next("POST", res, at)) };
+  throw await session.refused("POST", at, res);
 }
 
 async function start(session: Session, name: string): Promise<URL> {
@@ -90,7 +90,7 @@ async function start(session: Session, name: string): Promise<URL> {
   const res = await session.once({ method: "POST", target, scopes: [pushScope(name)] });
   const at = await session.url(target);
   if (res.status !== 202) throw await stepFailed(session, "POST", at, res);
-  return next(session, res, at);
+  return next("POST", res, at);
 }
 
 /** The stream in pieces of exactly `size` bytes (the last one shorter). */
@@ -136,7 +136,7 @@ async function send(session: Session, name: string, blob: Descriptor, open: () =
     const headers = { ...OCTETS, "content-range": `${sent}-${sent + chunk.length - 1}` };
     const res = await session.once({ method: "PATCH", target: at, scopes, headers, body: chunk });
     if (res.status !== 202) throw await stepFailed(session, "PATCH", at, res);
-    at = await next(session, res, at);
+    at = await next("PATCH", res, at);
     sent += chunk.length;
     progress?.(sent);
   }
