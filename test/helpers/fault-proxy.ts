@@ -1,7 +1,8 @@
 /**
  * A proxy between the client and a test registry that misbehaves on request: it cuts a
  * blob download off halfway once, answers 429 with `Retry-After: 1` a number of times,
- * answers 500 forever, or flips a byte of every blob body. It can also page tag lists
+ * answers 500 forever, flips a byte of every blob body, or drops Range headers on the
+ * way (a registry without range support). It can also page tag lists
  * as the distribution spec describes (`n`, `last`, `Link: <…>; rel="next"`, lexical
  * order), which distribution 2.8 does not: it ignores `n` and sends every tag at once.
  * It records what it saw (a Range header included) so tests can tell what the client
@@ -19,16 +20,21 @@ export interface Seen {
 export interface FaultProxy {
   host: string;
   seen: Seen[];
-  /** Cut the next blob GET off after half its body. */
-  dropBlobOnce(): void;
-  /** Answer the next `n` requests with 429 and `Retry-After: 1`. */
-  tooMany(n: number): void;
+  /**
+   * Cut the next blob GET off after half its body: by resetting the connection (Bun
+   * logs the stream error that does it), or by ending the body short of its length.
+   */
+  dropBlobOnce(how?: "reset" | "short"): void;
+  /** Answer the next `n` requests (of those whose `METHOD /path` matches) with 429 and `Retry-After: 1`. */
+  tooMany(n: number, match?: RegExp): void;
   /** Answer every request with 500 (and a registry error body) until turned off. */
   failForever(on: boolean): void;
   /** Flip a byte in the middle of every blob body until turned off. */
   corruptBlobs(on: boolean): void;
   /** Page `tags/list` by its `n` and `last` until turned off. */
   pageTags(on: boolean): void;
+  /** Pass requests on without their Range header, as a registry without range support. */
+  ignoreRange(on: boolean): void;
   stop(): void;
 }
 
@@ -39,8 +45,10 @@ const error = (status: number, code: string, message: string, headers: { [k: str
   Response.json({ errors: [{ code, message }] }, { status, headers });
 
 export function startFaultProxy(upstream: string): FaultProxy {
-  let drop = false;
+  let drop: false | "reset" | "short" = false;
   let throttle = 0;
+  let throttled = /./;
+  let noRange = false;
   let fail = false;
   let corrupt = false;
   let paging = false;
@@ -63,6 +71,7 @@ export function startFaultProxy(upstream: string): FaultProxy {
   async function forward(req: Request, url: URL): Promise<Response> {
     const headers = new Headers(req.headers);
     for (const h of HOP) headers.delete(h);
+    if (noRange) headers.delete("range");
     const body = req.method === "GET" || req.method === "HEAD" ? undefined : new Uint8Array(await req.arrayBuffer());
     const res = await fetch(`${upstream}${url.pathname}${url.search}`, { method: req.method, headers, body, redirect: "manual" });
     const out = new Headers(res.headers);
@@ -72,16 +81,18 @@ export function startFaultProxy(upstream: string): FaultProxy {
     const bytes = new Uint8Array(await res.arrayBuffer());
     if (corrupt) bytes[bytes.length >> 1]! ^= 0xff;
     if (!drop) return new Response(bytes, { status: res.status, headers: out });
+    const how = drop;
     drop = false;
-    // Half the body, then the connection breaks while the client waits for the rest.
+    // Half the body under the full Content-Length, then the connection ends.
     const half = bytes.subarray(0, bytes.length >> 1);
     const stream = new ReadableStream<Uint8Array>({
       start(ctl) {
         ctl.enqueue(half);
+        if (how === "short") ctl.close();
       },
       async pull(ctl) {
         await Bun.sleep(20);
-        ctl.error(new Error("fault proxy: connection dropped"));
+        ctl.error(new Error("fault proxy: resetting the connection on purpose"));
       },
     });
     return new Response(stream, { status: res.status, headers: out });
@@ -99,7 +110,7 @@ export function startFaultProxy(upstream: string): FaultProxy {
       };
       if (url.pathname === "/v2/") return record(await forward(req, url));
       if (fail) return record(error(500, "UNKNOWN", "fault proxy: internal error"));
-      if (throttle > 0) {
+      if (throttle > 0 && throttled.test(`${req.method} ${url.pathname}`)) {
         throttle--;
         return record(error(429, "TOOMANYREQUESTS", "fault proxy: slow down", { "retry-after": "1" }));
       }
@@ -111,11 +122,12 @@ export function startFaultProxy(upstream: string): FaultProxy {
   return {
     host: `127.0.0.1:${server.port}`,
     seen,
-    dropBlobOnce: () => void (drop = true),
-    tooMany: (n) => void (throttle = n),
+    dropBlobOnce: (how = "reset") => void (drop = how),
+    tooMany: (n, match = /./) => void ((throttle = n), (throttled = match)),
     failForever: (on) => void (fail = on),
     corruptBlobs: (on) => void (corrupt = on),
     pageTags: (on) => void (paging = on),
+    ignoreRange: (on) => void (noRange = on),
     stop: () => void server.stop(true),
   };
 }
