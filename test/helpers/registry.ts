@@ -23,6 +23,8 @@ export interface Issuer {
   url: string;
   /** Token requests answered (or refused), for counting cache hits. */
   hits: number;
+  /** The method of each token request: GET with Basic auth, POST for a refresh token. */
+  methods: string[];
   /** Seconds each token lives; `expires_in` is omitted when undefined. */
   expiresIn?: number;
 }
@@ -91,7 +93,7 @@ function startIssuer(dir: string, opts: RegistryOptions, service: string) {
   run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "jwt.key", "-out", "jwt.pem", "-days", "2", "-subj", "/CN=strata test issuer"], dir);
   const key = readFileSync(`${dir}/jwt.key`, "utf8");
   const kid = libtrustKeyId(readFileSync(`${dir}/jwt.pem`, "utf8"));
-  const issuer: Issuer = { url: "", hits: 0, expiresIn: opts.expiresIn };
+  const issuer: Issuer = { url: "", hits: 0, methods: [], expiresIn: opts.expiresIn };
   const refuse = (message: string) => Response.json({ errors: [{ code: "UNAUTHORIZED", message }] }, { status: 401 });
   const sign = (sub: string, scopes: string[]) => {
     const now = Math.floor(Date.now() / 1000);
@@ -109,6 +111,7 @@ function startIssuer(dir: string, opts: RegistryOptions, service: string) {
     port: 0,
     async fetch(req) {
       issuer.hits++;
+      issuer.methods.push(req.method);
       const url = new URL(req.url);
       const life = issuer.expiresIn === undefined ? {} : { expires_in: issuer.expiresIn };
       if (req.method === "POST") {
