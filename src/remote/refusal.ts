@@ -1,6 +1,7 @@
 /**
  * What a registry said when it said no, as one line: the HTTP status and the code and
- * message of its error body (distribution-spec `{"errors":[{"code","message"}]}`).
+ * message of its error body (distribution-spec `{"errors":[{"code","message"}]}`, or a
+ * token service's OAuth `{"error","error_description"}`).
  * Error bodies and runtime errors are text from outside, so every secret the client
  * holds for the host is scrubbed from them here, the one place such text enters a
  * message.
@@ -41,15 +42,20 @@ async function head(res: Response): Promise<string> {
 /** The code and message of a response's error body; empty when it has none. */
 export async function readError(res: Response): Promise<Said> {
   const text = await head(res);
+  let body: { errors?: { code?: unknown; message?: unknown }[]; error?: unknown; error_description?: unknown; details?: unknown };
   try {
-    const body = JSON.parse(text) as { errors?: { code?: unknown; message?: unknown }[] };
-    const first = Array.isArray(body.errors) ? body.errors[0] : undefined;
-    if (!first) return {};
-    const codes = body.errors!.map((e) => String(e.code ?? "")).filter(Boolean);
-    return { code: codes.join(",") || undefined, message: typeof first.message === "string" ? first.message : undefined };
+    body = JSON.parse(text);
   } catch {
     return {};
   }
+  const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+  const first = Array.isArray(body?.errors) ? body.errors[0] : undefined;
+  if (first) {
+    const codes = body.errors!.map((e) => String(e?.code ?? "")).filter(Boolean);
+    return { code: codes.join(",") || undefined, message: str(first.message) };
+  }
+  // Token services answer in OAuth's shape (RFC 6749 §5.2), Docker Hub's in its own.
+  return { code: str(body?.error), message: str(body?.error_description) ?? str(body?.details) };
 }
 
 /** Replaces every secret with `***` (the caller lists encoded forms too). */
