@@ -201,7 +201,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
 }
 
 /** Bytes with the descriptor that names them. */
-export function content(bytes: Uint8Array, mediaType: string) {
+export function content(bytes: Uint8Array<ArrayBuffer>, mediaType: string) {
   const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
   return { bytes, descriptor: { mediaType, digest, size: bytes.length } };
 }
@@ -215,7 +215,7 @@ export function manifestBytes(
   config: { mediaType: string; digest: string; size: number },
   layers: { mediaType: string; digest: string; size: number }[],
   opts: { mediaType?: string; annotations?: { [k: string]: string } } = {},
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const mediaType = opts.mediaType ?? "application/vnd.oci.image.manifest.v1+json";
   return new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType, config, layers, ...(opts.annotations ? { annotations: opts.annotations } : {}) }));
 }

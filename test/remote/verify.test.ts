@@ -23,7 +23,7 @@ const cfg = blob(10, mediaTypes.ociConfig);
 const layer = blob(20);
 const good = content(manifestBytes(cfg.descriptor, [layer.descriptor]), mediaTypes.ociManifest);
 const other = content(manifestBytes(cfg.descriptor, []), mediaTypes.ociManifest);
-const serve = (bytes: Uint8Array, headers: { [k: string]: string } = {}) => () =>
+const serve = (bytes: Uint8Array<ArrayBuffer>, headers: { [k: string]: string } = {}) => () =>
   new Response(bytes, { headers: { "content-type": mediaTypes.ociManifest, ...headers } });
 
 test("a verifier refuses a byte past the size at once, and a short or different stream at the end", () => {
