@@ -70,7 +70,11 @@ export class Session {
     const sent = ours ? await this.deps.auth.header(this.host, call.scopes) : undefined;
     let res = await this.exchange(call, url, sent);
     if (res.status === 401 && ours) {
-      const next = await this.deps.auth.answer(this.host, res.headers.get("www-authenticate"), call.scopes, sent);
+      const refusal = res;
+      const next = await this.deps.auth.answer(this.host, res.headers.get("www-authenticate"), call.scopes, sent).catch(async (err) => {
+        await refusal.body?.cancel();
+        throw err;
+      });
       if (next) {
         await res.body?.cancel();
         res = await this.exchange(call, url, next);
@@ -85,9 +89,9 @@ export class Session {
 
   private ready?: Promise<Endpoint>;
 
-  /** The probed endpoint; its challenge is learnt once, before the first request. */
+  /** The endpoint, probed once (again after a failed probe); its challenge is learnt first. */
   private endpoint(): Promise<Endpoint> {
-    return (this.ready ??= this.deps.transport.endpoint(this.host).then(
+    return (this.ready ??= this.deps.transport.probe(this.host).then(
       (e) => {
         this.deps.auth.learn(this.host, e.challenge);
         return e;

@@ -7,8 +7,8 @@
  * plain HTTP. A TLS registry whose certificate is not trusted thus fails with the TLS
  * reason, not with whatever its port says to plain HTTP.
  *
- * The probe of `/v2/` happens once per host and client; its `WWW-Authenticate` tells
- * the authenticator what the host wants.
+ * A session probes `/v2/` once per host; its `WWW-Authenticate` tells the authenticator
+ * what the host wants.
  */
 import { remoteRefused, StrataError } from "../core/errors.ts";
 import { reason } from "./refusal.ts";
@@ -57,26 +57,18 @@ const speaksRegistry = (res: Response) =>
   res.headers.has("docker-distribution-api-version") || res.status === 200 || res.status === 401;
 
 export class Transport {
-  private endpoints = new Map<string, Promise<Endpoint>>();
-
   constructor(private readonly fetch: typeof globalThis.fetch, private readonly insecure: readonly string[], private readonly retry: RetryPolicy) {}
 
   plainAllowed(host: string): boolean {
     return plainAllowed(host, this.insecure);
   }
 
-  /** The host's endpoint, probed once; a failed probe is forgotten so the next call tries again. */
-  endpoint(host: string): Promise<Endpoint> {
-    let p = this.endpoints.get(host);
-    if (!p) {
-      p = retrying(this.retry, () => this.probe(host));
-      p.catch(() => this.endpoints.delete(host));
-      this.endpoints.set(host, p);
-    }
-    return p;
+  /** The host's endpoint: which scheme answers `/v2/`, and what it asks of us. */
+  probe(host: string): Promise<Endpoint> {
+    return retrying(this.retry, () => this.once(host));
   }
 
-  private async probe(host: string): Promise<Endpoint> {
+  private async once(host: string): Promise<Endpoint> {
     const secure = new URL(`https://${apiHost(host)}/v2/`);
     let at = secure;
     let res: Response;
