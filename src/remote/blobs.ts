@@ -11,12 +11,12 @@
  * The stream holds a transfer slot from before its first request until it ends, fails
  * or is returned.
  */
-import { integrity, invalid, missingBlob, remoteRefused, StrataError } from "../core/errors.ts";
+import { invalid, missingBlob, remoteRefused, StrataError } from "../core/errors.ts";
 import { pullScope } from "./auth.ts";
 import { Verifier } from "./digest.ts";
 import type { Limiter } from "./limit.ts";
 import { reason } from "./refusal.ts";
-import { backoffMs, Transient } from "./retry.ts";
+import { backoffMs } from "./retry.ts";
 import type { Session } from "./session.ts";
 import type { Descriptor, FetchOptions } from "./types.ts";
 
@@ -61,40 +61,43 @@ export async function openBlob(
     throw err;
   }
 
-  const policy = session.retry;
-  async function* body(): AsyncGenerator<Uint8Array> {
-    let failures = 0;
-    while (res) {
-      // A 200 to a ranged GET starts over: skip what the consumer already has.
-      let skip = res.status === 200 ? verifier.count : 0;
-      const reader = res.body!.getReader();
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          let chunk = value;
-          if (skip) {
-            const n = Math.min(skip, chunk.length);
-            skip -= n;
-            chunk = chunk.subarray(n);
-            if (!chunk.length) continue;
-          }
-          verifier.update(chunk);
-          opts.progress?.(verifier.count);
-          yield chunk;
+  /** One response's body into the verifier; a message when the connection broke off. */
+  async function* read(from: Response): AsyncGenerator<Uint8Array, string | undefined> {
+    // A 200 to a ranged GET starts over: skip what the consumer already has.
+    let skip = from.status === 200 ? verifier.count : 0;
+    const reader = from.body!.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        let chunk = value;
+        if (skip) {
+          const n = Math.min(skip, chunk.length);
+          skip -= n;
+          chunk = chunk.subarray(n);
+          if (!chunk.length) continue;
         }
-        if (verifier.count === blob.size) break;
-        if (skip) throw integrity(`${what}: the full answer is shorter than the bytes already received`);
-        throw new Transient(`${what}: the body ended at byte ${verifier.count} of ${blob.size}`);
-      } catch (err) {
-        if (err instanceof StrataError) throw err;
-        const message = err instanceof Transient ? err.message : `${what}: ${reason(err, session.secrets())} at byte ${verifier.count}`;
-        if (++failures >= policy.attempts) throw remoteRefused(`${message} (gave up after ${failures} attempts)`);
-        await policy.sleep(backoffMs(policy, failures));
-        res = await request(session, name, blob, verifier.count, what);
-      } finally {
-        void reader.cancel().catch(() => {});
+        verifier.update(chunk);
+        opts.progress?.(verifier.count);
+        yield chunk;
       }
+    } catch (err) {
+      if (err instanceof StrataError) throw err;
+      return `${what}: ${reason(err, session.secrets())} at byte ${verifier.count}`;
+    } finally {
+      void reader.cancel().catch(() => {});
+    }
+    return verifier.count < blob.size || skip ? `${what}: the body ended at byte ${verifier.count} of ${blob.size}` : undefined;
+  }
+
+  async function* body(): AsyncGenerator<Uint8Array> {
+    const policy = session.retry;
+    for (let failures = 1; res; failures++) {
+      const broke = yield* read(res);
+      if (broke === undefined) break;
+      if (failures >= policy.attempts) throw remoteRefused(`${broke} (gave up after ${failures} attempts)`);
+      await policy.sleep(backoffMs(policy, failures));
+      res = await request(session, name, blob, verifier.count, what);
     }
     verifier.finish();
   }
