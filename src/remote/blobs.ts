@@ -87,7 +87,7 @@ export async function openBlob(
     } finally {
       void reader.cancel().catch(() => {});
     }
-    return verifier.count < blob.size || skip ? `${what}: the body ended at byte ${verifier.count} of ${blob.size}` : undefined;
+    return verifier.count < blob.size ? `${what}: the body ended at byte ${verifier.count} of ${blob.size}` : undefined;
   }
 
   async function* body(): AsyncGenerator<Uint8Array> {

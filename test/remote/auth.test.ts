@@ -4,7 +4,7 @@
  * thrown.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { exitCodes } from "../../src/core/errors.ts";
 import { createRegistry } from "../../src/remote/client.ts";
@@ -17,9 +17,15 @@ const IDENTITY = "refresh-7d1f0c2e-9a51-4d8e";
 
 const as = (c: Credential | undefined) => createRegistry({ credentials: () => c, retry: { sleep: async () => {} } });
 
+const configDirs: string[] = [];
+afterAll(() => {
+  for (const d of configDirs) rmSync(d, { recursive: true, force: true });
+});
+
 /** A config.json in its own DOCKER_CONFIG directory. */
 function dockerConfig(auths: object): { [k: string]: string } {
   const dir = mkdtempSync(`${tmpdir()}/strata-docker-config-`);
+  configDirs.push(dir);
   writeFileSync(`${dir}/config.json`, JSON.stringify({ auths }));
   return { DOCKER_CONFIG: dir };
 }
