@@ -1,8 +1,8 @@
 /**
  * How a registry host is reached. HTTPS always comes first, trusting what the caller's
- * `fetch` trusts (the runtime's `runtime/*\/fetch.ts` adds the system CAs and
- * `--ca-file`). Plain HTTP is allowed only to loopback hosts (127.0.0.0/8, ::1,
- * localhost), where nothing crosses a network, and to hosts named insecure; even there
+ * `fetch` trusts (the runtime's `fetchTrusting` adds the system CAs and `--ca-file`).
+ * Plain HTTP is allowed only to loopback hosts (127.0.0.0/8, ::1, localhost), where
+ * nothing crosses a network, and to hosts named insecure; even there
  * it is used only when HTTPS cannot connect and the host answers `/v2/` as a registry in
  * plain HTTP. A TLS registry whose certificate is not trusted thus fails with the TLS
  * reason, not with whatever its port says to plain HTTP.
@@ -12,6 +12,7 @@
  */
 import { remoteRefused, StrataError } from "../core/errors.ts";
 import { reason } from "./refusal.ts";
+import { TLS_HINT } from "./tls.ts";
 import { isTransientStatus, type RetryPolicy, retrying, Transient } from "./retry.ts";
 
 export interface Endpoint {
@@ -20,13 +21,6 @@ export interface Endpoint {
   /** The probe's `WWW-Authenticate`, if it was refused. */
   challenge: string | null;
 }
-
-/** What a caller says when TLS to a registry fails on trust: the fix is a flag away. */
-export const TLS_HINT = " (a private CA? name its certificate with --ca-file)";
-
-/** The error a runtime's fetch throws for a certificate it does not trust. */
-export const untrusted = (url: string | URL, why: string) =>
-  remoteRefused(`TLS to ${new URL(String(url)).host} failed: ${why}${TLS_HINT}`);
 
 /** The host name of `HOST[:PORT]`, brackets of an IPv6 literal removed. */
 export function hostname(host: string): string {

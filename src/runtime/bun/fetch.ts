@@ -7,24 +7,11 @@
  *
  *     const registryFetch = fetchTrusting("/etc/strata/registry-ca.pem");
  */
-import { readFileSync } from "node:fs";
 import tls from "node:tls";
-import { usage } from "../../core/errors.ts";
-import { untrusted } from "../../remote/transport.ts";
+import { readCaFile, untrusted } from "../../remote/tls.ts";
 
 /** BoringSSL's verification failures, as Bun reports them in `code`. */
 const CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET_ISSUER)|ALTNAME|HOSTNAME/;
-
-export function readCaFile(path: string): string {
-  let pem: string;
-  try {
-    pem = readFileSync(path, "utf8");
-  } catch (err) {
-    throw usage(`cannot read CA file ${path}: ${(err as { code?: string }).code ?? "unreadable"}`);
-  }
-  if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw usage(`CA file ${path} holds no PEM certificate`);
-  return pem;
-}
 
 export function fetchTrusting(caFile?: string): typeof fetch {
   const ca = [...new Set([...tls.getCACertificates("default"), ...tls.getCACertificates("system")])];

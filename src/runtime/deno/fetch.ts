@@ -7,23 +7,10 @@
  *
  *     const registryFetch = fetchTrusting("/etc/strata/registry-ca.pem");
  */
-import { readFileSync } from "node:fs";
 import tls from "node:tls";
-import { usage } from "../../core/errors.ts";
-import { untrusted } from "../../remote/transport.ts";
+import { readCaFile, untrusted } from "../../remote/tls.ts";
 
 declare const Deno: { createHttpClient(opts: { caCerts?: string[] }): unknown };
-
-export function readCaFile(path: string): string {
-  let pem: string;
-  try {
-    pem = readFileSync(path, "utf8");
-  } catch (err) {
-    throw usage(`cannot read CA file ${path}: ${(err as { code?: string }).code ?? "unreadable"}`);
-  }
-  if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw usage(`CA file ${path} holds no PEM certificate`);
-  return pem;
-}
 
 export function fetchTrusting(caFile?: string): typeof fetch {
   const system = (tls as unknown as { getCACertificates(kind: string): string[] }).getCACertificates("system");
