@@ -2,10 +2,10 @@
  * How a registry host is reached. HTTPS always comes first, trusting what the caller's
  * `fetch` trusts (the runtime's `fetchTrusting` adds the system CAs and `--ca-file`).
  * Plain HTTP is allowed only to loopback hosts (127.0.0.0/8, ::1, localhost), where
- * nothing crosses a network, and to hosts named insecure; even there
- * it is used only when HTTPS cannot connect and the host answers `/v2/` as a registry in
- * plain HTTP. A TLS registry whose certificate is not trusted thus fails with the TLS
- * reason, not with whatever its port says to plain HTTP.
+ * nothing crosses a network, and to hosts named insecure; even there it is used only
+ * when HTTPS cannot connect and the host answers `/v2/` as a registry in plain HTTP. A
+ * TLS registry whose certificate is not trusted thus fails with the TLS reason, not with
+ * whatever its port says to plain HTTP.
  *
  * A session probes `/v2/` once per host; its `WWW-Authenticate` tells the authenticator
  * what the host wants.
