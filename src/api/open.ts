@@ -38,7 +38,8 @@ export async function openRoot(
   const clock = opts.clock ?? { now: () => Date.now() };
   const store = await openStore(`${root}/meta.db`, runtime.openSqlite, clock);
   const processes = hostProcesses();
-  const content = localContent(root, processes.self);
+  // Blobs being written are held by this process until a record refers to them.
+  const content = localContent(root, processes.self, (digest) => store.write((tx) => tx.blobs.hold(digest, processes.self)));
   const d = {
     content,
     layers: layerIO(content, runtime.sys, { zstd: runtime.zstd, deflater: runtime.deflater, writer: runtime.writer, linker: runtime.linker, walker: runtime.walker }),
@@ -46,6 +47,7 @@ export async function openRoot(
     snapshots: nativeSnapshotter(root, runtime.sys, processes, runtime.copier),
     clock,
     processes,
+    locks: runtime.locks(`${root}/locks`),
     // A daemon's holds for its clients end with the client's expiry or with the daemon.
     holdOwner: opts.daemon ? processes.self : null,
     cacheRecords: opts.daemon,

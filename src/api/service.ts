@@ -110,6 +110,10 @@ export class Service {
     let count = 0, freed = 0;
     const free = () => this.d.snapshots.filesystem().free;
     for await (const r of prune(this.d, { ...policy, dryRun: input.dryRun, free })) {
+      if ("blobBytes" in r) {
+        freed += r.blobBytes;
+        continue;
+      }
       count++;
       freed += r.size;
       yield r;

@@ -7,7 +7,7 @@
  */
 import { blobChainID, chainID } from "./chain.ts";
 import { invalid, missingBlob } from "./errors.ts";
-import { dirOf, type LayerDeps, parentsOf } from "./layers.ts";
+import { dirOf, keepBlob, type LayerDeps, parentsOf } from "./layers.ts";
 import type { Compression } from "./ports/layers.ts";
 import type { Blob, RecordRow } from "./record.ts";
 import { finalize, freeze, getImmutable } from "./refs.ts";
@@ -90,7 +90,7 @@ class Exporter {
       const w = await this.d.layers.write(lowerDir, upperDir, this.compression, this.progress);
       const b: Blob = { digest: w.digest, mediaType: this.d.layers.mediaType(this.compression), size: w.size, diffID: w.diffID };
       await this.d.store.write(async (tx) => {
-        await tx.blobs.put(b);
+        await keepBlob(this.d, tx, b);
         await tx.records.update([owner.id], { blobDigest: b.digest, blobMediaType: b.mediaType, blobSize: b.size, blobDiffID: b.diffID });
       });
       return b;
@@ -112,7 +112,7 @@ class Exporter {
     if (v) return { digest: v.digest, mediaType: v.mediaType, size: v.size, diffID: v.diffID };
     const t = await this.d.layers.transcode(blob.digest, this.compression);
     const b: Blob = { digest: t.digest, mediaType: this.d.layers.mediaType(this.compression), size: t.size, diffID: blob.diffID };
-    await this.d.store.write((tx) => tx.blobs.put(b));
+    await this.d.store.write((tx) => keepBlob(this.d, tx, b));
     return b;
   }
 }

@@ -71,7 +71,8 @@ export class SqlHolds implements Holds {
   async owners() {
     const { rows } = await sql<{ owner: string }>`
       SELECT owner FROM holds WHERE owner IS NOT NULL
-      UNION SELECT owner FROM records WHERE owner IS NOT NULL`.execute(this.db);
+      UNION SELECT owner FROM records WHERE owner IS NOT NULL
+      UNION SELECT owner FROM blobHolds`.execute(this.db);
     return rows.map((r) => r.owner);
   }
 

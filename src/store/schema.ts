@@ -52,6 +52,11 @@ export interface BlobsTable {
   createdAt: number;
 }
 
+export interface BlobHoldsTable {
+  digest: string;
+  owner: string;
+}
+
 export interface Database {
   records: RecordsTable;
   parents: ParentsTable;
@@ -61,4 +66,5 @@ export interface Database {
   leases: LeasesTable;
   leaseBlobs: LeaseBlobsTable;
   blobs: BlobsTable;
+  blobHolds: BlobHoldsTable;
 }

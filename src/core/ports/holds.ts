@@ -22,7 +22,7 @@ export interface Holds {
    * counted once: usageCount + 1, lastUsedAt = now.
    */
   end(filter: HoldFilter): Promise<void>;
-  /** Distinct owners of holds and of rows being created or materialized. */
+  /** Distinct owners of holds, of blob holds and of rows being created or materialized. */
   owners(): Promise<string[]>;
   /** Counts a use of records nobody holds. */
   touch(ids: string[]): Promise<void>;

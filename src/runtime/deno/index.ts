@@ -2,7 +2,8 @@ import type { Runtime } from "../runtime.ts";
 import { openSqlite } from "./sqlite.ts";
 import { fetchVia, listen } from "./serve.ts";
 import { sys } from "./sys.ts";
+import { locks } from "./lock.ts";
 
 declare const Deno: { version: { deno: string } };
 
-export const runtime: Runtime = { name: "deno", version: Deno.version.deno, openSqlite, sys, listen, fetchVia };
+export const runtime: Runtime = { name: "deno", version: Deno.version.deno, openSqlite, sys, locks, listen, fetchVia };
