@@ -65,7 +65,7 @@ export class Service {
       return { id: row.id, path: await this.dir(row) };
     }
     // A lazy record, merge or diff gets its directory made on the way out.
-    const row = await materialize(this.d, await this.refs.get(input.ref, { holdMs: input.hold }));
+    const row = await this.refs.get(input.ref, { holdMs: input.hold }, (r) => materialize(this.d, r));
     return { id: row.id, path: await this.dir(row) };
   }
 

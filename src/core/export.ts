@@ -7,6 +7,7 @@
  */
 import { blobChainID, chainID } from "./chain.ts";
 import { invalid, missingBlob } from "./errors.ts";
+import { writing } from "./space.ts";
 import { dirOf, keepBlob, type LayerDeps, parentsOf } from "./layers.ts";
 import type { Compression } from "./ports/layers.ts";
 import type { Blob, RecordRow } from "./record.ts";
@@ -129,12 +130,17 @@ export async function exportRecord(
     await tx.holds.add(r.id, d.processes.self, null);
     return r;
   });
+  let done = false;
   try {
     await freeze(d, [top]);
-    const layers = await new Exporter(d, compression, progress).layers(top);
+    const layers = await new Exporter(d, compression, progress).layers(top).catch((err) => {
+      throw writing(d, err, `exporting record ${top.id}`);
+    });
     if (!layers.length) throw invalid(`record ${top.id} has no layers to export`);
+    done = true;
     return { layers, chainID: chainOver(layers).chainID };
   } finally {
-    await d.store.write((tx) => tx.holds.end({ records: [top.id], owner: d.processes.self }));
+    // A failed export does not count as a use.
+    await d.store.write((tx) => tx.holds.end({ records: [top.id], owner: d.processes.self, uncounted: done ? undefined : true }));
   }
 }

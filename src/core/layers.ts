@@ -7,6 +7,7 @@
 import { blobChainID, chainID } from "./chain.ts";
 import { integrity, invalid, missingBlob, notFound } from "./errors.ts";
 import { newId } from "./ids.ts";
+import { writing } from "./space.ts";
 import type { BlobRow } from "./ports/blobs.ts";
 import type { Locks } from "./ports/host.ts";
 import type { Tx } from "./ports/metadata.ts";
@@ -54,8 +55,10 @@ async function parentFor(d: LayerDeps, ref: string, lazy: boolean): Promise<Reco
 
 export async function importBlob(d: LayerDeps, o: ImportOptions): Promise<RecordRow> {
   const parent = o.parent ? await parentFor(d, o.parent, o.lazy === true) : undefined;
+  let done = false;
+  // A failed import does not count as a use of its parent.
   const release = () =>
-    parent ? d.store.write((tx) => tx.holds.end({ records: [parent.id], owner: d.processes.self })) : Promise.resolve();
+    parent ? d.store.write((tx) => tx.holds.end({ records: [parent.id], owner: d.processes.self, uncounted: done ? undefined : true })) : Promise.resolve();
   try {
     // A blob already known (same digest, diffID on record) needs no reading at all.
     const mightBeKnown = o.size === undefined || (await d.store.read((tx) => tx.blobs.anyOfSize(o.size!)));
@@ -67,10 +70,12 @@ export async function importBlob(d: LayerDeps, o: ImportOptions): Promise<Record
       const known = await d.store.read((tx) => tx.blobs.get(digest));
       if (known && d.content.has(digest)) {
         const same = await d.store.read((tx) => tx.records.byBlobChain(blobChainID(parent?.blobChainID ?? null, digest, known.diffID)));
-        if (same) return same;
+        if (same) return (done = true), same;
       }
     }
-    return o.lazy ? await importLazy(d, o, parent) : await importExtracted(d, o, parent);
+    const row = o.lazy ? await importLazy(d, o, parent) : await importExtracted(d, o, parent);
+    done = true;
+    return row;
   } finally {
     await release();
   }
@@ -83,7 +88,12 @@ function layerRow(id: string, parent: RecordRow | undefined, o: ImportOptions, n
 }
 
 async function importLazy(d: LayerDeps, o: ImportOptions, parent?: RecordRow): Promise<RecordRow> {
-  const r = await d.layers.read(o.open(), { store: true, expected: o.expected, progress: o.progress });
+  let r;
+  try {
+    r = await d.layers.read(o.open(), { store: true, expected: o.expected, progress: o.progress });
+  } catch (err) {
+    throw writing(d, err, "importing a layer: writing its blob", o.size);
+  }
   return d.store.write(async (tx) => {
     const bcid = blobChainID(parent?.blobChainID ?? null, r.digest, r.diffID);
     const same = await tx.records.byBlobChain(bcid);
@@ -118,7 +128,7 @@ async function importExtracted(d: LayerDeps, o: ImportOptions, parent?: RecordRo
     // A failed extraction leaves no record and no directory.
     await d.snapshots.remove(id);
     await d.store.write((tx) => tx.records.delete([id]));
-    throw err;
+    throw writing(d, err, "importing a layer: writing its blob and its files", o.size);
   }
   const after = d.snapshots.version();
   const bcid = blobChainID(parent?.blobChainID ?? null, r.digest, r.diffID);
@@ -211,9 +221,9 @@ async function make(d: LayerDeps, id: string): Promise<RecordRow> {
     await d.snapshots.remove(key);
     await d.store.write(async (tx) => {
       await tx.records.update([id], { snapshot: null, owner: null });
-      await tx.holds.end({ records: [id], owner: self });
+      await tx.holds.end({ records: [id], owner: self, uncounted: true });
     });
-    throw err;
+    throw writing(d, err, row.kind === "merge" || row.kind === "diff" ? `making ${row.kind} ${id}` : `extracting record ${id}`, row.blobSize);
   }
   return d.store.write(async (tx) => {
     await tx.records.update([id], { lazy: false, owner: null, size: null });

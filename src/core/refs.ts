@@ -6,6 +6,7 @@
  */
 import { invalid, locked, notFound } from "./errors.ts";
 import { newId } from "./ids.ts";
+import { writing } from "./space.ts";
 import type { Clock, Processes } from "./ports/host.ts";
 import type { MetadataStore, Tx } from "./ports/metadata.ts";
 import type { Snapshotter } from "./ports/snapshots.ts";
@@ -120,9 +121,9 @@ export class Refs {
       await snapshots.remove(id);
       await store.write(async (tx) => {
         await tx.records.delete([id]);
-        if (parent) await tx.holds.end({ records: [parent.id], owner: processes.self });
+        if (parent) await tx.holds.end({ records: [parent.id], owner: processes.self, uncounted: true });
       });
-      throw err;
+      throw writing(this.d, err, parent ? `making a snapshot on record ${parent.id}` : "making a snapshot", parent?.size);
     }
     const after = snapshots.version();
     return store.write(async (tx) => {
@@ -148,15 +149,27 @@ export class Refs {
     });
   }
 
-  /** A read-only record for REF (get semantics), optionally held for a while. */
-  async get(ref: string, opts: { holdMs?: number } = {}): Promise<RecordRow> {
+  /**
+   * A read-only record for REF (get semantics), optionally held for a while; `use` runs
+   * before the use is counted, so a use that fails (no room to materialize it) does not count.
+   */
+  async get(ref: string, opts: { holdMs?: number } = {}, use?: (r: RecordRow) => Promise<RecordRow>): Promise<RecordRow> {
     const { store, clock } = this.d;
-    return store.write(async (tx) => {
+    const held = opts.holdMs !== undefined;
+    const r = await store.write(async (tx) => {
       const r = await getImmutable(tx, ref, clock.now());
-      if (opts.holdMs !== undefined) await tx.holds.add(r.id, this.owner, clock.now() + opts.holdMs);
-      else await tx.holds.touch([r.id]);
+      if (held) await tx.holds.add(r.id, this.owner, clock.now() + opts.holdMs!);
       return r;
     });
+    let used;
+    try {
+      used = use ? await use(r) : r;
+    } catch (err) {
+      if (held) await store.write((tx) => tx.holds.end({ records: [r.id], owner: this.owner, handedOut: true, uncounted: true }));
+      throw err;
+    }
+    if (!held) await store.write((tx) => tx.holds.touch([r.id]));
+    return used;
   }
 
   /** The writable directory of a mutable record without a committed twin; holds it. */

@@ -65,7 +65,7 @@ export class SqlHolds implements Holds {
     const rows = await q.execute();
     if (!rows.length) return;
     await eachChunk(rows.map((r) => String(r.id)), (part) => this.db.deleteFrom("holds").where("id", "in", part.map(Number)).execute());
-    await this.bump([...new Set(rows.map((r) => r.record))]);
+    if (!filter.uncounted) await this.bump([...new Set(rows.map((r) => r.record))]);
   }
 
   async owners() {

@@ -9,6 +9,8 @@ export interface HoldFilter {
   expired?: true;
   /** Holds with an expiry that are not a lease's: the ones handed to users. */
   handedOut?: true;
+  /** Work that failed: its holds end without counting a use. */
+  uncounted?: true;
 }
 
 export interface Holds {
