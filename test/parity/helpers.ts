@@ -55,6 +55,11 @@ export function du(root: string): { records: DuRecord[]; totals: Record<string, 
   return ok(root, "du");
 }
 
+/** du's records by ID (one call for many lookups). */
+export function byId(root: string): Map<string, DuRecord> {
+  return new Map(du(root).records.map((r) => [r.id, r]));
+}
+
 /** BuildKit's checkDiskUsage(inuse, unused): records in du by their inUse flag. */
 export function duCounts(root: string): [number, number] {
   const records = du(root).records;
