@@ -13,7 +13,7 @@ import { expect } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { cleanup, cli, ok, tempDir } from "../helpers/env.ts";
+import { cleanup, cli, cliCommand, ok, tempDir } from "../helpers/env.ts";
 
 export { cleanup, cli, ok };
 
@@ -26,6 +26,18 @@ export interface Fresh {
 export function fresh(prefix = "strata-parity-"): Fresh {
   const dir = tempDir(prefix);
   return { dir, root: `${dir}/root` };
+}
+
+/** ok() in a child process that runs alongside others: for the suite's concurrent passes. */
+export async function okAsync(root: string, ...args: string[]): Promise<any> {
+  const p = Bun.spawn([...cliCommand(), "--root", root, "--json", ...args], {
+    env: { ...process.env, STRATA_ROOT: undefined, STRATA_ADDR: undefined },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  if (code !== 0) throw new Error(`strata ${args.join(" ")} exited ${code}: ${err}`);
+  return JSON.parse(out);
 }
 
 /** Runs a command that must fail with this exit code; returns the run. */
