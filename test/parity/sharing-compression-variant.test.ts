@@ -10,7 +10,7 @@
  * case has two other variants; one case per initial compression and customization, with b
  * alternating between the two others. The blobs are local, not remote.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import {
@@ -79,57 +79,55 @@ async function shareVariants(root: string, name: string, a: "gzip" | "zstd", cus
   return { A, B, digests, diffID: a0.diffID, b };
 }
 
-describe("TestSharingCompressionVariant", () => {
-  const cases = [
-    ["gzip", false, 0],
-    ["gzip", true, 1],
-    ["zstd", false, 0],
-    ["zstd", true, 1],
-  ] as const;
-  for (const [a, customized, bIndex] of cases) {
-    test(`TestSharingCompressionVariant: ${a}${customized ? " (customized)" : ""}: B made from A's variant keeps every variant after A is pruned`, async () => {
-      const root = `${t.dir}/root-${a}-${customized}`;
-      const { A, B, digests, diffID, b } = await shareVariants(root, `${a}-${customized}`, a, customized, bIndex, "1");
-      const l = hold(root, B.id);
-      // B asked for the compressions it was not imported in: A's blob and A's other variant.
-      const fromB = async () => {
-        const out: Record<string, string> = { [b]: B.blob.digest };
-        for (const c of ALL.filter((c) => c !== b)) out[c] = (await okAsync(root, "export", B.id, "--compression", c)).layers[0].digest;
-        return out;
-      };
-      expect(await fromB()).toEqual(digests);
-      expect(blobs(root)).toHaveLength(3);
+const cases = [
+  ["gzip", false, 0],
+  ["gzip", true, 1],
+  ["zstd", false, 0],
+  ["zstd", true, 1],
+] as const;
+for (const [a, customized, bIndex] of cases) {
+  test(`TestSharingCompressionVariant: ${a}${customized ? " (customized)" : ""}: B made from A's variant keeps every variant after A is pruned`, async () => {
+    const root = `${t.dir}/root-${a}-${customized}`;
+    const { A, B, digests, diffID, b } = await shareVariants(root, `${a}-${customized}`, a, customized, bIndex, "1");
+    const l = hold(root, B.id);
+    // B asked for the compressions it was not imported in: A's blob and A's other variant.
+    const fromB = async () => {
+      const out: Record<string, string> = { [b]: B.blob.digest };
+      for (const c of ALL.filter((c) => c !== b)) out[c] = (await okAsync(root, "export", B.id, "--compression", c)).layers[0].digest;
+      return out;
+    };
+    expect(await fromB()).toEqual(digests);
+    expect(blobs(root)).toHaveLength(3);
 
-      // A goes; its blob stays, because B's variants are it (SPEC §8: "unless something
-      // else refers to them").
-      expect(prune(root, "--all").records.map((r) => r.id)).toEqual([A.id]);
-      expect(du(root).records).toMatchObject([{ id: B.id, inUse: true }]);
-      expect(blobs(root)).toEqual(Object.values(digests).map((d) => d.slice(7)).sort());
-      expect(await fromB()).toEqual(digests);
-      for (const d of Object.values(digests)) expect(decompressedDigest(blobFile(root, d))).toBe(diffID);
+    // A goes; its blob stays, because B's variants are it (SPEC §8: "unless something
+    // else refers to them").
+    expect(prune(root, "--all").records.map((r) => r.id)).toEqual([A.id]);
+    expect(du(root).records).toMatchObject([{ id: B.id, inUse: true }]);
+    expect(blobs(root)).toEqual(Object.values(digests).map((d) => d.slice(7)).sort());
+    expect(await fromB()).toEqual(digests);
+    for (const d of Object.values(digests)) expect(decompressedDigest(blobFile(root, d))).toBe(diffID);
 
-      unhold(root, l);
-      expect(prune(root, "--all").records.map((r) => r.id)).toEqual([B.id]);
-      expect(du(root).records).toEqual([]);
-      expect(blobs(root)).toEqual([]);
-    });
-  }
-
-  test("TestSharingCompressionVariant: the cases at once on one root end consistent, each with its own three variants", async () => {
-    const root = `${t.dir}/root-parallel`;
-    const settled = await Promise.allSettled(
-      cases.map(([a, customized, bIndex], k) => shareVariants(root, `p${k}`, a, customized, bIndex, `parallel ${k}`)),
-    );
-    const failed = settled.flatMap((s, k) => (s.status === "rejected" ? [`${cases[k]!.join(" ")}: ${s.reason}`] : []));
-    expect(failed).toEqual([]);
-    for (const s of settled) {
-      const r = (s as PromiseFulfilledResult<Awaited<ReturnType<typeof shareVariants>>>).value;
-      const [own] = (await okAsync(root, "export", r.B.id, "--compression", r.b)).layers;
-      expect(own.digest).toBe(r.digests[r.b]);
-      for (const d of Object.values(r.digests)) expect(decompressedDigest(blobFile(root, d))).toBe(r.diffID);
-    }
-    expect(blobs(root)).toHaveLength(12);
-    expect(du(root).records).toHaveLength(8);
-    expect(ok(root, "check").problems).toEqual([]);
+    unhold(root, l);
+    expect(prune(root, "--all").records.map((r) => r.id)).toEqual([B.id]);
+    expect(du(root).records).toEqual([]);
+    expect(blobs(root)).toEqual([]);
   });
+}
+
+test("TestSharingCompressionVariant: the cases at once on one root end consistent, each with its own three variants", async () => {
+  const root = `${t.dir}/root-parallel`;
+  const settled = await Promise.allSettled(
+    cases.map(([a, customized, bIndex], k) => shareVariants(root, `p${k}`, a, customized, bIndex, `parallel ${k}`)),
+  );
+  const failed = settled.flatMap((s, k) => (s.status === "rejected" ? [`${cases[k]!.join(" ")}: ${s.reason}`] : []));
+  expect(failed).toEqual([]);
+  for (const s of settled) {
+    const r = (s as PromiseFulfilledResult<Awaited<ReturnType<typeof shareVariants>>>).value;
+    const [own] = (await okAsync(root, "export", r.B.id, "--compression", r.b)).layers;
+    expect(own.digest).toBe(r.digests[r.b]);
+    for (const d of Object.values(r.digests)) expect(decompressedDigest(blobFile(root, d))).toBe(r.diffID);
+  }
+  expect(blobs(root)).toHaveLength(12);
+  expect(du(root).records).toHaveLength(8);
+  expect(ok(root, "check").problems).toEqual([]);
 });
