@@ -4,9 +4,10 @@
  * Each keeps its inputs in use while held, and prune --all takes everything once released.
  * Also from BuildKit's diff handling: a one-layer diff exports as its upper's own blob.
  *
- * strata differs: each record holds one file (BuildKit's are empty), so that no input is
- * "empty" in the sense of SPEC §3.9, which BuildKit has no notion of. Diff hands back an
- * unheld record: BuildKit's held diff refs are leases here.
+ * strata differs: records hold one file each (BuildKit's are empty), so that no input is
+ * "empty" in the sense of SPEC §3.9, which BuildKit has no notion of; the last test replays
+ * the chain with empty layers too. Diff hands back an unheld record: BuildKit's held diff
+ * refs are leases here.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
@@ -99,4 +100,25 @@ test("TestDiffOp: a diff one layer up a chain is a plain diff whose layer is the
   expect(x).toMatchObject({ kind: "diff", parents: [c, d] });
   const layers = ok(root, "export", x.id, "--compression", "gzip").layers;
   expect(layers.at(-1)).toEqual(own);
+});
+
+test("TestDiffOp: with empty layers, as BuildKit's, the diff two layers up is still a merge of two diffs (8 records)", () => {
+  // SPEC §3.9 drops empty merge inputs; one-layer diffs of empty layers are kept, as in BuildKit.
+  const root = `${t.dir}/empty`;
+  const chain: string[] = [];
+  for (let k = 0; k < 5; k++) {
+    const m = ok(root, "new", ...(chain.length ? ["--parent", chain.at(-1)!] : []));
+    chain.push(ok(root, "commit", m.id, "--hold", "1h").id);
+  }
+  const x = ok(root, "diff", chain[2]!, chain[4]!);
+  expect(x).toMatchObject({ kind: "merge" });
+  expect(x.parents).toHaveLength(2);
+  const l = hold(root, x.id);
+  expect(duCounts(root)).toEqual([8, 0]);
+  for (const id of chain) ok(root, "release", id);
+  expect(prune(root, "--all").records).toEqual([]);
+  unhold(root, l);
+  expect(duCounts(root)).toEqual([0, 8]);
+  expect(prune(root, "--all").records).toHaveLength(8);
+  expect(du(root).records).toEqual([]);
 });
