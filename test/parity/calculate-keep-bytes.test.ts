@@ -40,7 +40,6 @@ beforeAll(() => {
   expect(counts[1]).toBeLessThan(counts[2]!);
   size = new Map(order.map((id) => [id, listed.get(id)!.size]));
   total = [...size.values()].reduce((a, b) => a + b, 0);
-  expect(du(root).totals.total).toBe(total);
 });
 afterAll(() => cleanup(t.dir));
 
@@ -80,9 +79,9 @@ test("TestCalculateKeepBytes: a real prune to a target removes what the dry run 
   const out = prune(t.root, "--max-used-space", `${target}`);
   expect(out.records.map((r) => r.id)).toEqual([order[0], order[1]]);
   expect(out.summary.bytes).toBe(s(0) + s(1));
-  const left = du(t.root);
-  expect(left.records.map((r) => r.id).sort()).toEqual(order.slice(2).sort());
-  expect(left.totals.total).toBeLessThanOrEqual(target);
+  const left = du(t.root).records;
+  expect(left.map((r) => r.id).sort()).toEqual(order.slice(2).sort());
+  expect(left.reduce((n, r) => n + r.size, 0)).toBeLessThanOrEqual(target);
 });
 
 test("TestCalculateKeepBytes: --keep-duration keeps a never-used record made within it (better: BuildKit ignores createdAt)", () => {

@@ -5,13 +5,26 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, statSync, writeFileSync } from "node:fs";
-import { cleanup, type Fresh, du, duCounts, fails, fresh, hold, ok, prune, snapshotDirs, unhold, unknownID } from "./helpers.ts";
+import {
+  cleanup, type Fresh, du, duCounts, fails, fresh, hold, layer, ok, prune, snapshotDirs, unhold, unknownID,
+} from "./helpers.ts";
 
 let t: Fresh;
 beforeAll(() => {
   t = fresh();
 });
 afterAll(() => cleanup(t.dir));
+
+test("TestManager: du of an empty store lists nothing (better: its totals count the metadata database and the content store)", () => {
+  const root = `${t.dir}/empty`;
+  const empty = du(root);
+  expect(empty.records).toEqual([]);
+  expect(empty.totals.metadata).toBeGreaterThan(0);
+  expect(empty.totals.content).toBe(0);
+  const l = layer(t.dir, "content", { foo: "bar" });
+  ok(root, "import", l.gz, "--lazy");
+  expect(du(root).totals.content).toBeGreaterThanOrEqual(statSync(l.gz).size);
+});
 
 test("TestManager: records move through commit, reopen, finalize and prune with BuildKit's du counts", () => {
   const root = t.root;
