@@ -12,7 +12,6 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import {
   blobFile, blobs, cleanup, decompressedDigest, du, type Fresh, fileDigest, fresh, hold, layer, ok, okAsync, prune, unhold,
 } from "./helpers.ts";
