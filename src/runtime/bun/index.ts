@@ -1,6 +1,6 @@
 import type { Runtime } from "../runtime.ts";
 import { openSqlite } from "./sqlite.ts";
-import { fetchVia, listen } from "./serve.ts";
+import { fetchVia, listen, sendFile } from "./serve.ts";
 import { sys } from "./sys.ts";
 import { locks } from "./lock.ts";
 import { copier } from "./copier.ts";
@@ -13,4 +13,4 @@ import { keepPerEntryQuick } from "./jit.ts";
 
 keepPerEntryQuick();
 
-export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys, locks, listen, fetchVia, copier, zstd, deflater, writer: fileWriter, linker, walker };
+export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys, locks, listen, sendFile, fetchVia, copier, zstd, deflater, writer: fileWriter, linker, walker };

@@ -1,9 +1,9 @@
 import type { Runtime } from "../runtime.ts";
 import { openSqlite } from "./sqlite.ts";
-import { fetchVia, listen } from "./serve.ts";
+import { fetchVia, listen, sendFile } from "./serve.ts";
 import { sys } from "./sys.ts";
 import { locks } from "./lock.ts";
 
 declare const Deno: { version: { deno: string } };
 
-export const runtime: Runtime = { name: "deno", version: Deno.version.deno, openSqlite, sys, locks, listen, fetchVia };
+export const runtime: Runtime = { name: "deno", version: Deno.version.deno, openSqlite, sys, locks, listen, sendFile, fetchVia };
