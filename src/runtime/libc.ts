@@ -44,9 +44,18 @@ export function timespecs(atimeNs: bigint, mtimeNs: bigint): BigInt64Array {
   return new BigInt64Array([...timespec(atimeNs), ...timespec(mtimeNs)]);
 }
 
+// <sys/mount.h> and <sys/file.h>.
+export const MS_RDONLY = 1;
+export const MS_REMOUNT = 32;
+export const MS_BIND = 4096;
+export const MNT_DETACH = 2;
+export const UMOUNT_NOFOLLOW = 8;
+export const LOCK_EX = 2;
+export const LOCK_UN = 8;
+
 const names: Record<number, string> = {
-  1: "EPERM", 2: "ENOENT", 13: "EACCES", 17: "EEXIST", 22: "EINVAL", 28: "ENOSPC",
-  61: "ENODATA", 95: "EOPNOTSUPP", 34: "ERANGE",
+  1: "EPERM", 2: "ENOENT", 13: "EACCES", 16: "EBUSY", 17: "EEXIST", 18: "EXDEV", 19: "ENODEV", 20: "ENOTDIR",
+  22: "EINVAL", 28: "ENOSPC", 61: "ENODATA", 95: "EOPNOTSUPP", 34: "ERANGE", 40: "ELOOP",
 };
 
 export function sysError(errno: number, call: string, path: string): Error & { code: string; errno: number } {

@@ -15,5 +15,5 @@ declare const Deno: { test(name: string, fn: () => Promise<void>): void };
 const test = (name: string, fn: () => Promise<void>) => Deno.test(name, fn);
 
 metadataSuite(test, "sqlite (deno)", (file, clock) => openStore(file, runtime.openSqlite, clock));
-snapshotterSuite(test, "native (deno)", async (root) => nativeSnapshotter(root, runtime.sys, hostProcesses(), runtime.copier));
+await snapshotterSuite(test, "native (deno)", async (root) => nativeSnapshotter(root, runtime.sys, hostProcesses(), runtime.copier));
 contentSuite(test, "local (deno)", localContent);
