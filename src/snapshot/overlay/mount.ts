@@ -59,12 +59,13 @@ export function mountOverlay(sys: Sys, target: string, spec: Spec, scratch: stri
   if (abs.length <= PAGE && !/[:,\\]/.test(spec.base)) return call(abs);
   const rel = options(spec, (r) => r);
   if (rel.length <= PAGE) return inDir(spec.base, () => call(rel));
-  // Short names: a scratch directory of symlinks, named in base 36.
+  // Short names: a scratch directory of symlinks, lowers named in base 36 (lower case),
+  // the upper and work directories U and W.
   const links = `${scratch}/links-${crypto.randomUUID()}`;
   mkdirSync(links, { recursive: true });
   try {
     const short = (r: string, i: number) => {
-      const name = i === -1 ? "u" : i === -2 ? "w" : i.toString(36);
+      const name = i === -1 ? "U" : i === -2 ? "W" : i.toString(36);
       symlinkSync(plain(r), `${links}/${name}`);
       return name;
     };
