@@ -11,7 +11,9 @@ import { hostProcesses } from "../runtime/processes.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import { localContent } from "../content/local.ts";
 import { layerIO } from "../layer/io.ts";
+import { chooseSnapshotter } from "../snapshot/choose.ts";
 import { nativeSnapshotter } from "../snapshot/native.ts";
+import { overlaySnapshotter } from "../snapshot/overlay/index.ts";
 import { openStore } from "../store/store.ts";
 import { Service } from "./service.ts";
 
@@ -23,13 +25,18 @@ export function defaultRoot(env = process.env): string {
   return `${os.homedir()}/.local/share/strata`;
 }
 
-/** `scan: false` opens without repairing damage, so `check` and `gc` can report it. */
+/**
+ * `scan: false` opens without repairing damage, so `check` and `gc` can report it.
+ * `snapshotter` (else STRATA_SNAPSHOTTER, else auto) is asked for; a root keeps the one
+ * it was made with (snapshot/choose.ts).
+ */
 export async function openRoot(
   root: string,
   runtime: Runtime,
-  opts: { scan?: boolean; clock?: Clock; daemon?: boolean } = {},
+  opts: { scan?: boolean; clock?: Clock; daemon?: boolean; snapshotter?: string } = {},
 ): Promise<Service> {
   mkdirSync(root, { recursive: true, mode: 0o700 });
+  const choice = chooseSnapshotter(root, runtime.sys, opts.snapshotter ?? (process.env.STRATA_SNAPSHOTTER || undefined));
   const clock = opts.clock ?? { now: () => Date.now() };
   const store = await openStore(`${root}/meta.db`, runtime.openSqlite, clock);
   const processes = hostProcesses();
@@ -38,7 +45,10 @@ export async function openRoot(
     content,
     layers: layerIO(content, runtime.sys, { zstd: runtime.zstd, deflater: runtime.deflater, writer: runtime.writer, linker: runtime.linker, walker: runtime.walker }),
     store,
-    snapshots: nativeSnapshotter(root, runtime.sys, processes, runtime.copier),
+    snapshots: choice.name === "overlayfs"
+      ? overlaySnapshotter(root, runtime.sys, processes)
+      : nativeSnapshotter(root, runtime.sys, processes, runtime.copier),
+    snapshotter: choice,
     clock,
     processes,
     // A daemon's holds for its clients end with the client's expiry or with the daemon.

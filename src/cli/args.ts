@@ -15,7 +15,7 @@ export interface CommandSpec {
 }
 
 export const globalFlags: { [name: string]: Arity } = {
-  root: "value", addr: "value", json: "bool", "token-file": "value", help: "bool",
+  root: "value", addr: "value", json: "bool", "token-file": "value", help: "bool", snapshotter: "value",
 };
 
 export interface Parsed {

@@ -32,6 +32,7 @@ const bool = (v: unknown) => (v === true ? true : undefined);
 const strs = (v: unknown) => (Array.isArray(v) ? v as string[] : undefined);
 
 const recordOut = (r: Record): Output => ({ json: r, text: r.id });
+const snapshotterText = (s: Result<"du">["snapshotter"]) => `${"Snapshotter:".padEnd(15)}${s.name}${s.reason ? ` (${s.reason})` : ""}`;
 
 /** A subcommand (`key set`, `lease add`) takes exactly n arguments. */
 function arity(p: Parsed, n: number) {
@@ -90,8 +91,8 @@ export const commands: { [name: string]: Command } = {
   info: {
     summary: "one record, all fields", flags: {}, args: ["REF"], required: 1,
     async run(c, p) {
-      const r = await c.call("info", { ref: p.args[0] }) as Record;
-      return { json: r, text: recordDetails(r) };
+      const r = await c.call("info", { ref: p.args[0] }) as Result<"info">;
+      return { json: r, text: `${recordDetails(r)}\n${snapshotterText(r.snapshotter)}` };
     },
   },
   du: {
@@ -102,7 +103,7 @@ export const commands: { [name: string]: Command } = {
         const body = p.flags.verbose
           ? r.records.map(recordDetails).join("\n\n")
           : r.records.length ? table(recordRows(r.records)) : "";
-        return [body, totalsText(r.totals)].filter(Boolean).join("\n\n");
+        return [body, totalsText(r.totals), snapshotterText(r.snapshotter)].filter(Boolean).join("\n\n");
       };
       return { json: r, text };
     },
@@ -282,5 +283,6 @@ export function helpText(): string {
     ...rows.map(([usage, summary]) => `  ${usage.padEnd(width)}${summary}`),
     "",
     "--root defaults to $STRATA_ROOT, $XDG_DATA_HOME/strata, ~/.local/share/strata (/var/lib/strata as root)",
+    "--snapshotter overlayfs|native|auto ($STRATA_SNAPSHOTTER, default auto) for a new root; a root keeps its own",
   ].join("\n");
 }

@@ -31,6 +31,8 @@ export async function runCli(argv: string[]): Promise<number> {
       stdout(helpText() + "\n");
       return 0;
     }
+    // Every root this process opens (here, a daemon, its children) asks for this one.
+    if (typeof p.globals.snapshotter === "string") process.env.STRATA_SNAPSHOTTER = p.globals.snapshotter;
     if (p.command === "serve") return await serveCommand(p);
     caller = await connect(p);
     const out = await commands[p.command]!.run(caller, p, print);
@@ -59,7 +61,7 @@ const rootOf = async (p: Parsed) => {
  */
 async function connect(p: Parsed): Promise<Caller> {
   const addr = typeof p.globals.addr === "string" ? p.globals.addr : process.env.STRATA_ADDR || undefined;
-  if (p.command === "version" && !addr) return versionOnly();
+  if (p.command === "version" && !addr) return versionOnly(p.globals.json ? await rootOf(p) : undefined);
   // Loaded on demand: `version` and `--help` start without SQLite, Kysely or the server code.
   const [{ loadRuntime }, { parseAddress, remote }] = await Promise.all([
     import("../runtime/load.ts"),
@@ -126,9 +128,11 @@ async function runForDaemon(root: string, name: string): Promise<number> {
   }
 }
 
-/** `version` needs no root. */
-function versionOnly(): Caller {
-  const version = { version: pkg.version, runtime: runtimeName() };
+/** `version` needs no root; with --json it shows the root's snapshotter, once it has one. */
+async function versionOnly(root?: string): Promise<Caller> {
+  const { recordedChoice } = await import("../snapshot/choose.ts");
+  const snapshotter = root === undefined ? undefined : recordedChoice(root);
+  const version = { version: pkg.version, runtime: runtimeName(), ...(snapshotter && { snapshotter }) };
   return { call: async () => version, stream: () => [] as never, close: async () => {}, remote: false };
 }
 
