@@ -9,13 +9,6 @@ import { mountsUnder } from "../../src/snapshot/overlay/mountinfo.ts";
 
 export const repo = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
-/**
- * Roots made by tests are native unless the run asks otherwise: as root, `auto` would
- * pick overlayfs, and the native snapshotter must stay covered. CI runs the CLI and
- * layer suites a second time with STRATA_SNAPSHOTTER=overlayfs (.ci/run). Spawned CLIs
- * inherit this.
- */
-process.env.STRATA_SNAPSHOTTER ||= "native";
 
 export function tempDir(prefix = "strata-test-"): string {
   return mkdtempSync(`${tmpdir()}/${prefix}`);
