@@ -11,6 +11,9 @@ import type { ContentStore } from "./ports/content.ts";
 import type { LayerIO } from "./ports/layers.ts";
 import { newRow, type RecordRow } from "./record.ts";
 import { type Deps, finalize, freeze, getImmutable, noteOwnChange, removeMarked } from "./refs.ts";
+import { layerTarget, materialize } from "./materialize.ts";
+
+export { dirOf, materialize, parentsOf } from "./materialize.ts";
 
 export interface LayerDeps extends Deps {
   content: ContentStore;
@@ -102,7 +105,8 @@ async function importExtracted(d: LayerDeps, o: ImportOptions, parent?: RecordRo
   let r;
   try {
     await d.snapshots.prepare(id, parent?.snapshot ?? undefined);
-    r = await d.layers.read(o.open(), { dir: await d.snapshots.mount(id), store: true, expected: o.expected, progress: o.progress });
+    const into = await layerTarget(d, id, parent?.snapshot ?? undefined);
+    r = await d.layers.read(o.open(), { ...into, store: true, expected: o.expected, progress: o.progress });
     await d.snapshots.commit(id);
   } catch (err) {
     // A failed extraction leaves no record and no directory.
@@ -134,100 +138,4 @@ async function importExtracted(d: LayerDeps, o: ImportOptions, parent?: RecordRo
   if (result.discard) await removeMarked(d, [(await d.store.read((tx) => tx.records.get(id)))!]);
   else if (result.dropDir) await d.snapshots.remove(id);
   return result.row;
-}
-
-/**
- * A record's snapshot, made now if it has none: a lazy layer is extracted (its parents
- * first), a merge or diff is built from its inputs' layers with hardlinks. While that
- * happens the row names its snapshot and this process as owner, so a concurrent caller
- * is told the record is locked and recovery can tell a half-made snapshot from a
- * finished one.
- */
-export async function materialize(d: LayerDeps, r: RecordRow): Promise<RecordRow> {
-  if (r.snapshot && !r.lazy && !r.owner) return r;
-  const key = newId();
-  const claim = await d.store.write(async (tx) => {
-    const now = await tx.records.get(r.id);
-    if (!now || now.state !== "ready") throw notFound(`record ${r.id}`);
-    if (now.snapshot && !now.lazy && !now.owner) return { done: now };
-    if (now.owner && now.owner !== d.processes.self) throw locked(r.id);
-    const shared = now.lazy && now.chainID ? await tx.records.byChainWithSnapshot(now.chainID) : undefined;
-    if (shared && !shared.lazy && !shared.owner) {
-      await tx.records.update([r.id], { snapshot: shared.snapshot, lazy: false });
-      return { done: (await tx.records.get(r.id))! };
-    }
-    await tx.records.update([r.id], { snapshot: key, owner: d.processes.self });
-    // Held while it is made, so a prune running meanwhile leaves it (and its inputs) alone.
-    await tx.holds.add(r.id, d.processes.self, null);
-    return { now };
-  });
-  if (claim.done) return claim.done;
-  const row = claim.now!;
-  try {
-    if (row.kind === "merge" || row.kind === "diff") await build(d, row, key);
-    else await extract(d, row, key);
-    await d.snapshots.commit(key);
-  } catch (err) {
-    await d.snapshots.remove(key);
-    await d.store.write(async (tx) => {
-      await tx.records.update([r.id], { snapshot: null, owner: null });
-      await tx.holds.end({ records: [r.id], owner: d.processes.self });
-    });
-    throw err;
-  }
-  return d.store.write(async (tx) => {
-    await tx.records.update([r.id], { lazy: false, owner: null, size: null });
-    await tx.holds.end({ records: [r.id], owner: d.processes.self });
-    return (await tx.records.get(r.id))!;
-  });
-}
-
-/** A record's parents, in order, read in one transaction. */
-export async function parentsOf(d: LayerDeps, id: string): Promise<RecordRow[]> {
-  return d.store.read(async (tx) => {
-    const ids = (await tx.links.parents([id])).get(id) ?? [];
-    return Promise.all(ids.map(async (p) => (await tx.records.get(p))!));
-  });
-}
-
-/** A record's directory, made first if it has none yet. */
-export async function dirOf(d: LayerDeps, r: RecordRow): Promise<string> {
-  return d.snapshots.mount((await materialize(d, r)).snapshot!);
-}
-
-async function extract(d: LayerDeps, row: RecordRow, key: string) {
-  const [p] = await parentsOf(d, row.id);
-  const parent = p ? await materialize(d, p) : undefined;
-  if (!row.blobDigest || !d.content.has(row.blobDigest)) {
-    throw missingBlob(`record ${row.id} is lazy and its blob ${row.blobDigest ?? "(unknown)"} is not in the content store`);
-  }
-  await d.snapshots.prepare(key, parent?.snapshot ?? undefined);
-  const got = await d.layers.read(d.layers.open(row.blobDigest), { dir: await d.snapshots.mount(key), store: false, expected: { digest: row.blobDigest } });
-  if (got.diffID !== row.blobDiffID) throw integrity(`blob ${row.blobDigest} has diffID ${got.diffID}, not ${row.blobDiffID}`);
-}
-
-/** The per-layer changes that make up a record, root first. */
-async function steps(d: LayerDeps, r: RecordRow): Promise<{ lower?: string; upper: string }[]> {
-  const ps = await parentsOf(d, r.id);
-  if (r.kind === "merge") {
-    const out = [];
-    for (const p of ps) out.push(...(await steps(d, p)));
-    return out;
-  }
-  if (r.kind === "diff") {
-    const [lo, up] = ps as [RecordRow, RecordRow | undefined];
-    return [{ lower: await dirOf(d, lo), upper: await dirOf(d, up ?? r) }];
-  }
-  const parent = ps[0];
-  return parent ? [...(await steps(d, parent)), { lower: await dirOf(d, parent), upper: await dirOf(d, r) }] : [{ upper: await dirOf(d, r) }];
-}
-
-async function build(d: LayerDeps, row: RecordRow, key: string) {
-  await d.snapshots.prepare(key);
-  const dest = await d.snapshots.mount(key);
-  if (row.kind === "merge") return d.layers.applySteps(dest, await steps(d, row), { deletions: true });
-  // A diff's own tree: what UPPER added or changed over LOWER (deletions live only in its
-  // layer); without UPPER it stays empty.
-  const [lo, up] = await parentsOf(d, row.id);
-  if (up) await d.layers.applySteps(dest, [{ lower: await dirOf(d, lo!), upper: await dirOf(d, up) }], { deletions: false });
 }
