@@ -27,8 +27,9 @@ export function defaultRoot(env = process.env): string {
 
 /**
  * `scan: false` opens without repairing damage, so `check` and `gc` can report it.
- * `snapshotter` (else STRATA_SNAPSHOTTER, else auto) is asked for; a root keeps the one
- * it was made with (snapshot/choose.ts).
+ * `snapshotter` (--snapshotter: another than the root's is a usage error), else
+ * STRATA_SNAPSHOTTER (a default for new roots), else auto; a root keeps the one it was
+ * made with (snapshot/choose.ts).
  */
 export async function openRoot(
   root: string,
@@ -36,7 +37,8 @@ export async function openRoot(
   opts: { scan?: boolean; clock?: Clock; daemon?: boolean; snapshotter?: string } = {},
 ): Promise<Service> {
   mkdirSync(root, { recursive: true, mode: 0o700 });
-  const choice = chooseSnapshotter(root, runtime.sys, opts.snapshotter ?? (process.env.STRATA_SNAPSHOTTER || undefined));
+  const asked = opts.snapshotter ?? (process.env.STRATA_SNAPSHOTTER || undefined);
+  const choice = chooseSnapshotter(root, runtime.sys, asked, opts.snapshotter !== undefined);
   const clock = opts.clock ?? { now: () => Date.now() };
   const store = await openStore(`${root}/meta.db`, runtime.openSqlite, clock);
   const processes = hostProcesses();

@@ -31,7 +31,7 @@ export async function runCli(argv: string[]): Promise<number> {
       stdout(helpText() + "\n");
       return 0;
     }
-    // Every root this process opens (here, a daemon, its children) asks for this one.
+    // A daemon and its children take it as the default for new roots.
     if (typeof p.globals.snapshotter === "string") process.env.STRATA_SNAPSHOTTER = p.globals.snapshotter;
     if (p.command === "serve") return await serveCommand(p);
     caller = await connect(p);
@@ -81,7 +81,8 @@ async function connect(p: Parsed): Promise<Caller> {
   }
   const [{ openRoot }, { direct }] = await Promise.all([import("../api/open.ts"), import("../api/invoke.ts")]);
   // check and gc report damage themselves instead of letting start-up mend it first.
-  return direct(await openRoot(root, runtime, { scan: !["check", "gc"].includes(p.command) }));
+  const snapshotter = typeof p.globals.snapshotter === "string" ? p.globals.snapshotter : undefined;
+  return direct(await openRoot(root, runtime, { scan: !["check", "gc"].includes(p.command), snapshotter }));
 }
 
 /** STRATA_TOKEN, else --token-file, else the root's own token file when readable. */

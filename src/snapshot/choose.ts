@@ -32,13 +32,17 @@ export function recordedChoice(root: string): Choice | undefined {
   }
 }
 
-/** The root's snapshotter: as recorded, or chosen now (and recorded) for a new root. */
-export function chooseSnapshotter(root: string, sys: Sys, asked = "auto"): Choice {
+/**
+ * The root's snapshotter: as recorded, or chosen now (and recorded) for a new root.
+ * `strict` (an explicit --snapshotter) makes asking for another than the root's a usage
+ * error; otherwise (STRATA_SNAPSHOTTER) the ask is only a default for new roots.
+ */
+export function chooseSnapshotter(root: string, sys: Sys, asked = "auto", strict = true): Choice {
   if (!(asks as readonly string[]).includes(asked)) throw usage(`--snapshotter must be overlayfs, native or auto, not "${asked}"`);
   const kept = recordedChoice(root) ??
     (existsSync(`${root}/meta.db`) ? record(root, { name: "native", reason: "the root was made before strata had overlayfs" }) : undefined);
   if (kept) {
-    if (asked !== "auto" && asked !== kept.name) {
+    if (strict && asked !== "auto" && asked !== kept.name) {
       throw usage(`${root} uses the ${kept.name} snapshotter, and a root keeps the one it was made with; use another --root for ${asked}`);
     }
     return kept;
