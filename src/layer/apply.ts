@@ -27,8 +27,7 @@ import type { Sys } from "../platform/sys.ts";
 import { type FileMeta, type FileWriter, finishFile, type StreamHash, writeAll } from "./files.ts";
 import { exists, makeDir, makedev, remove, typeBits } from "./nodes.ts";
 import { clean, Scope } from "./paths.ts";
-import { Below } from "./overlay/below.ts";
-import { OVERLAY_XATTRS } from "../platform/overlay.ts";
+import { Below, overlayRules } from "./overlay/below.ts";
 import type { TarEntry } from "./tar/entry.ts";
 import type { TarSink } from "./tar/reader.ts";
 import { perEntry } from "../platform/jit.ts";
@@ -66,12 +65,9 @@ export class Applier implements TarSink {
 
   /** Lookups through an upper directory to the tree below it (an overlay child). */
   private below: Below | undefined;
-  private overlay: boolean;
 
-  constructor(root: string, private sys: Sys, helper?: () => FileWriter, overlay?: { below?: string }) {
-    this.overlay = overlay !== undefined;
-    const below = overlay?.below === undefined ? undefined : new Below(sys, root, overlay.below);
-    this.below = below;
+  constructor(root: string, private sys: Sys, helper?: () => FileWriter, private overlay?: { below?: string }) {
+    const below = (this.below = overlay?.below === undefined ? undefined : new Below(sys, root, overlay.below));
     this.scope = new Scope(root, below && ((rel) => below.view(rel)));
     this.bytes = readdirSync(root).length === 0 ? 0 : undefined;
     this.writer = helper?.();
@@ -91,7 +87,7 @@ export class Applier implements TarSink {
   }
 
   entry(e: TarEntry): void {
-    if (this.overlay) this.overlayRules(e);
+    if (this.overlay) overlayRules(e);
     const rel = clean(e.path);
     if (rel === "") {
       if (e.type === "dir") this.dirs.push({ abs: this.scope.root, e });
@@ -160,13 +156,8 @@ export class Applier implements TarSink {
         const target = this.scope.resolve(clean(e.linkname));
         const st = this.seen(this.scope.abs(target));
         if (!st || st.isDirectory()) throw hostile(`hardlink "${e.path}" to "${e.linkname}", which is not a file in the snapshot`);
-        if (this.below && !exists(this.scope.abs(target))) {
-          // Only in the tree below: copied up first, as a link cannot reach a lower layer.
-          const slash = target.lastIndexOf("/");
-          this.dir(slash < 0 ? "" : target.slice(0, slash));
-          this.bytes = undefined;
-          this.below.copyUp(this.scope.abs(target));
-        }
+        // Only in the tree below: copied up first, as a link cannot reach a lower layer.
+        if (this.below?.copyUp(this.scope.abs(target))) this.bytes = undefined;
         create(() => linkSync(this.scope.abs(target), abs));
         return; // the target's metadata stands
       }
@@ -261,14 +252,6 @@ export class Applier implements TarSink {
   /** What is seen at `abs`: in the snapshot, or through an upper, in the tree below it. */
   private seen(abs: string): Stats | undefined {
     return this.below ? this.below.stat(abs) : exists(abs);
-  }
-
-  /** Overlay's own xattrs are dropped; a 0/0 character device cannot be kept. */
-  private overlayRules(e: TarEntry): void {
-    for (const name of e.xattrs.keys()) if (name.startsWith(OVERLAY_XATTRS)) e.xattrs.delete(name);
-    if (e.type === "char" && e.devmajor === 0 && e.devminor === 0) {
-      throw new StrataError("invalid", `"${e.path}" is a 0/0 character device, which an overlayfs snapshot cannot hold (it means a deletion there)`);
-    }
   }
 
   private count(st: Stats): void {

@@ -11,8 +11,18 @@ import { chmodSync, constants, copyFileSync, lchownSync, lstatSync, mkdirSync, r
 import process from "node:process";
 import { isWhiteout, lstatOr, OVERLAY_XATTRS, setOpaque, whiteout } from "../../platform/overlay.ts";
 import type { Sys } from "../../platform/sys.ts";
+import { StrataError } from "../../core/errors.ts";
+import type { TarEntry } from "../tar/entry.ts";
 
 const asRoot = process.getuid?.() === 0;
+
+/** A layer's entry, for an overlayfs snapshot: overlay's own xattrs dropped, a 0/0 character device refused. */
+export function overlayRules(e: TarEntry): void {
+  for (const name of e.xattrs.keys()) if (name.startsWith(OVERLAY_XATTRS)) e.xattrs.delete(name);
+  if (e.type === "char" && e.devmajor === 0 && e.devminor === 0) {
+    throw new StrataError("invalid", `"${e.path}" is a 0/0 character device, which an overlayfs snapshot cannot hold (it means a deletion there)`);
+  }
+}
 
 export class Below {
   /** Directories made opaque here (relative); an upper is fresh, so this is all of them. */
@@ -102,12 +112,18 @@ export class Below {
     }
   }
 
-  /** A file seen only below `abs` is copied up (data and metadata), so a hardlink can be made to it. */
-  copyUp(abs: string): void {
-    if (lstatOr(abs)) return;
-    const from = `${this.lower}/${this.rel(abs)}`;
+  /**
+   * A file seen only below `abs` is copied up (data, metadata, and its directories), so
+   * a hardlink can be made to it; true if it was.
+   */
+  copyUp(abs: string): boolean {
+    if (lstatOr(abs)) return false;
+    const rel = this.rel(abs);
+    for (let at = rel.indexOf("/"); at >= 0; at = rel.indexOf("/", at + 1)) this.mkdir(`${this.upper}/${rel.slice(0, at)}`, 0o755);
+    const from = `${this.lower}/${rel}`;
     copyFileSync(from, abs, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
     this.copyMeta(from, abs);
+    return true;
   }
 
   private copyUpDir(abs: string): void {
