@@ -67,7 +67,7 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
   // row names is stale. Unmounted, never removed here: the scan below decides that.
   const mounts = snapshots.mounted();
   if (mounts.length) {
-    const owned = await store.read((tx) => tx.records.snapshotKeys());
+    const owned = await store.read((tx) => tx.records.stillUsed(mounts, []));
     out.staleMounts = mounts.filter((key) => !owned.has(key));
     for (const key of out.staleMounts) await snapshots.unmount(key);
   }

@@ -3,6 +3,7 @@ import { benchCore } from "./core.ts";
 import { benchGraph } from "./graph.ts";
 import { benchHttp } from "./http.ts";
 import { benchLayers } from "./layers.ts";
+import { benchOverlay } from "./overlay.ts";
 import { ageFreedInodes, removeDiscarded } from "./measure.ts";
 import { benchRecords } from "./records.ts";
 
@@ -15,6 +16,7 @@ try {
   if (!only || only === "graph") results.push(...benchGraph());
   if (!only || only === "records") results.push(...(await benchRecords()));
   if (!only || only === "http") results.push(...(await benchHttp()));
+  if (!only || only === "overlay") results.push(...benchOverlay());
 } finally {
   removeDiscarded();
 }
