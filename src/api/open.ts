@@ -37,11 +37,11 @@ export async function openRoot(
   opts: { scan?: boolean; clock?: Clock; daemon?: boolean; snapshotter?: string } = {},
 ): Promise<Service> {
   mkdirSync(root, { recursive: true, mode: 0o700 });
+  const processes = hostProcesses();
   const asked = opts.snapshotter ?? (process.env.STRATA_SNAPSHOTTER || undefined);
-  const choice = chooseSnapshotter(root, runtime.sys, asked, opts.snapshotter !== undefined);
+  const choice = chooseSnapshotter(root, runtime.sys, processes.self, asked, opts.snapshotter !== undefined);
   const clock = opts.clock ?? { now: () => Date.now() };
   const store = await openStore(`${root}/meta.db`, runtime.openSqlite, clock);
-  const processes = hostProcesses();
   const content = localContent(root, processes.self);
   const d = {
     content,

@@ -13,6 +13,7 @@ import type { SnapshotterName } from "../core/ports/snapshots.ts";
 import { isWhiteout, lstatOr } from "../platform/overlay.ts";
 import type { Sys } from "../platform/sys.ts";
 import { UMOUNT_NOFOLLOW } from "../runtime/libc.ts";
+import { mountOverlay } from "./overlay/mount.ts";
 
 export interface Choice {
   name: SnapshotterName;
@@ -37,7 +38,7 @@ export function recordedChoice(root: string): Choice | undefined {
  * `strict` (an explicit --snapshotter) makes asking for another than the root's a usage
  * error; otherwise (STRATA_SNAPSHOTTER) the ask is only a default for new roots.
  */
-export function chooseSnapshotter(root: string, sys: Sys, asked = "auto", strict = true): Choice {
+export function chooseSnapshotter(root: string, sys: Sys, owner: string, asked = "auto", strict = true): Choice {
   if (!(asks as readonly string[]).includes(asked)) throw usage(`--snapshotter must be overlayfs, native or auto, not "${asked}"`);
   const kept = recordedChoice(root) ??
     (existsSync(`${root}/meta.db`) ? record(root, { name: "native", reason: "the root was made before strata had overlayfs" }) : undefined);
@@ -48,7 +49,7 @@ export function chooseSnapshotter(root: string, sys: Sys, asked = "auto", strict
     return kept;
   }
   if (asked === "native") return record(root, { name: "native" });
-  const why = overlayRefused(root, sys);
+  const why = overlayRefused(root, sys, owner);
   if (why && asked === "overlayfs") throw failed(`cannot use the overlayfs snapshotter for ${root}: ${why}`);
   return record(root, why ? { name: "native", reason: why } : { name: "overlayfs" });
 }
@@ -60,17 +61,20 @@ function record(root: string, c: Choice): Choice {
   return c;
 }
 
-/** Why this process cannot use overlayfs on ROOT's filesystem; undefined if it can. */
-function overlayRefused(root: string, sys: Sys): string | undefined {
+/**
+ * Why this process cannot use overlayfs on ROOT's filesystem; undefined if it can. The
+ * probe is made in the trash, named as the snapshotters name what they put there, so
+ * what a crash leaves of it (a mount too) goes with the next sweep.
+ */
+function overlayRefused(root: string, sys: Sys, owner: string): string | undefined {
   const uid = process.getuid?.();
   if (uid !== 0) return `mounting overlayfs needs root (CAP_SYS_ADMIN), and this process runs as uid ${uid}`;
-  const probe = `${realpathSync(root)}/overlay-probe-${crypto.randomUUID()}`;
+  const probe = `${realpathSync(root)}/trash/${owner}~overlay-probe~${crypto.randomUUID()}`;
   try {
     for (const d of ["lower/d", "upper", "work", "merged"]) mkdirSync(`${probe}/${d}`, { recursive: true });
     writeFileSync(`${probe}/lower/d/f`, "");
     try {
-      sys.mount("strata", `${probe}/merged`, "overlay", 0,
-        `lowerdir=${probe}/lower,upperdir=${probe}/upper,workdir=${probe}/work,redirect_dir=off,metacopy=off,index=off`);
+      mountOverlay(sys, `${probe}/merged`, { base: probe, lowers: ["lower"], upper: "upper", work: "work" }, `${probe}/links`);
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === "EPERM") return "this process may not mount (it lacks CAP_SYS_ADMIN here)";

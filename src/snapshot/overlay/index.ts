@@ -41,7 +41,7 @@ export function overlaySnapshotter(root: string, sys: Sys, processes: Processes,
   const max = opts.maxLayers ?? KERNEL_MAX_LAYERS;
   const real = realpathSync(root);
   const at = new Layout(realpathSync(snapshotsDir(root, sys)));
-  const trash = new Trash(root, processes);
+  const trash = new Trash(real, processes);
   const lockFile = `${real}/mounts.lock`;
 
   const failure = (key: string, err: unknown) => {
@@ -61,7 +61,8 @@ export function overlaySnapshotter(root: string, sys: Sys, processes: Processes,
         ? { base: at.dir, lowers: [`${key}/fs`, ...lowers.layers] }
         : { base: at.dir, lowers: lowers.layers, upper: `${key}/fs`, work: `${key}/work` };
       try {
-        mountOverlay(sys, target, spec, real);
+        // Short links, when a mount needs them, go where a sweep finds them after a crash.
+        mountOverlay(sys, target, spec, `${trash.dir}/${processes.self}~links~${crypto.randomUUID()}`);
       } catch (err) {
         throw failure(key, err);
       }
@@ -171,7 +172,7 @@ export function overlaySnapshotter(root: string, sys: Sys, processes: Processes,
     async sweep(opts = {}) {
       // A mount left under the trash (by a crash between unmount and rename) goes first:
       // deleting through it would delete the layers it shows.
-      for (const p of mountsUnder(realpathSync(trash.dir))) withLock(sys, lockFile, () => unmountAll(sys, p));
+      for (const p of mountsUnder(trash.dir)) withLock(sys, lockFile, () => unmountAll(sys, p));
       return trash.sweep(trash.mine(), opts.measure);
     },
     filesystem: () => filesystem(at.dir),

@@ -50,8 +50,8 @@ function inDir<T>(dir: string, fn: () => T): T {
   }
 }
 
-/** Mounts `spec` at `target` (read-only without an upper); `scratch` takes the short links. */
-export function mountOverlay(sys: Sys, target: string, spec: Spec, scratch: string): void {
+/** Mounts `spec` at `target` (read-only without an upper); `links` is a fresh path for short links. */
+export function mountOverlay(sys: Sys, target: string, spec: Spec, links: string): void {
   const flags = spec.upper ? 0 : MS_RDONLY;
   const call = (data: string) => sys.mount("strata", target, "overlay", flags, data);
   const plain = (rel: string) => `${spec.base}/${rel}`;
@@ -61,7 +61,6 @@ export function mountOverlay(sys: Sys, target: string, spec: Spec, scratch: stri
   if (rel.length <= PAGE) return inDir(spec.base, () => call(rel));
   // Short names: a scratch directory of symlinks, lowers named in base 36 (lower case),
   // the upper and work directories U and W.
-  const links = `${scratch}/links-${crypto.randomUUID()}`;
   mkdirSync(links, { recursive: true });
   try {
     const short = (r: string, i: number) => {
