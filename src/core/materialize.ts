@@ -113,10 +113,18 @@ async function steps(d: LayerDeps, r: RecordRow): Promise<Step[]> {
   return parent ? [...(await steps(d, parent)), { lower: parent, upper: r }] : [{ upper: r }];
 }
 
-const dirs = async (d: LayerDeps, s: Step) => ({
-  lower: s.lower && (await dirOf(d, s.lower)),
-  upper: await dirOf(d, s.upper),
-});
+/**
+ * A step's directories: where the snapshotter keeps the upper's changes against the
+ * lower apart, those changes over the lower's tree (read as what changed, linked from
+ * where they live); else the two trees.
+ */
+async function dirs(d: LayerDeps, s: Step): Promise<{ lower?: string; upper: string; overlay?: boolean }> {
+  const lo = s.lower && (await materialize(d, s.lower));
+  const up = await materialize(d, s.upper);
+  const lower = lo ? await d.snapshots.mount(lo.snapshot!) : undefined;
+  const changes = lo ? d.snapshots.changes?.(up.snapshot!, lo.snapshot!) : undefined;
+  return changes ? { lower, upper: changes, overlay: true } : { lower, upper: await d.snapshots.mount(up.snapshot!) };
+}
 
 async function build(d: LayerDeps, row: RecordRow, key: string) {
   if (row.kind === "merge") {
@@ -131,7 +139,7 @@ async function build(d: LayerDeps, row: RecordRow, key: string) {
   // A diff's own tree: what UPPER added or changed over LOWER (deletions live only in its
   // layer); without UPPER it stays empty.
   const [lo, up] = await parentsOf(d, row.id);
-  if (up) await d.layers.applySteps(dest, [{ lower: await dirOf(d, lo!), upper: await dirOf(d, up) }], { deletions: false });
+  if (up) await d.layers.applySteps(dest, [await dirs(d, { lower: lo!, upper: up })], { deletions: false });
 }
 
 /**

@@ -7,7 +7,9 @@
  *
  * Into an overlayfs upper directory (`overlay`, the part of a merge its stack could not
  * take): deletions become whiteouts, and a directory made where something was replaced
- * or deleted becomes opaque, so nothing from the layers below shows through it.
+ * or deleted becomes opaque, so nothing from the layers below shows through it. A step
+ * given as an overlayfs upper (`Step.overlay`) is read from what changed, and its files
+ * are linked from that upper, where they live (a mounted tree is another filesystem).
  */
 import {
   chmodSync, constants, copyFileSync, lchownSync, linkSync, lstatSync, mkdirSync, rmSync, symlinkSync,
@@ -17,11 +19,14 @@ import type { Sys } from "../platform/sys.ts";
 import { exists, makeDir, makedev, remove, typeBits } from "./nodes.ts";
 import { setOpaque, whiteout } from "../platform/overlay.ts";
 import { type Change, changes, splitTop, type Walker } from "./diff.ts";
+import { upperChanges } from "./overlay/changes.ts";
 
 export interface Step {
   /** The tree below this layer; none for a base layer. */
   lower?: string;
+  /** The layer's tree; with `overlay`, its overlayfs upper directory over `lower` (only what changed). */
   upper: string;
+  overlay?: boolean;
 }
 
 /**
@@ -123,7 +128,7 @@ async function apply(
     let linker: Linker | undefined;
     // With a walker, half the top-level directories are walked on its thread meanwhile;
     // their contents are applied after this thread's share (parents come first in each).
-    const under = walkerFor ? splitTop(step.lower, step.upper) : [];
+    const under = walkerFor && !step.overlay ? splitTop(step.lower, step.upper) : [];
     const theirs = under.length ? walkerFor!().walk(step.lower, step.upper, under) : undefined;
     const skip = new Set(under.map(([rel]) => rel));
     const one = ({ entry: e, source }: Change) => {
@@ -168,7 +173,10 @@ async function apply(
       if (e.type !== "symlink") chmodSync(at, e.mode);
       sys.utimens(at, e.mtimeNs, e.mtimeNs);
     };
-    for (const c of changes(sys, step.lower, step.upper, { fileXattrs: false, linkOnly: true, skip })) one(c);
+    const list = step.overlay
+      ? upperChanges(sys, step.lower!, step.upper)
+      : changes(sys, step.lower, step.upper, { fileXattrs: false, linkOnly: true, skip });
+    for (const c of list) one(c);
     if (theirs) for (const c of await theirs) one(c);
     // The step's links are all made before the next step can remove or replace them.
     if (linker) for (const [from, at] of await linker.drain()) copy(from, at);

@@ -63,9 +63,13 @@ test("finalize makes a mount read-only where it stands; release and prune unmoun
   expect(readdirSync(`${root}/trash`)).toEqual([]);
 });
 
-/** Two bases, a child deleting, a diff two layers deep: merged on a root of the given snapshotter. */
+/**
+ * Two bases, a child deleting, a child replacing a directory (opaque on overlayfs), and a
+ * diff two layers deep: merged on a root of the given snapshotter.
+ */
 function mergeOf(root: string, as: "overlayfs" | "native") {
   const run = (...args: string[]) => ok(root, "--snapshotter", as, ...args);
+  const snapshots: { [id: string]: string } = {};
   const tree = (files: { [p: string]: string }, parent?: string) => {
     const m = run("new", ...(parent ? ["--parent", parent] : []));
     for (const [p, text] of Object.entries(files)) {
@@ -73,31 +77,37 @@ function mergeOf(root: string, as: "overlayfs" | "native") {
       if (text === "") rmSync(`${m.path}/${p}`, { recursive: true });
       else writeFileSync(`${m.path}/${p}`, text);
     }
-    return run("commit", m.id).id;
+    const id = run("commit", m.id).id;
+    snapshots[id] = m.id;
+    return id;
   };
   const a = tree({ "a": "a".repeat(100_000), "shared/a": "a", "c": "from a" });
   const b = tree({ "b": "b", "shared/b": "b", "gone": "b" });
   const c = tree({ "gone": "", "c": "c" }, b);
-  const x = tree({ "x": "x", "y": "y", "shared/a": "x" });
-  const y = tree({ "y": "", "z": "z", "shared": "" }, tree({ "w": "w" }, x));
-  const merged = run("merge", a, c, run("diff", x, y).id);
-  return { merged, a, path: run("path", merged.id).path };
+  const o = tree({ "shared": "", "shared/o": "o" }, a);
+  const x = tree({ "x": "x", "y": "y", "shared/x": "x" });
+  const y = tree({ "y": "", "z": "z", "shared/x": "" }, tree({ "w": "w" }, x));
+  const merged = run("merge", a, c, o, run("diff", x, y).id);
+  return { merged, a, o: snapshots[o]!, path: run("path", merged.id).path };
 }
 
 const listing = (at: string): string[] =>
   readdirSync(at, { recursive: true }).map(String).sort().map((p) => `${p}=${lstatSync(`${at}/${p}`).isFile() ? readFileSync(`${at}/${p}`, "utf8").slice(0, 8) : ""}`);
 
-test("merge stacks its inputs without copying, applies a diff input on top, and gives the native merge's tree", () => {
+test("merge stacks its inputs without copying, applies the rest on top with hardlinks, and gives the native merge's tree", () => {
   const root = fresh();
-  const { merged, a, path } = mergeOf(root, "overlayfs");
+  const { merged, a, o, path } = mergeOf(root, "overlayfs");
   expect(isMountPoint(path)).toBe(true);
   expect(listing(path)).toEqual(listing(mergeOf(fresh(), "native").path));
-  expect(readdirSync(path).sort()).toEqual(["a", "b", "c", "w", "z"]); // the diff deleted shared/
+  expect(readdirSync(path).sort()).toEqual(["a", "b", "c", "shared", "w", "z"]);
+  expect(readdirSync(`${path}/shared`).sort()).toEqual(["b", "o"]);
+  // Stacked: a's file is a's own inode; applied on top: o's file is linked from o's upper.
   expect(lstatSync(`${path}/a`).ino).toBe(lstatSync(`${ov(root, "path", a).path}/a`).ino);
+  expect(lstatSync(`${path}/shared/o`).ino).toBe(lstatSync(`${root}/snapshots/${o}/fs/shared/o`).ino);
   // Its size counts what it does not share with its inputs: directories and whiteouts.
   expect(ov(root, "info", merged.id).size).toBeLessThan(64 << 10);
-  // a's layer, b's and c's, and the diff's two (y is two layers above x).
-  expect(ov(root, "export", merged.id).layers.length).toBe(5);
+  // a's layer, b's and c's, a's and o's, and the diff's two (y is two layers above x).
+  expect(ov(root, "export", merged.id).layers.length).toBe(7);
 });
 
 /** A record goes behind strata's back; its snapshot and mount stay. */

@@ -38,9 +38,14 @@ export interface LayerIO {
   /**
    * Applies each step's changes (lower → upper) onto `dest` with hardlinks; without
    * `deletions`, whiteouts are skipped. With `overlay`, `dest` is an overlayfs upper
-   * directory: deletions become whiteouts and replaced directories opaque.
+   * directory: deletions become whiteouts and replaced directories opaque. A step with
+   * `overlay` gives its upper as an overlayfs upper directory over its lower tree.
    */
-  applySteps(dest: string, steps: { lower?: string; upper: string }[], opts: { deletions: boolean; overlay?: boolean }): Promise<void>;
+  applySteps(
+    dest: string,
+    steps: { lower?: string; upper: string; overlay?: boolean }[],
+    opts: { deletions: boolean; overlay?: boolean },
+  ): Promise<void>;
   /** A stored blob recompressed, stored too. */
   transcode(digest: string, compression: Compression): Promise<{ digest: string; size: number; diffID: string }>;
   mediaType(compression: Compression): string;
