@@ -3,7 +3,7 @@
  * page, chains deeper than overlayfs stacks), read-only commits, where mounts live.
  */
 import { afterEach, beforeEach, expect, test } from "bun:test";
-import { existsSync, mkdirSync, realpathSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, realpathSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { isOpaque, whiteout } from "../../src/platform/overlay.ts";
 import { sys } from "../../src/runtime/bun/sys.ts";
 import { hostProcesses } from "../../src/runtime/processes.ts";
@@ -97,6 +97,19 @@ test("commit makes a child's mount read-only where it stands; the path stays", a
   expect(readdirSync(c)).toEqual([]);
   expect(readdirSync(await s.mount("c")).sort()).toEqual(["f", "g"]);
   expect(() => writeFileSync(`${c}/h`, "late")).toThrow(/EROFS|read-only/);
+});
+
+test("a file still open for writing keeps a child from being committed (locked) until it is closed", async () => {
+  const s = overlaySnapshotter(root, sys, hostProcesses());
+  await s.prepare("p");
+  await s.commit("p");
+  await s.prepare("c", "p");
+  const c = await s.mount("c");
+  const fd = openSync(`${c}/busy`, "w");
+  await expect(s.commit("c")).rejects.toMatchObject({ code: "locked" });
+  closeSync(fd);
+  await s.commit("c");
+  expect(() => writeFileSync(`${c}/late`, "x")).toThrow(/EROFS|read-only/);
 });
 
 test("mounts live under ROOT/snapshots only, each key once; unmount ends every one", async () => {

@@ -21,7 +21,11 @@ export interface Snapshotter {
   readonly name: SnapshotterName;
   /** A new active snapshot `key`: `parent`'s tree to build on, or an empty one. */
   prepare(key: string, parent?: string): Promise<void>;
-  /** Active to committed: read-only from now, usable as a parent; no data moves. */
+  /**
+   * Active to committed: read-only from now, usable as a parent; no data moves. Cheap,
+   * and a no-op when done before. May fail with *locked* where the tree is still being
+   * written (a file open for writing in an overlay mount).
+   */
   commit(key: string): Promise<void>;
   /**
    * The directory holding key's whole tree: writable while active, to be read only once
@@ -47,7 +51,8 @@ export interface Snapshotter {
   version(): string;
   /**
    * Bytes a snapshot's own data takes, each inode once, leaving out inodes also found
-   * under `shared` keys (a merge shares its inputs' files).
+   * under `shared` keys (a merge shares its inputs' files). Where a snapshot keeps its
+   * changes apart (overlayfs), its own data is those changes.
    */
   usage(key: string, shared?: string[]): Promise<number>;
   /** Whether a snapshot's tree has no entries. */

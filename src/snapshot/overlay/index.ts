@@ -16,7 +16,7 @@
  */
 import { rm } from "node:fs/promises";
 import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
-import { failed, locked } from "../../core/errors.ts";
+import { failed, StrataError } from "../../core/errors.ts";
 import type { Processes } from "../../core/ports/host.ts";
 import type { Snapshotter } from "../../core/ports/snapshots.ts";
 import { hasOpaque } from "../../platform/overlay.ts";
@@ -85,7 +85,8 @@ export function overlaySnapshotter(root: string, sys: Sys, processes: Processes,
   const chainFor = (parent: string) => {
     const layers = at.below(parent);
     if (layers.length + 1 <= max) return layers;
-    const tmp = `${at.key(parent)}/flat.tmp-${crypto.randomUUID()}`;
+    // Made in the trash (a crash leaves it to the next sweep), then renamed into place.
+    const tmp = `${trash.dir}/${processes.self}~flat~${crypto.randomUUID()}`;
     const view = at.lowers(parent);
     flatten(sys, [`${parent}/fs`, ...(view?.layers ?? [])].map((l) => `${at.dir}/${l}`), tmp);
     try {
@@ -118,17 +119,18 @@ export function overlaySnapshotter(root: string, sys: Sys, processes: Processes,
     },
     async commit(key) {
       if (at.committed(key)) return;
-      at.setCommitted(key);
+      // The mount goes read-only first: marked committed, it is never made writable again.
       const target = at.merged(key);
-      if (!isMountPoint(target)) return;
-      try {
-        remountReadOnly(sys, target);
-      } catch (err) {
-        if ((err as { code?: string }).code === "EBUSY") {
-          throw locked(`snapshot ${key}, which has files open for writing (it is committed: close them)`);
+      if (isMountPoint(target)) {
+        try {
+          remountReadOnly(sys, target);
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if (code !== "EBUSY") throw err;
+          throw new StrataError("locked", `snapshot ${key} has files open for writing; close them to commit it`);
         }
-        throw err;
       }
+      at.setCommitted(key);
     },
     async mount(key) {
       if (!at.lowers(key)) return at.fs(key);
