@@ -24,13 +24,24 @@ export interface Choice {
 const asks = ["auto", "native", "overlayfs"] as const;
 const file = (root: string) => `${root}/snapshotter.json`;
 
-/** The root's recorded choice, if it has one (cheap: one small file, no database). */
+/**
+ * The root's recorded choice, if it has one (cheap: one small file, no database). A
+ * damaged one is an error, never taken for none: reading an overlayfs root's uppers as
+ * native trees would show children without their parents' files.
+ */
 export function recordedChoice(root: string): Choice | undefined {
+  let text;
   try {
-    return JSON.parse(readFileSync(file(root), "utf8"));
-  } catch {
-    return undefined;
+    text = readFileSync(file(root), "utf8");
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return undefined;
+    throw err;
   }
+  try {
+    const c = JSON.parse(text);
+    if (c.name === "overlayfs" || c.name === "native") return c;
+  } catch { /* below */ }
+  throw failed(`${file(root)} is damaged; it names the root's snapshotter: {"name":"overlayfs"} or {"name":"native"}`);
 }
 
 /**
