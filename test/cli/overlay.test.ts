@@ -148,6 +148,12 @@ test("a root keeps its snapshotter: another on --snapshotter is a usage error, S
   expect(cli(root, "--snapshotter", "weird", "du").code).toBe(2);
   expect(ok(root, "du").snapshotter.name).toBe("overlayfs"); // STRATA_SNAPSHOTTER=native here
   expect(ok(root, "--snapshotter", "auto", "du").snapshotter.name).toBe("overlayfs");
+  // A damaged record of the choice is an error, never a root taken for native.
+  writeFileSync(`${root}/snapshotter.json`, "{");
+  const damaged = cli(root, "du");
+  expect(damaged.code).toBe(1);
+  expect(damaged.stderr).toMatch(/^strata: .*snapshotter.json is damaged.*\n$/);
+  writeFileSync(`${root}/snapshotter.json`, JSON.stringify({ name: "overlayfs" }));
 });
 
 test("not root: auto falls back to native and says why; overlayfs says why it cannot", () => {
