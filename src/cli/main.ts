@@ -131,14 +131,15 @@ async function runForDaemon(root: string, name: string): Promise<number> {
 
 /** `version` needs no root; with --json it shows the root's snapshotter, once it has one. */
 async function versionOnly(root?: string): Promise<Caller> {
-  const { recordedChoice } = await import("../snapshot/choose.ts");
-  const snapshotter = root === undefined ? undefined : (() => {
+  let snapshotter;
+  if (root !== undefined) {
+    const { recordedChoice } = await import("../snapshot/choose.ts");
     try {
-      return recordedChoice(root);
+      snapshotter = recordedChoice(root);
     } catch {
-      return undefined; // `version` works whatever state the root is in
+      // `version` answers whatever state the root is in.
     }
-  })();
+  }
   const version = { version: pkg.version, runtime: runtimeName(), ...(snapshotter && { snapshotter }) };
   return { call: async () => version, stream: () => [] as never, close: async () => {}, remote: false };
 }
