@@ -139,6 +139,24 @@ test("a mount no record explains is unmounted at start-up, and check --repair fi
   expect(readdirSync(`${root}/snapshots`)).toEqual([base.id]);
 });
 
+test("check --repair of a parent whose record was lost keeps the child's tree whole", () => {
+  const root = fresh();
+  const base = ov(root, "new");
+  writeFileSync(`${base.path}/from-parent`, "p");
+  const parent = ov(root, "commit", base.id);
+  const child = ov(root, "commit", ov(root, "new", "--parent", parent.id).id);
+  forget(root, parent.id);
+  const problems = ov(root, "check", "--repair").problems.map((x: { problem: string }) => x.problem);
+  expect([...new Set(problems)].sort()).toEqual(["dangling-parent", "orphan-data"]); // the child and its twin dangle
+
+  expect(ov(root, "info", child.id)).toMatchObject({ kind: "base", parents: [] });
+  expect(readFileSync(`${ov(root, "path", child.id).path}/from-parent`, "utf8")).toBe("p");
+  expect(ov(root, "check").problems).toEqual([]);
+  // With its last child, the kept parent goes too.
+  ov(root, "prune", "--all");
+  expect(readdirSync(`${root}/snapshots`)).toEqual([]);
+});
+
 test("a root keeps its snapshotter: another on --snapshotter is a usage error, STRATA_SNAPSHOTTER only a default", () => {
   const root = fresh();
   ov(root, "new");

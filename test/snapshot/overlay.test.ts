@@ -160,3 +160,21 @@ test("a root whose path has a colon or a comma mounts too (named relative to the
   await s.remove("c");
   await s.remove("p");
 });
+
+test("a snapshot another lies on is kept when removed (a record lost to damage), out of the list, and goes with its last child", async () => {
+  const s = overlaySnapshotter(root, sys, hostProcesses());
+  await s.prepare("p");
+  writeFileSync(`${await s.mount("p")}/f`, "p");
+  await s.commit("p");
+  await s.prepare("c", "p");
+  await s.commit("c");
+  await s.stack!("m", ["p"]);
+  await s.remove("p");
+  expect(s.list().sort()).toEqual(["c", "m"]);
+  expect(readFileSync(`${await s.mount("c")}/f`, "utf8")).toBe("p");
+  await s.remove("c");
+  expect(existsSync(`${root}/snapshots/p`)).toBe(true); // the stack still lies on it
+  await s.drop("m");
+  expect(readdirSync(`${root}/snapshots`)).toEqual([]);
+  expect(readdirSync(`${root}/trash`)).toEqual([]);
+});

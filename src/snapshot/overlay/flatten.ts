@@ -6,7 +6,7 @@
  * many links). Directories take the metadata of the topmost layer that has them, as
  * the kernel shows it. Every layer is committed, so sharing their inodes is safe.
  */
-import { type BigIntStats, lchownSync, chmodSync, linkSync, lstatSync, mkdirSync, readdirSync } from "node:fs";
+import { type BigIntStats, chmodSync, lchownSync, linkSync, lstatSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import process from "node:process";
 import { isOpaque, isWhiteout, lstatOr, OVERLAY_XATTRS } from "../../platform/overlay.ts";
 import type { Sys } from "../../platform/sys.ts";
@@ -67,4 +67,22 @@ function link(sys: Sys, from: string, to: string, st: BigIntStats): void {
     const [atimeNs, mtimeNs] = sys.times(from, st);
     copyFile(sys, { from, to, uid: Number(st.uid), gid: Number(st.gid), mode: Number(st.mode), atimeNs, mtimeNs });
   }
+}
+
+/** Bytes of the directories (and lone files) of a flat tree: its links are its layers' files. */
+export function ownDirs(dir: string): number {
+  let total = 0;
+  const visit = (path: string) => {
+    const st = statSync(path);
+    total += st.blocks * 512;
+    for (const e of readdirSync(path, { withFileTypes: true })) {
+      if (e.isDirectory()) visit(`${path}/${e.name}`);
+      else if (e.isFile()) {
+        const f = statSync(`${path}/${e.name}`);
+        if (f.nlink === 1) total += f.blocks * 512;
+      }
+    }
+  };
+  visit(dir);
+  return total;
 }

@@ -10,6 +10,9 @@
  * record explains. A base is never mounted: its fs/ is its tree. Every mount and unmount
  * is under ROOT/snapshots, checked against ROOT's real path: nothing outside is touched.
  *
+ * A snapshot another one lies on is kept when asked to go, out of the list, and goes
+ * with the last snapshot on it (dependents.ts).
+ *
  * Chains deeper than overlayfs stacks (`maxLayers`, the kernel's 500) are cut when a
  * child is prepared: the parent's whole tree is hardlinked into its flat/ once
  * (flatten.ts), and the child, and every later child of that parent, lies on it alone.
@@ -24,8 +27,9 @@ import type { Sys } from "../../platform/sys.ts";
 import { filesystem, snapshotsDir } from "../native.ts";
 import { Trash } from "../trash.ts";
 import { inodes, treeUsage } from "../usage.ts";
-import { flatten } from "./flatten.ts";
-import { Layout } from "./layout.ts";
+import { Dependents } from "./dependents.ts";
+import { flatten, ownDirs } from "./flatten.ts";
+import { Layout, type Lowers } from "./layout.ts";
 import { isMountPoint, mountOverlay, remountReadOnly, unmountAll, withLock } from "./mount.ts";
 import { mountsUnder } from "./mountinfo.ts";
 
@@ -42,6 +46,7 @@ export function overlaySnapshotter(root: string, sys: Sys, processes: Processes,
   const real = realpathSync(root);
   const at = new Layout(realpathSync(snapshotsDir(root, sys)));
   const trash = new Trash(real, processes);
+  const deps = new Dependents(at);
   const lockFile = `${real}/mounts.lock`;
 
   const failure = (key: string, err: unknown) => {
@@ -75,7 +80,8 @@ export function overlaySnapshotter(root: string, sys: Sys, processes: Processes,
   };
 
   /** Makes key's directories, `lowers` first, so a half-made one is never taken for a base. */
-  const make = (key: string, lowers: { parent?: string; stack?: true; layers: string[] }) => {
+  const make = (key: string, lowers: Lowers) => {
+    deps.add(Dependents.of(lowers), key);
     mkdirSync(at.key(key), { mode: 0o755 });
     at.setLowers(key, lowers);
     for (const d of [at.fs(key), at.work(key), at.merged(key)]) mkdirSync(d, { mode: 0o755 });
@@ -102,9 +108,19 @@ export function overlaySnapshotter(root: string, sys: Sys, processes: Processes,
     return !l?.stack && (!l || !hasOpaque(sys, at.fs(key)));
   };
 
-  const discard = (key: string) => {
+  /**
+   * Unmounts and renames a snapshot aside; the paths to delete (none for a snapshot kept
+   * because another lies on it; with it, a retained parent nothing lies on any more).
+   */
+  const discard = (key: string): string[] => {
     unmountKey(key);
-    return trash.discard(at.key(key), key);
+    if (deps.has(key)) {
+      deps.retain(key);
+      return [];
+    }
+    const parents = Dependents.of(at.lowers(key));
+    const aside = trash.discard(at.key(key), key);
+    return [...(aside ? [aside] : []), ...deps.release(parents, key).flatMap(discard)];
   };
 
   return {
@@ -149,15 +165,13 @@ export function overlaySnapshotter(root: string, sys: Sys, processes: Processes,
       return [...keys];
     },
     async remove(key) {
-      const aside = discard(key);
-      if (aside) rmSync(aside, { recursive: true, force: true });
+      for (const aside of discard(key)) rmSync(aside, { recursive: true, force: true });
     },
     drop(key) {
-      const aside = discard(key);
-      return aside ? rm(aside, { recursive: true, force: true }) : Promise.resolve();
+      return Promise.all(discard(key).map((aside) => rm(aside, { recursive: true, force: true }))).then(() => {});
     },
     exists: (key) => existsSync(at.key(key)),
-    list: () => readdirSync(at.dir),
+    list: () => readdirSync(at.dir).filter((key) => !deps.retained(key)),
     version() {
       const st = statSync(at.dir, { bigint: true });
       return `${st.mtimeNs}:${st.nlink}`;
@@ -194,22 +208,4 @@ export function overlaySnapshotter(root: string, sys: Sys, processes: Processes,
       return { stacked, upper: at.fs(key) };
     },
   };
-}
-
-/** Bytes of the directories (and lone files) of a flat tree: its links are its layers' files. */
-function ownDirs(dir: string): number {
-  let total = 0;
-  const visit = (path: string) => {
-    const st = statSync(path);
-    total += st.blocks * 512;
-    for (const e of readdirSync(path, { withFileTypes: true })) {
-      if (e.isDirectory()) visit(`${path}/${e.name}`);
-      else if (e.isFile()) {
-        const f = statSync(`${path}/${e.name}`);
-        if (f.nlink === 1) total += f.blocks * 512;
-      }
-    }
-  };
-  visit(dir);
-  return total;
 }
