@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { sys } from "../../src/runtime/bun/sys.ts";
 import { isMountPoint } from "../../src/snapshot/overlay/mount.ts";
 import { mountsUnder } from "../../src/snapshot/overlay/mountinfo.ts";
 import { cleanup, cli, cliCommand, ok, tempDir } from "../helpers/env.ts";
@@ -172,6 +173,18 @@ test("a root keeps its snapshotter: another on --snapshotter is a usage error, S
   expect(damaged.code).toBe(1);
   expect(damaged.stderr).toMatch(/^strata: .*snapshotter.json is damaged.*\n$/);
   writeFileSync(`${root}/snapshotter.json`, JSON.stringify({ name: "overlayfs" }));
+});
+
+test("a filesystem that refuses an overlay upper (overlayfs itself): auto falls back and says why; overlayfs says why it cannot", () => {
+  const base = `${dir}/ovfs`;
+  for (const d of ["lower", "upper", "work", "merged"]) mkdirSync(`${base}/${d}`, { recursive: true });
+  sys.mount("overlay", `${base}/merged`, "overlay", 0, `lowerdir=${base}/lower,upperdir=${base}/upper,workdir=${base}/work`);
+  const auto = ok(`${base}/merged/auto`, "--snapshotter", "auto", "du").snapshotter;
+  expect(auto.name).toBe("native");
+  expect(auto.reason).toMatch(/refused an overlay/);
+  const strict = cli(`${base}/merged/strict`, "--snapshotter", "overlayfs", "du");
+  expect(strict.code).toBe(1);
+  expect(strict.stderr).toMatch(/^strata: cannot use the overlayfs snapshotter for .*: the kernel refused an overlay.*\n$/);
 });
 
 test("not root: auto falls back to native and says why; overlayfs says why it cannot", () => {
