@@ -12,7 +12,9 @@ import { hostProcesses } from "../runtime/processes.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import { localContent } from "../content/local.ts";
 import { layerIO } from "../layer/io.ts";
+import { chooseSnapshotter } from "../snapshot/choose.ts";
 import { nativeSnapshotter } from "../snapshot/native.ts";
+import { overlaySnapshotter } from "../snapshot/overlay/index.ts";
 import { openStore } from "../store/store.ts";
 import { Service } from "./service.ts";
 
@@ -24,27 +26,37 @@ export function defaultRoot(env = process.env): string {
   return `${os.homedir()}/.local/share/strata`;
 }
 
-/** `scan: false` opens without repairing damage, so `check` and `gc` can report it. */
+/**
+ * `scan: false` opens without repairing damage, so `check` and `gc` can report it.
+ * `snapshotter` (--snapshotter: another than the root's is a usage error), else
+ * STRATA_SNAPSHOTTER (a default for new roots), else auto; a root keeps the one it was
+ * made with (snapshot/choose.ts).
+ */
 export async function openRoot(
   root: string,
   runtime: Runtime,
-  opts: { scan?: boolean; clock?: Clock; daemon?: boolean } = {},
+  opts: { scan?: boolean; clock?: Clock; daemon?: boolean; snapshotter?: string } = {},
 ): Promise<Service> {
   try {
     mkdirSync(root, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw systemError(err, `cannot make the root ${root}`, "error");
   }
+  const processes = hostProcesses();
+  const asked = opts.snapshotter ?? (process.env.STRATA_SNAPSHOTTER || undefined);
+  const choice = chooseSnapshotter(root, runtime.sys, processes.self, asked, opts.snapshotter !== undefined);
   const clock = opts.clock ?? { now: () => Date.now() };
   const store = await openStore(`${root}/meta.db`, runtime.openSqlite, clock);
-  const processes = hostProcesses();
   // Blobs being written are held by this process until a record refers to them.
   const content = localContent(root, processes.self, (digest) => store.write((tx) => tx.blobs.hold(digest, processes.self)));
   const d = {
     content,
     layers: layerIO(content, runtime.sys, { zstd: runtime.zstd, deflater: runtime.deflater, writer: runtime.writer, linker: runtime.linker, walker: runtime.walker }),
     store,
-    snapshots: nativeSnapshotter(root, runtime.sys, processes, runtime.copier),
+    snapshots: choice.name === "overlayfs"
+      ? overlaySnapshotter(root, runtime.sys, processes)
+      : nativeSnapshotter(root, runtime.sys, processes, runtime.copier),
+    snapshotter: choice,
     clock,
     processes,
     locks: runtime.locks(`${root}/locks`),

@@ -25,6 +25,7 @@ import { sourceOf } from "../transfer/sources.ts";
 import type { Extra } from "./operations.ts";
 import { RecordCache } from "../core/cache.ts";
 import type * as s from "./schemas.ts";
+import type { Choice } from "../snapshot/choose.ts";
 
 export interface PruneSummary {
   summary: { records: number; bytes: number };
@@ -32,6 +33,8 @@ export interface PruneSummary {
 
 export type ServiceDeps = LayerDeps & {
   runtime: string;
+  /** The root's snapshotter, and why it is native where auto could not use overlayfs. */
+  snapshotter: Choice;
   contentSize(): number;
   /** Long-lived processes keep described records between changes to the store. */
   cacheRecords?: boolean;
@@ -47,7 +50,7 @@ export class Service {
   }
 
   version() {
-    return { version: pkg.version, runtime: this.d.runtime };
+    return { version: pkg.version, runtime: this.d.runtime, snapshotter: this.d.snapshotter };
   }
 
   async create(input: s.NewInput) {
@@ -83,18 +86,19 @@ export class Service {
     return { id: row.id, path: await this.dir(row), mutable: true as const };
   }
 
-  async info(input: s.RefInput): Promise<Record> {
+  /** The record, and the root's snapshotter (SPEC §7: info shows it). */
+  async info(input: s.RefInput): Promise<Record & { snapshotter: Choice }> {
     const id = input.ref.startsWith("key:") ? (await this.d.store.read((tx) => resolve(tx, input.ref))).id : input.ref;
     const r = await describeId(this.d, id, this.cache);
     if (!r) throw notFound(`record ${input.ref}`);
-    return r;
+    return { ...r, snapshotter: this.d.snapshotter };
   }
 
-  async du(input: s.DuInput): Promise<{ records: Record[]; totals: Totals }> {
+  async du(input: s.DuInput): Promise<{ records: Record[]; totals: Totals; snapshotter: Choice }> {
     const keep = parseFilters(input.filter);
     const now = this.d.clock.now();
     const records = (await describeAll(this.d)).filter((r) => keep(r, now)).sort((a, b) => b.size - a.size);
-    return { records, totals: totals(records, this.d.store.size(), this.d.contentSize()) };
+    return { records, totals: totals(records, this.d.store.size(), this.d.contentSize()), snapshotter: this.d.snapshotter };
   }
 
   async *prune(input: s.PruneInput): AsyncGenerator<Record | PruneSummary> {

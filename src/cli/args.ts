@@ -24,6 +24,7 @@ export const globalFlags: GlobalFlag[] = [
   { name: "root", kind: "value", description: "the store (default $STRATA_ROOT, $XDG_DATA_HOME/strata, ~/.local/share/strata; /var/lib/strata as root)" },
   { name: "addr", kind: "value", description: "talk to a running strata serve: unix:/path or http://host:port (default $STRATA_ADDR)" },
   { name: "token-file", kind: "value", description: "the bearer token for --addr over TCP (default $STRATA_TOKEN, else ROOT/token)" },
+  { name: "snapshotter", kind: "value", description: "for a new root: overlayfs, native or auto (default $STRATA_SNAPSHOTTER, else auto); a root keeps its own" },
   { name: "json", kind: "bool", description: "one JSON document on stdout (NDJSON for streams)" },
   { name: "help", kind: "bool", description: "show help" },
 ];

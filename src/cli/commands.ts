@@ -85,6 +85,7 @@ function streaming<N extends StreamName>(spec: Spec<N> & { each(item: ItemOf<N>,
 }
 
 const idText = (r: { id: string }): Output => ({ json: r, text: r.id });
+const snapshotterText = (s: OutputOf<"du">["snapshotter"]) => `${"Snapshotter:".padEnd(15)}${s.name}${s.reason ? ` (${s.reason})` : ""}`;
 const hitText = (h: { key: string; id: string; exact: boolean }): Output => ({ json: h, text: `${h.id}\t${h.key}${h.exact ? "" : " (restored)"}` });
 const leaseText = (l: { id: string; expiresAt: string | null; records: string[] }) =>
   `${l.id}\t${l.expiresAt ? `expires ${l.expiresAt}` : "no expiry"}\t${l.records.length} records`;
@@ -99,14 +100,14 @@ export const commands: { [name: string]: Command } = {
     op: "reopen", args: ["id"], summary: "make a committed record's mutable twin writable again",
     show: (r) => ({ json: r, text: `${r.id}\t${r.path}` }),
   }),
-  info: command({ op: "info", args: ["ref"], show: (r) => ({ json: r, text: recordDetails(r) }) }),
+  info: command({ op: "info", args: ["ref"], show: (r) => ({ json: r, text: `${recordDetails(r)}\n${snapshotterText(r.snapshotter)}` }) }),
   du: command({
     op: "du", args: [],
     show: (r, p) => ({
       json: r,
       text: () => {
         const body = p.input.verbose ? r.records.map(recordDetails).join("\n\n") : r.records.length ? table(recordRows(r.records)) : "";
-        return [body, totalsText(r.totals)].filter(Boolean).join("\n\n");
+        return [body, totalsText(r.totals), snapshotterText(r.snapshotter)].filter(Boolean).join("\n\n");
       },
     }),
   }),

@@ -56,6 +56,7 @@ export function helpText(commands: { [name: string]: Command }, serve: Command):
     "",
     "`strata COMMAND --help` shows a command's flags.",
     "--root defaults to $STRATA_ROOT, $XDG_DATA_HOME/strata, ~/.local/share/strata (/var/lib/strata as root)",
+    "--snapshotter overlayfs|native|auto ($STRATA_SNAPSHOTTER, default auto) for a new root; a root keeps its own",
   ].join("\n");
 }
 

@@ -37,6 +37,8 @@ export async function runCli(argv: string[]): Promise<number> {
       stdout((one ? commandHelp(p.command, one) : helpText(commands, serve)) + "\n");
       return 0;
     }
+    // A daemon and its children take it as the default for new roots.
+    if (typeof p.globals.snapshotter === "string") process.env.STRATA_SNAPSHOTTER = p.globals.snapshotter;
     if (p.command === "serve") return await serveCommand(p);
     caller = await connect(p);
     const out = await commands[p.command]!.run(caller, p, print);
@@ -64,7 +66,7 @@ const rootOf = async (p: Parsed) => {
  */
 async function connect(p: Parsed): Promise<Caller> {
   const addr = typeof p.globals.addr === "string" ? p.globals.addr : process.env.STRATA_ADDR || undefined;
-  if (p.command === "version" && !addr) return versionOnly();
+  if (p.command === "version" && !addr) return versionOnly(p.globals.json ? await rootOf(p) : undefined);
   // Loaded on demand: `version` and `--help` start without SQLite, Kysely or the server code.
   const [{ loadRuntime }, { parseAddress, remote }] = await Promise.all([
     import("../runtime/load.ts"),
@@ -84,7 +86,8 @@ async function connect(p: Parsed): Promise<Caller> {
   }
   const [{ openRoot }, { direct }] = await Promise.all([import("../api/open.ts"), import("../api/invoke.ts")]);
   // check and gc report damage themselves instead of letting start-up mend it first.
-  return direct(await openRoot(root, runtime, { scan: !["check", "gc"].includes(p.command) }));
+  const snapshotter = typeof p.globals.snapshotter === "string" ? p.globals.snapshotter : undefined;
+  return direct(await openRoot(root, runtime, { scan: !["check", "gc"].includes(p.command), snapshotter }));
 }
 
 /** STRATA_TOKEN, else --token-file, else the root's own token file when readable. */
@@ -135,9 +138,18 @@ async function runForDaemon(root: string, name: string): Promise<number> {
   }
 }
 
-/** `version` needs no root: a caller that knows that one answer. */
-function versionOnly(): Caller {
-  const version = { version: pkg.version, runtime: runtimeName() };
+/** `version` needs no root: a caller that knows that one answer; with --json, the root's snapshotter once it has one. */
+async function versionOnly(root?: string): Promise<Caller> {
+  let snapshotter;
+  if (root !== undefined) {
+    const { recordedChoice } = await import("../snapshot/choose.ts");
+    try {
+      snapshotter = recordedChoice(root);
+    } catch {
+      // `version` answers whatever state the root is in.
+    }
+  }
+  const version = { version: pkg.version, runtime: runtimeName(), ...(snapshotter && { snapshotter }) };
   const call = async <N extends OperationName>(name: N): Promise<OutputOf<N>> => {
     if (name !== "version") throw usage(`${name} needs a root`);
     return version as OutputOf<N>; // the version operation's own output shape

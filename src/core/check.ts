@@ -43,7 +43,7 @@ export async function check(d: LayerDeps, opts: { repair?: boolean } = {}): Prom
   for (const dir of onDisk) {
     if (!owned.has(dir)) problems.push({ problem: "orphan-data", snapshot: dir, detail: `no record owns snapshot ${dir}`, repaired: false });
   }
-  const staleMounts = snapshots.mounted().filter((key) => !owned.has(key) && onDisk.has(key) === false);
+  const staleMounts = snapshots.mounted().filter((key) => !owned.has(key));
   for (const key of staleMounts) {
     problems.push({ problem: "stale-mount", snapshot: key, detail: `snapshot ${key} is mounted but no record has it`, repaired: false });
   }

@@ -8,7 +8,7 @@
 import { blobChainID, chainID } from "./chain.ts";
 import { invalid, missingBlob } from "./errors.ts";
 import { writing } from "./space.ts";
-import { dirOf, keepBlob, type LayerDeps, parentsOf } from "./layers.ts";
+import { keepBlob, type LayerDeps, materialize, parentsOf } from "./layers.ts";
 import type { Compression } from "./ports/layers.ts";
 import type { Blob, RecordRow } from "./record.ts";
 import { finalize, freeze, getImmutable } from "./refs.ts";
@@ -85,10 +85,14 @@ class Exporter {
   private async blob(owner: RecordRow, lower: RecordRow | undefined, upper: RecordRow | undefined): Promise<Blob> {
     const now = await this.row(owner.id);
     if (!blobOf(now)) {
-      const lowerDir = lower ? await dirOf(this.d, lower) : undefined;
+      const lo = lower && (await materialize(this.d, lower));
       // A diff without UPPER compares against an empty tree: its own (empty) snapshot.
-      const upperDir = await dirOf(this.d, upper ?? now);
-      const w = await this.d.layers.write(lowerDir, upperDir, this.compression, this.progress);
+      const up = await materialize(this.d, upper ?? now);
+      const lowerDir = lo ? await this.d.snapshots.mount(lo.snapshot!) : undefined;
+      // Where the snapshotter keeps UPPER's changes against LOWER apart, only they are read.
+      const changes = lo ? this.d.snapshots.changes?.(up.snapshot!, lo.snapshot!) : undefined;
+      const upperDir = changes ?? (await this.d.snapshots.mount(up.snapshot!));
+      const w = await this.d.layers.write(lowerDir, upperDir, this.compression, this.progress, { overlay: changes !== undefined });
       const b: Blob = { digest: w.digest, mediaType: this.d.layers.mediaType(this.compression), size: w.size, diffID: w.diffID };
       await this.d.store.write(async (tx) => {
         await keepBlob(this.d, tx, b);

@@ -15,6 +15,9 @@ import type { ContentStore } from "./ports/content.ts";
 import type { LayerIO } from "./ports/layers.ts";
 import { newRow, type RecordRow } from "./record.ts";
 import { type Deps, finalize, freeze, getImmutable, noteOwnChange, removeMarked } from "./refs.ts";
+import { layerTarget, materialize } from "./materialize.ts";
+
+export { dirOf, materialize, parentsOf } from "./materialize.ts";
 
 export interface LayerDeps extends Deps {
   layers: LayerIO;
@@ -122,7 +125,8 @@ async function importExtracted(d: LayerDeps, o: ImportOptions, parent?: RecordRo
   let r;
   try {
     await d.snapshots.prepare(id, parent?.snapshot ?? undefined);
-    r = await d.layers.read(o.open(), { dir: await d.snapshots.mount(id), store: true, expected: o.expected, progress: o.progress });
+    const into = await layerTarget(d, id, parent?.snapshot ?? undefined);
+    r = await d.layers.read(o.open(), { ...into, store: true, expected: o.expected, progress: o.progress });
     await d.snapshots.commit(id);
   } catch (err) {
     // A failed extraction leaves no record and no directory.
@@ -164,122 +168,4 @@ async function importExtracted(d: LayerDeps, o: ImportOptions, parent?: RecordRo
 export async function keepBlob(d: Pick<Deps, "processes">, tx: Tx, b: Omit<BlobRow, "createdAt">): Promise<void> {
   await tx.blobs.put(b);
   await tx.blobs.release([b.digest], d.processes.self);
-}
-
-/** Whether a record's snapshot is made, and nobody is making it. */
-const made = (r: RecordRow) => r.snapshot !== null && !r.lazy && !r.owner;
-
-/**
- * A record's snapshot, made now if it has none: a lazy layer is extracted (its parents
- * first), a merge or diff is built from its inputs' layers with hardlinks. One maker at
- * a time, in any process: the others wait on the record's lock (`Locks`), then find it
- * made. While it is made the row names the snapshot and its maker, so recovery can tell
- * a half-made snapshot from a finished one; a maker that died leaves the lock to the
- * next, which starts over. Locks are only taken on what a record is built from, so two
- * makers never wait on each other.
- */
-export async function materialize(d: LayerDeps, r: RecordRow): Promise<RecordRow> {
-  if (made(r)) return r;
-  const lock = await d.locks.hold(r.id);
-  try {
-    // Most who waited find it made: a read says so without queueing for the write lock.
-    const now = await d.store.read((tx) => tx.records.get(r.id));
-    return now && now.state === "ready" && made(now) ? now : await make(d, r.id);
-  } finally {
-    lock.release();
-  }
-}
-
-/** Makes a record's snapshot; the caller holds its lock. */
-async function make(d: LayerDeps, id: string): Promise<RecordRow> {
-  const key = newId();
-  const self = d.processes.self;
-  const claim = await d.store.write(async (tx) => {
-    const now = await tx.records.get(id);
-    if (!now || now.state !== "ready") throw notFound(`record ${id}`);
-    if (made(now)) return { done: now };
-    const shared = now.lazy && now.chainID ? await tx.records.byChainWithSnapshot(now.chainID) : undefined;
-    if (shared && made(shared)) {
-      await tx.records.update([id], { snapshot: shared.snapshot, lazy: false });
-      return { done: (await tx.records.get(id))! };
-    }
-    // Under the lock, a maker named on the row died half way: its work is dropped.
-    if (now.owner) await tx.holds.end({ records: [id], owner: now.owner });
-    await tx.records.update([id], { snapshot: key, owner: self });
-    // Held while it is made, so a prune running meanwhile leaves it (and its inputs) alone.
-    await tx.holds.add(id, self, null);
-    return { now, stale: now.owner ? now.snapshot : null };
-  });
-  if (claim.done) return claim.done;
-  const row = claim.now!;
-  if (claim.stale && !(await d.store.read((tx) => tx.records.stillUsed([claim.stale!], []))).has(claim.stale)) {
-    await d.snapshots.remove(claim.stale);
-  }
-  try {
-    if (row.kind === "merge" || row.kind === "diff") await build(d, row, key);
-    else await extract(d, row, key);
-    await d.snapshots.commit(key);
-  } catch (err) {
-    await d.snapshots.remove(key);
-    await d.store.write(async (tx) => {
-      await tx.records.update([id], { snapshot: null, owner: null });
-      await tx.holds.end({ records: [id], owner: self, uncounted: true });
-    });
-    throw writing(d, err, row.kind === "merge" || row.kind === "diff" ? `making ${row.kind} ${id}` : `extracting record ${id}`, row.blobSize);
-  }
-  return d.store.write(async (tx) => {
-    await tx.records.update([id], { lazy: false, owner: null, size: null });
-    await tx.holds.end({ records: [id], owner: self });
-    return (await tx.records.get(id))!;
-  });
-}
-
-/** A record's parents, in order, read in one transaction. */
-export async function parentsOf(d: LayerDeps, id: string): Promise<RecordRow[]> {
-  return d.store.read(async (tx) => {
-    const ids = (await tx.links.parents([id])).get(id) ?? [];
-    return Promise.all(ids.map(async (p) => (await tx.records.get(p))!));
-  });
-}
-
-/** A record's directory, made first if it has none yet. */
-export async function dirOf(d: LayerDeps, r: RecordRow): Promise<string> {
-  return d.snapshots.mount((await materialize(d, r)).snapshot!);
-}
-
-async function extract(d: LayerDeps, row: RecordRow, key: string) {
-  const [p] = await parentsOf(d, row.id);
-  const parent = p ? await materialize(d, p) : undefined;
-  if (!row.blobDigest || !d.content.has(row.blobDigest)) {
-    throw missingBlob(`record ${row.id} is lazy and its blob ${row.blobDigest ?? "(unknown)"} is not in the content store`);
-  }
-  await d.snapshots.prepare(key, parent?.snapshot ?? undefined);
-  const got = await d.layers.read(d.layers.open(row.blobDigest), { dir: await d.snapshots.mount(key), store: false, expected: { digest: row.blobDigest } });
-  if (got.diffID !== row.blobDiffID) throw integrity(`blob ${row.blobDigest} has diffID ${got.diffID}, not ${row.blobDiffID}`);
-}
-
-/** The per-layer changes that make up a record, root first. */
-async function steps(d: LayerDeps, r: RecordRow): Promise<{ lower?: string; upper: string }[]> {
-  const ps = await parentsOf(d, r.id);
-  if (r.kind === "merge") {
-    const out = [];
-    for (const p of ps) out.push(...(await steps(d, p)));
-    return out;
-  }
-  if (r.kind === "diff") {
-    const [lo, up] = ps as [RecordRow, RecordRow | undefined];
-    return [{ lower: await dirOf(d, lo), upper: await dirOf(d, up ?? r) }];
-  }
-  const parent = ps[0];
-  return parent ? [...(await steps(d, parent)), { lower: await dirOf(d, parent), upper: await dirOf(d, r) }] : [{ upper: await dirOf(d, r) }];
-}
-
-async function build(d: LayerDeps, row: RecordRow, key: string) {
-  await d.snapshots.prepare(key);
-  const dest = await d.snapshots.mount(key);
-  if (row.kind === "merge") return d.layers.applySteps(dest, await steps(d, row), { deletions: true });
-  // A diff's own tree: what UPPER added or changed over LOWER (deletions live only in its
-  // layer); without UPPER it stays empty.
-  const [lo, up] = await parentsOf(d, row.id);
-  if (up) await d.layers.applySteps(dest, [{ lower: await dirOf(d, lo!), upper: await dirOf(d, up) }], { deletions: false });
 }

@@ -5,6 +5,7 @@
  * - removes rows a dead process was creating, with their half-made directories;
  * - finishes removals that were interrupted (`deleting` rows, the trash);
  * - repairs twins whose mutable half is gone;
+ * - unmounts snapshots no row explains (a crash between mounting and recording);
  * - when the snapshot directory changed behind strata's back, drops rows whose data
  *   is missing (children with a tree of their own become bases; those without one, an
  *   unmaterialized merge, diff or lazy layer on them, go too) and deletes
@@ -21,12 +22,13 @@ export interface Recovered {
   unfinished: number;
   missing: string[];
   strayDirs: string[];
+  staleMounts: string[];
 }
 
 /** `scan: false` leaves damage for `check` to report; `full` scans even if nothing changed. */
 export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } = {}): Promise<Recovered> {
   const { store, snapshots, processes } = d;
-  const out: Recovered = { deadHolders: 0, unfinished: 0, missing: [], strayDirs: [] };
+  const out: Recovered = { deadHolders: 0, unfinished: 0, missing: [], strayDirs: [], staleMounts: [] };
   const version = snapshots.version();
 
   const seen = await store.read(async (tx) => ({
@@ -66,6 +68,14 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
     if (!(await store.read((tx) => tx.records.stillUsed([key], []))).has(key)) await snapshots.remove(key);
   }
   if (opts.scan === false) return out;
+  // Every row names its snapshot before the snapshot is made, so a mount of a key no
+  // row names is stale. Unmounted, never removed here: the scan below decides that.
+  const mounts = snapshots.mounted();
+  if (mounts.length) {
+    const owned = await store.read((tx) => tx.records.stillUsed(mounts, []));
+    out.staleMounts = mounts.filter((key) => !owned.has(key));
+    for (const key of out.staleMounts) await snapshots.unmount(key);
+  }
   await snapshots.sweep();
   // What a writer that died left half written (SPEC §3.14: no data without a record).
   d.content.sweepIngests((o) => processes.alive(o));

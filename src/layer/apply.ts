@@ -9,6 +9,13 @@
  *   components resolve as if the snapshot were `/`, and the last component is never
  *   followed: an existing symlink there is replaced, not written through.
  * - hardlinks: only to an existing non-directory inside the snapshot, else rejected.
+ *
+ * Into an overlayfs snapshot (`overlay`), the same rules hold over the tree as overlayfs
+ * shows it: with `below`, entries go into a fresh upper directory and lookups see the
+ * parent's tree through it (overlay/below.ts), deletions becoming whiteouts. There, two
+ * more: overlayfs' own xattrs (`trusted.overlay.*`) in a layer are dropped, as they would
+ * steer the kernel, and a 0/0 character device is refused, as overlayfs reads it as a
+ * deletion.
  */
 import {
   chmodSync, closeSync, constants, lchownSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, rmSync,
@@ -20,6 +27,7 @@ import type { Sys } from "../platform/sys.ts";
 import { type FileMeta, type FileWriter, finishFile, type StreamHash, writeAll } from "./files.ts";
 import { exists, makeDir, makedev, remove, typeBits } from "./nodes.ts";
 import { clean, hostile, Scope } from "./paths.ts";
+import { Below, overlayRules } from "./overlay/below.ts";
 import type { TarEntry } from "./tar/entry.ts";
 import type { TarSink } from "./tar/reader.ts";
 import { perEntry } from "../platform/jit.ts";
@@ -54,8 +62,12 @@ export class Applier implements TarSink {
   /** Bytes of blocks made so far; undefined once anything was replaced or removed. */
   private bytes: number | undefined;
 
-  constructor(root: string, private sys: Sys, helper?: () => FileWriter) {
-    this.scope = new Scope(root);
+  /** Lookups through an upper directory to the tree below it (an overlay child). */
+  private below: Below | undefined;
+
+  constructor(root: string, private sys: Sys, helper?: () => FileWriter, private overlay?: { below?: string }) {
+    const below = (this.below = overlay?.below === undefined ? undefined : new Below(sys, root, overlay.below));
+    this.scope = new Scope(root, below && ((rel) => below.view(rel)));
     this.bytes = readdirSync(root).length === 0 ? 0 : undefined;
     this.writer = helper?.();
   }
@@ -74,6 +86,7 @@ export class Applier implements TarSink {
   }
 
   entry(e: TarEntry): void {
+    if (this.overlay) overlayRules(e);
     const rel = clean(e.path);
     if (rel === "") {
       if (e.type === "dir") this.dirs.push({ abs: this.scope.root, e });
@@ -93,16 +106,20 @@ export class Applier implements TarSink {
       this.scope.forget(at);
       this.bytes = undefined;
       rmSync(this.scope.abs(at), { recursive: true, force: true });
+      this.below?.remove(this.scope.abs(at));
       return;
     }
 
     if (e.type === "dir") {
       if (this.mkdir(abs)) {
-        const old = exists(abs)!;
+        const old = this.seen(abs)!;
         if (!old.isDirectory()) {
           this.bytes = undefined;
-          rmSync(abs, { recursive: true, force: true });
-          mkdirSync(abs, { mode: 0o700 });
+          if (this.below) this.below.freshDir(abs, 0o700);
+          else {
+            rmSync(abs, { recursive: true, force: true });
+            mkdirSync(abs, { mode: 0o700 });
+          }
         }
       }
       this.scope.markReal(relPath);
@@ -136,8 +153,10 @@ export class Applier implements TarSink {
         return;
       case "hardlink": {
         const target = this.scope.resolve(clean(e.linkname));
-        const st = exists(this.scope.abs(target));
+        const st = this.seen(this.scope.abs(target));
         if (!st || st.isDirectory()) throw hostile(`hardlink "${e.path}" to "${e.linkname}", which is not a file in the snapshot`);
+        // Only in the tree below: copied up first, as a link cannot reach a lower layer.
+        if (this.below?.copyUp(this.scope.abs(target))) this.bytes = undefined;
         create(() => linkSync(this.scope.abs(target), abs));
         return; // the target's metadata stands
       }
@@ -200,7 +219,7 @@ export class Applier implements TarSink {
       built = built ? `${built}/${part}` : part;
       if (this.scope.isReal(built)) continue;
       const abs = this.scope.abs(built);
-      if (this.mkdir(abs, 0o755) && !exists(abs)!.isDirectory()) {
+      if (this.mkdir(abs, 0o755) && !this.seen(abs)!.isDirectory()) {
         throw hostile(`"${rel}" runs through "${built}", which is not a directory`);
       }
       this.scope.markReal(built);
@@ -211,20 +230,27 @@ export class Applier implements TarSink {
 
   private opaque(dirRel: string): void {
     const abs = this.scope.abs(dirRel);
+    const keep = (name: string) => this.made.has(dirRel ? `${dirRel}/${name}` : name);
     for (const child of readdirSync(abs)) {
       const rel = dirRel ? `${dirRel}/${child}` : child;
-      if (this.made.has(rel)) continue;
+      if (keep(child)) continue;
       this.bytes = undefined;
       this.scope.forget(rel);
       rmSync(`${abs}/${child}`, { recursive: true, force: true });
     }
+    this.below?.hide(abs, keep);
   }
 
   /** Makes a directory; true if something was already there (nothing was made). */
   private mkdir(abs: string, mode = 0o700): boolean {
-    if (!makeDir(abs, mode)) return true;
+    if (this.below ? this.below.mkdir(abs, mode) : !makeDir(abs, mode)) return true;
     this.madeDirs.add(abs);
     return false;
+  }
+
+  /** What is seen at `abs`: in the snapshot, or through an upper, in the tree below it. */
+  private seen(abs: string): Stats | undefined {
+    return this.below ? this.below.stat(abs) : exists(abs);
   }
 
   private count(st: Stats): void {

@@ -19,7 +19,7 @@ const types: { [bits: number]: EntryType } = {
   0o100000: "file", 0o040000: "dir", 0o120000: "symlink", 0o020000: "char", 0o060000: "block", 0o010000: "fifo",
 };
 
-const stat = (p: string) => {
+export const stat = (p: string) => {
   try {
     return lstatSync(p, { bigint: true });
   } catch {
@@ -27,7 +27,7 @@ const stat = (p: string) => {
   }
 };
 
-function xattrs(sys: Sys, path: string, symlink: boolean): Map<string, Uint8Array> {
+function xattrs(sys: Sys, path: string, symlink: boolean, hide?: string): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
   if (symlink) return out;
   let names: string[] = [];
@@ -36,7 +36,7 @@ function xattrs(sys: Sys, path: string, symlink: boolean): Map<string, Uint8Arra
   } catch {
     return out;
   }
-  for (const n of names.sort()) out.set(n, sys.getxattr(path, n));
+  for (const n of names.sort()) if (!hide || !n.startsWith(hide)) out.set(n, sys.getxattr(path, n));
   return out;
 }
 
@@ -62,7 +62,8 @@ const sameBytes = (a: Map<string, Uint8Array>, b: Map<string, Uint8Array>) =>
     return w !== undefined && w.length === v.length && w.every((x, i) => x === v[i]);
   });
 
-function entryOf(sys: Sys, path: string, rel: string, st: BigIntStats, fileXattrs = true): TarEntry | undefined {
+/** A node as a tar entry (undefined for a socket); `hide` leaves out xattrs with that prefix. */
+export function entryOf(sys: Sys, path: string, rel: string, st: BigIntStats, fileXattrs = true, hide?: string): TarEntry | undefined {
   const type = types[Number(st.mode) & S_IFMT];
   if (!type) return undefined; // sockets do not go in layers
   const device = type === "char" || type === "block";
@@ -78,18 +79,18 @@ function entryOf(sys: Sys, path: string, rel: string, st: BigIntStats, fileXattr
     linkname: type === "symlink" ? readlinkSync(path) : "",
     devmajor: device ? Number((rdev >> 8n) & 0xfffn) | Number((rdev >> 32n) & ~0xfffn) : 0,
     devminor: device ? Number(rdev & 0xffn) | Number((rdev >> 12n) & ~0xffn) : 0,
-    xattrs: type === "dir" || fileXattrs ? xattrs(sys, path, type === "symlink") : new Map(),
+    xattrs: type === "dir" || fileXattrs ? xattrs(sys, path, type === "symlink", hide) : new Map(),
   };
 }
 
-function same(a: TarEntry, b: TarEntry): boolean {
+export function same(a: TarEntry, b: TarEntry): boolean {
   return a.type === b.type && a.mode === b.mode && a.uid === b.uid && a.gid === b.gid && a.size === b.size &&
     a.mtimeNs === b.mtimeNs && a.linkname === b.linkname && a.devmajor === b.devmajor &&
     a.devminor === b.devminor && sameBytes(a.xattrs, b.xattrs);
 }
 
 /** Byte order of names (UTF-8), so archives are the same on every machine. */
-const sorted = (names: string[]) => {
+export const sorted = (names: string[]) => {
   // Plain ASCII names, the usual case, sort the same by UTF-16 code units.
   if (names.every((n) => /^[\x00-\x7f]*$/.test(n))) return names.sort();
   return names.map((n) => [Buffer.from(n), n] as const).sort((a, b) => Buffer.compare(a[0], b[0])).map((x) => x[1]);
@@ -108,6 +109,10 @@ export interface ChangeOptions {
   skip?: Set<string>;
   /** Instead of the whole tree: the contents of these directories, each `fresh` when it replaced a non-directory. */
   under?: [rel: string, fresh: boolean][];
+  /** Hardlinks seen so far (inode → first path), shared with the caller's own walk. */
+  links?: Map<string, string>;
+  /** Xattrs with this prefix are not content (overlayfs' own, in an upper directory). */
+  hide?: string;
 }
 
 export function* changes(
@@ -117,7 +122,7 @@ export function* changes(
   opts: ChangeOptions = {},
 ): Generator<Change> {
   const fx = opts.fileXattrs ?? true;
-  const links = new Map<string, string>();
+  const links = opts.links ?? new Map<string, string>();
   function* walk(rel: string): Generator<Change> {
     const up = rel ? `${upper}/${rel}` : upper;
     const low = lower === undefined ? undefined : rel ? `${lower}/${rel}` : lower;
@@ -150,7 +155,7 @@ export function* changes(
         continue;
       }
       const ust = lstatSync(upPath, { bigint: true });
-      const e = entryOf(sys, upPath, childRel, ust, fx);
+      const e = entryOf(sys, upPath, childRel, ust, fx, opts.hide);
       if (!e) continue;
       const lst = low === undefined ? undefined : stat(`${low}/${name}`);
       const le = lst ? entryOf(sys, `${low}/${name}`, childRel, lst, fx) : undefined;
@@ -213,7 +218,7 @@ export function splitTop(lower: string | undefined, upper: string): [string, boo
 }
 
 /** Same metadata; the same inode (a merge's hardlink) is certainly the same content. */
-function sameContent(_a: string, _b: string, sa: BigIntStats, sb: BigIntStats): boolean {
+export function sameContent(_a: string, _b: string, sa: BigIntStats, sb: BigIntStats): boolean {
   if (sa.dev === sb.dev && sa.ino === sb.ino) return true;
   // Size and nanosecond mtime match: treated as unchanged, as containerd's walk does.
   return sa.size === sb.size && sa.mtimeNs === sb.mtimeNs;

@@ -9,6 +9,7 @@ import { Applier } from "./apply.ts";
 import type { FileWriter } from "./files.ts";
 import { decompressor, detect, inflated, mediaTypes, type Zstd, zlibReady } from "./compression.ts";
 import { changes } from "./diff.ts";
+import { upperChanges } from "./overlay/changes.ts";
 import { applySteps, type Linker } from "./merge.ts";
 import type { Walker } from "./diff.ts";
 import { readLayer } from "./read.ts";
@@ -64,7 +65,7 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
     async read(source, opts) {
       let blob: Ingest | undefined;
       const blobFor = (c: Compression) => (blob = opts.store ? forLayer(c, opts.expected) : hashOnly(c === "uncompressed"));
-      const applier = opts.dir ? new Applier(opts.dir, sys, helpers.writer) : undefined;
+      const applier = opts.dir ? new Applier(opts.dir, sys, helpers.writer, opts.overlay) : undefined;
       try {
         const r = await readLayer(source, { blob: blobFor, tar: applier, diff: applier?.streamHash, zstd: helpers.zstd?.(), progress: opts.progress });
         await applier?.finish();
@@ -82,8 +83,9 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
 
     open,
 
-    write(lower, upper, compression, progress) {
-      return writeLayer(changes(sys, lower, upper), compression, forLayer(compression), progress, { deflater: helpers.deflater, zstd: helpers.zstd?.() });
+    write(lower, upper, compression, progress, opts = {}) {
+      const entries = opts.overlay ? upperChanges(sys, lower!, upper) : changes(sys, lower, upper);
+      return writeLayer(entries, compression, forLayer(compression), progress, { deflater: helpers.deflater, zstd: helpers.zstd?.() });
     },
 
     async transcode(digest, compression) {

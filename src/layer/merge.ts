@@ -4,6 +4,12 @@
  * (copied where a link cannot be made: another filesystem, too many links). Deletions
  * in a later step remove what earlier steps put there. The result shares inodes with
  * its inputs, so it is only ever handed out read-only; children get their own copy.
+ *
+ * Into an overlayfs upper directory (`overlay`, the part of a merge its stack could not
+ * take): deletions become whiteouts, and a directory made where something was replaced
+ * or deleted becomes opaque, so nothing from the layers below shows through it. A step
+ * given as an overlayfs upper (`Step.overlay`) is read from what changed, and its files
+ * are linked from that upper, where they live (a mounted tree is another filesystem).
  */
 import {
   chmodSync, constants, copyFileSync, lchownSync, linkSync, lstatSync, mkdirSync, rmSync, symlinkSync,
@@ -11,12 +17,16 @@ import {
 import process from "node:process";
 import type { Sys } from "../platform/sys.ts";
 import { exists, makeDir, makedev, remove, typeBits } from "./nodes.ts";
+import { setOpaque, whiteout } from "../platform/overlay.ts";
 import { type Change, changes, splitTop, type Walker } from "./diff.ts";
+import { upperChanges } from "./overlay/changes.ts";
 
 export interface Step {
   /** The tree below this layer; none for a base layer. */
   lower?: string;
+  /** The layer's tree; with `overlay`, its overlayfs upper directory over `lower` (only what changed). */
   upper: string;
+  overlay?: boolean;
 }
 
 /**
@@ -40,7 +50,7 @@ const HELP_AFTER = 256;
  * only touch what earlier (drained) steps made.
  */
 export async function applySteps(
-  sys: Sys, dest: string, steps: Step[], opts: { deletions: boolean },
+  sys: Sys, dest: string, steps: Step[], opts: { deletions: boolean; overlay?: boolean },
   helpers: { linker?: () => Linker; walker?: () => Walker } = {},
 ): Promise<void> {
   let linker: Linker | undefined;
@@ -58,22 +68,34 @@ export async function applySteps(
 }
 
 async function apply(
-  sys: Sys, dest: string, steps: Step[], opts: { deletions: boolean }, linkerFor: () => Linker | undefined,
+  sys: Sys, dest: string, steps: Step[], opts: { deletions: boolean; overlay?: boolean }, linkerFor: () => Linker | undefined,
   walkerFor?: () => Walker,
 ): Promise<void> {
   const asRoot = process.getuid?.() === 0;
   // The last step that touched a directory decides its metadata.
   const dirs = new Map<string, { mode: number; uid: number; gid: number; mtimeNs: bigint; xattrs: Map<string, Uint8Array> }>();
-  /** Parent directories of an entry under a directory no step listed (a diff's tree). */
+  /** A directory made at `at` where something else was: in an upper, it hides what is below. */
+  const replaceWithDir = (at: string) => {
+    remove(at);
+    mkdirSync(at, { mode: 0o700 });
+    if (opts.overlay) setOpaque(sys, at);
+  };
+  /**
+   * Parent directories of an entry under a directory no step listed (a diff's tree, an
+   * upper): made here, they take the upper tree's metadata at the end like listed ones.
+   */
   const parentsOf = (rel: string, step: Step) => {
-    const parent = rel.includes("/") ? rel.slice(0, rel.lastIndexOf("/")) : "";
-    if (!parent || exists(`${dest}/${parent}`)) return;
-    mkdirSync(`${dest}/${parent}`, { recursive: true, mode: 0o700 });
-    // Made here, so they take the upper tree's metadata at the end like listed ones.
-    for (let p = parent; p && !dirs.has(`${dest}/${p}`); p = p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : "") {
-      const st = lstatSync(`${step.upper}/${p}`, { bigint: true });
-      const mtimeNs = sys.times(`${step.upper}/${p}`, st)[1];
-      dirs.set(`${dest}/${p}`, { mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid), mtimeNs, xattrs: new Map() });
+    const parts = rel.split("/").slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) {
+      const p = parts.slice(0, i).join("/");
+      const st = exists(`${dest}/${p}`);
+      if (st?.isDirectory()) continue;
+      if (st) replaceWithDir(`${dest}/${p}`); // a whiteout, or a file an earlier step put there
+      else mkdirSync(`${dest}/${p}`, { mode: 0o700 });
+      if (dirs.has(`${dest}/${p}`)) continue;
+      const up = lstatSync(`${step.upper}/${p}`, { bigint: true });
+      const mtimeNs = sys.times(`${step.upper}/${p}`, up)[1];
+      dirs.set(`${dest}/${p}`, { mode: Number(up.mode) & 0o7777, uid: Number(up.uid), gid: Number(up.gid), mtimeNs, xattrs: new Map() });
     }
   };
   const place = (at: string, make: () => void) => {
@@ -106,7 +128,7 @@ async function apply(
     let linker: Linker | undefined;
     // With a walker, half the top-level directories are walked on its thread meanwhile;
     // their contents are applied after this thread's share (parents come first in each).
-    const under = walkerFor ? splitTop(step.lower, step.upper) : [];
+    const under = walkerFor && !step.overlay ? splitTop(step.lower, step.upper) : [];
     const theirs = under.length ? walkerFor!().walk(step.lower, step.upper, under) : undefined;
     const skip = new Set(under.map(([rel]) => rel));
     const one = ({ entry: e, source }: Change) => {
@@ -115,15 +137,17 @@ async function apply(
       const name = rel.slice(slash + 1);
       const at = `${dest}/${rel}`;
       if (name.startsWith(".wh.")) {
-        if (opts.deletions) rmSync(`${dest}/${slash < 0 ? "" : `${rel.slice(0, slash)}/`}${name.slice(4)}`, { recursive: true, force: true });
+        const victim = `${dest}/${slash < 0 ? "" : `${rel.slice(0, slash)}/`}${name.slice(4)}`;
+        if (opts.deletions) rmSync(victim, { recursive: true, force: true });
+        if (opts.overlay) {
+          parentsOf(rel, step);
+          whiteout(sys, victim);
+        }
         return;
       }
-      if (!opts.deletions) parentsOf(rel, step);
+      if (!opts.deletions || opts.overlay) parentsOf(rel, step);
       if (e.type === "dir") {
-        if (!makeDir(at, 0o700) && !exists(at)!.isDirectory()) {
-          remove(at);
-          mkdirSync(at, { mode: 0o700 });
-        }
+        if (!makeDir(at, 0o700) && !exists(at)!.isDirectory()) replaceWithDir(at);
         dirs.set(at, { mode: e.mode, uid: e.uid, gid: e.gid, mtimeNs: e.mtimeNs, xattrs: e.xattrs });
         return;
       }
@@ -149,7 +173,10 @@ async function apply(
       if (e.type !== "symlink") chmodSync(at, e.mode);
       sys.utimens(at, e.mtimeNs, e.mtimeNs);
     };
-    for (const c of changes(sys, step.lower, step.upper, { fileXattrs: false, linkOnly: true, skip })) one(c);
+    const list = step.overlay
+      ? upperChanges(sys, step.lower!, step.upper)
+      : changes(sys, step.lower, step.upper, { fileXattrs: false, linkOnly: true, skip });
+    for (const c of list) one(c);
     if (theirs) for (const c of await theirs) one(c);
     // The step's links are all made before the next step can remove or replace them.
     if (linker) for (const [from, at] of await linker.drain()) copy(from, at);

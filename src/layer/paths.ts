@@ -30,7 +30,8 @@ export class Scope {
   /** Directories (relative) known to be real directories inside the snapshot. */
   private real = new Set<string>([""]);
 
-  constructor(readonly root: string) {}
+  /** `view(rel)`: where a name is seen, when that is not always under `root` (an overlay upper over a tree). */
+  constructor(readonly root: string, private view?: (rel: string) => string) {}
 
   abs(rel: string): string {
     return rel ? `${this.root}/${rel}` : this.root;
@@ -55,8 +56,9 @@ export class Scope {
       const here = stack.length ? `${stack.join("/")}/${part}` : part;
       if ((queue.length || followLast) && !this.real.has(here)) {
         let target: string | undefined;
+        const seen = this.view ? this.view(here) : this.abs(here);
         try {
-          if (lstatSync(this.abs(here)).isSymbolicLink()) target = readlinkSync(this.abs(here));
+          if (lstatSync(seen).isSymbolicLink()) target = readlinkSync(seen);
         } catch { /* missing: taken as is */ }
         if (target !== undefined) {
           if (++links > MAX_LINKS) throw hostile(`too many symlinks resolving "${rel}"`);

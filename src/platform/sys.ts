@@ -28,4 +28,23 @@ export interface Sys {
    * filesystem has no such flag.
    */
   markTopDir(path: string): boolean;
+  /**
+   * mount(2): `data` is the filesystem's option string (one page at most). Relative
+   * paths in it resolve against the process's working directory, shared by its threads.
+   */
+  mount(source: string, target: string, fstype: string | null, flags: number, data: string | null): void;
+  /** umount2(2) with its flags (MNT_DETACH, UMOUNT_NOFOLLOW). */
+  umount(target: string, flags: number): void;
+  /** flock(2) on an open file: blocks until the lock is had (LOCK_EX, LOCK_UN). */
+  flock(fd: number, op: number): void;
 }
+
+// The flags Sys's mount, umount and flock take, as Linux defines them.
+export const MS_RDONLY = 1;
+export const MS_REMOUNT = 32;
+export const MS_BIND = 4096;
+export const MNT_DETACH = 2;
+export const UMOUNT_NOFOLLOW = 8;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;

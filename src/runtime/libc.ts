@@ -44,9 +44,10 @@ export function timespecs(atimeNs: bigint, mtimeNs: bigint): BigInt64Array {
   return new BigInt64Array([...timespec(atimeNs), ...timespec(mtimeNs)]);
 }
 
+
 const names: Record<number, string> = {
-  1: "EPERM", 2: "ENOENT", 13: "EACCES", 17: "EEXIST", 22: "EINVAL", 28: "ENOSPC",
-  61: "ENODATA", 95: "EOPNOTSUPP", 34: "ERANGE",
+  1: "EPERM", 2: "ENOENT", 13: "EACCES", 16: "EBUSY", 17: "EEXIST", 18: "EXDEV", 19: "ENODEV", 20: "ENOTDIR",
+  22: "EINVAL", 28: "ENOSPC", 61: "ENODATA", 95: "EOPNOTSUPP", 34: "ERANGE", 40: "ELOOP",
 };
 
 export function sysError(errno: number, call: string, path: string): Error & { code: string; errno: number } {

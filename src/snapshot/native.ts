@@ -5,36 +5,19 @@
  * directory into `ROOT/trash/` first, so a crash never leaves a half-deleted snapshot.
  */
 import { rm } from "node:fs/promises";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync, statSync } from "node:fs";
 import type { Processes } from "../core/ports/host.ts";
 import type { Snapshotter } from "../core/ports/snapshots.ts";
 import type { Sys } from "../platform/sys.ts";
 import { type Copier, copyTree } from "./copy.ts";
+import { Trash } from "./trash.ts";
 import { inodes, treeUsage } from "./usage.ts";
-import { turn } from "../core/turn.ts";
 
 export function nativeSnapshotter(root: string, sys: Sys, processes: Processes, copier?: () => Copier): Snapshotter {
-  const dir = `${root}/snapshots`;
-  const trash = `${root}/trash`;
-  if (!existsSync(dir)) {
-    mkdirSync(dir, { recursive: true });
-    spread(dir, sys);
-  }
-  mkdirSync(trash, { recursive: true });
+  const dir = snapshotsDir(root, sys);
+  const trash = new Trash(root, processes);
   const path = (key: string) => `${dir}/${key}`;
-
-  /** Renames into the trash; returns where, or undefined if it was already gone. */
-  const discard = (key: string): string | undefined => {
-    // Named after this process, so a sweep by another process leaves it to us while we live.
-    const aside = `${trash}/${processes.self}~${key}~${crypto.randomUUID()}`;
-    try {
-      renameSync(path(key), aside);
-      return aside;
-    } catch (err) {
-      if ((err as { code?: string }).code === "ENOENT") return undefined;
-      throw err;
-    }
-  };
+  const discard = (key: string) => trash.discard(path(key), key);
 
   return {
     name: "native",
@@ -70,31 +53,24 @@ export function nativeSnapshotter(root: string, sys: Sys, processes: Processes, 
       return treeUsage(path(key), seen);
     },
     empty: async (key) => readdirSync(path(key)).length === 0,
-    async sweep(opts = {}) {
-      const names = readdirSync(trash).filter((name) => {
-        const owner = name.split("~")[0]!;
-        return owner === processes.self || !owner.includes(":") || !processes.alive(owner);
-      });
-      let freed = 0;
-      // Deleting is kernel work that blocks this thread, so it goes in slices of a few
-      // milliseconds with a turn of the event loop between them: a daemon deleting
-      // thousands of snapshots keeps answering requests.
-      let slice = performance.now();
-      for (const name of names) {
-        if (opts.measure) freed += treeUsage(`${trash}/${name}`);
-        rmSync(`${trash}/${name}`, { recursive: true, force: true });
-        if (performance.now() - slice > 4) {
-          await turn();
-          slice = performance.now();
-        }
-      }
-      return freed;
-    },
-    filesystem() {
-      const st = statfsSync(dir);
-      return { size: Number(st.blocks) * Number(st.bsize), free: Number(st.bavail) * Number(st.bsize) };
-    },
+    sweep: (opts = {}) => trash.sweep(trash.mine(), opts.measure),
+    filesystem: () => filesystem(dir),
   };
+}
+
+/** `ROOT/snapshots`, made (and spread, below) on first use. */
+export function snapshotsDir(root: string, sys: Sys): string {
+  const dir = `${root}/snapshots`;
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true });
+    spread(dir, sys);
+  }
+  return dir;
+}
+
+export function filesystem(dir: string): { size: number; free: number } {
+  const st = statfsSync(dir);
+  return { size: Number(st.blocks) * Number(st.bsize), free: Number(st.bavail) * Number(st.bsize) };
 }
 
 /**

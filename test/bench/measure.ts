@@ -1,9 +1,9 @@
 /** Timing helpers for benchmarks: wall time of commands, medians, ratio lines. */
 import { execSync } from "node:child_process";
-import { existsSync, readlinkSync, rmSync, statSync } from "node:fs";
+import { existsSync, readlinkSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { sys } from "../../src/runtime/bun/sys.ts";
-import { tempDir } from "../helpers/env.ts";
+import { cleanup, tempDir } from "../helpers/env.ts";
 
 /**
  * A scratch directory whose subdirectories ext4 spreads over block groups (`chattr +T`).
@@ -26,7 +26,8 @@ export function scratch(): string {
 const discarded: string[] = [];
 export const discard = (dir: string) => void discarded.push(dir);
 export function removeDiscarded() {
-  for (const dir of discarded.splice(0)) rmSync(dir, { recursive: true, force: true });
+  // cleanup: what overlayfs roots left mounted goes first.
+  for (const dir of discarded.splice(0)) cleanup(dir);
 }
 
 export function time(cmd: string[], env?: Record<string, string | undefined>): number {

@@ -4,6 +4,7 @@ import { benchGraph } from "./graph.ts";
 import { benchHttp } from "./http.ts";
 import { benchJobs } from "./jobs.ts";
 import { benchLayers } from "./layers.ts";
+import { benchOverlay } from "./overlay.ts";
 import { ageFreedInodes, removeDiscarded } from "./measure.ts";
 import { benchRecords } from "./records.ts";
 
@@ -17,6 +18,7 @@ try {
   if (!only || only === "records") results.push(...(await benchRecords()));
   if (!only || only === "http") results.push(...(await benchHttp()));
   if (!only || only === "jobs") results.push(...(await benchJobs()));
+  if (!only || only === "overlay") results.push(...benchOverlay());
 } finally {
   removeDiscarded();
 }

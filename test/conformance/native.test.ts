@@ -6,4 +6,4 @@ import { sys } from "../../src/runtime/bun/sys.ts";
 import { nativeSnapshotter } from "../../src/snapshot/native.ts";
 import { snapshotterSuite } from "./snapshotter.ts";
 
-snapshotterSuite(test, "native", async (root) => nativeSnapshotter(root, sys, hostProcesses(), copier));
+await snapshotterSuite(test, "native", async (root) => nativeSnapshotter(root, sys, hostProcesses(), copier));

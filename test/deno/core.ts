@@ -1,15 +1,26 @@
 /**
- * The core on Deno: node:sqlite behind the metadata port and Deno.dlopen for xattrs and
- * times. Run with `deno test -A test/deno/core.ts` (bun test does not pick this file up).
+ * The core on Deno: node:sqlite behind the metadata port and Deno.dlopen for xattrs,
+ * times and (as root, where `auto` picks overlayfs) mounts. Run with `deno test -A test/deno/core.ts` (bun test does not pick this file up).
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { openRoot } from "../../src/api/open.ts";
 import { runtime } from "../../src/runtime/deno/index.ts";
+import { MNT_DETACH } from "../../src/platform/sys.ts";
+import { mountsUnder } from "../../src/snapshot/overlay/mountinfo.ts";
 
 declare const Deno: { test(name: string, fn: () => Promise<void> | void): void };
+
+/**
+ * As root, `auto` gives these roots overlayfs: what a test root left mounted is
+ * unmounted before it is removed.
+ */
+function remove(root: string) {
+  for (const point of mountsUnder(realpathSync(root)).reverse()) runtime.sys.umount(point, MNT_DETACH);
+  rmSync(root, { recursive: true, force: true });
+}
 
 Deno.test("records keep their lifecycle on node:sqlite", async () => {
   const root = mkdtempSync(`${tmpdir()}/strata-deno-`);
@@ -41,7 +52,7 @@ Deno.test("records keep their lifecycle on node:sqlite", async () => {
     assert.deepEqual((await svc.du({})).records, []);
     await svc.close();
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    remove(root);
   }
 });
 
@@ -74,6 +85,6 @@ Deno.test("layers on Deno: a GNU tar layer imports, dedupes, merges and exports"
     assert.deepEqual(readdirSync(mp).sort(), ["big", "d", "g"]);
     await svc.close();
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    remove(root);
   }
 });

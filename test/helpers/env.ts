@@ -1,16 +1,24 @@
 /** Test helpers: temporary roots, the service in-process, and the real CLI in a child process. */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { openRoot } from "../../src/api/open.ts";
 import { runtime } from "../../src/runtime/bun/index.ts";
+import { sys } from "../../src/runtime/bun/sys.ts";
+import { MNT_DETACH } from "../../src/platform/sys.ts";
+import { mountsUnder } from "../../src/snapshot/overlay/mountinfo.ts";
 
 export const repo = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+
 
 export function tempDir(prefix = "strata-test-"): string {
   return mkdtempSync(`${tmpdir()}/${prefix}`);
 }
 
+/** Removes a temporary directory, unmounting first what an overlayfs root left mounted in it. */
 export function cleanup(dir: string) {
+  if (existsSync(dir)) {
+    for (const point of mountsUnder(realpathSync(dir)).reverse()) sys.umount(point, MNT_DETACH);
+  }
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -181,7 +181,7 @@ describe("the CLI as a client", () => {
   test("--addr with the token reaches TCP; a wrong token is refused", () => {
     const ok = Bun.spawnSync([...cliCommandFor(), "--addr", d.url, "--json", "du"], { env: { ...process.env, STRATA_TOKEN: d.token } });
     expect(ok.exitCode).toBe(0);
-    expect(Object.keys(JSON.parse(ok.stdout.toString()))).toEqual(["records", "totals"]);
+    expect(Object.keys(JSON.parse(ok.stdout.toString()))).toEqual(["records", "totals", "snapshotter"]);
     const bad = Bun.spawnSync([...cliCommandFor(), "--addr", d.url, "du"], { env: { ...process.env, STRATA_TOKEN: "nope" } });
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr.toString()).toMatch(/^strata: .*token.*\n$/);

@@ -10,6 +10,10 @@
  * unmounts what no record explains any more (recovery, `check --repair`).
  *
  * Removal is crash-safe: a snapshot is renamed aside first, then deleted.
+ *
+ * Snapshotters that keep a snapshot's changes apart from its tree (overlayfs) say so
+ * with the optional capabilities at the end; the core asks for them and never for a
+ * name, so every snapshotter runs the same code paths where it lacks them.
  */
 export type SnapshotterName = "native" | "overlayfs";
 
@@ -17,7 +21,11 @@ export interface Snapshotter {
   readonly name: SnapshotterName;
   /** A new active snapshot `key`: `parent`'s tree to build on, or an empty one. */
   prepare(key: string, parent?: string): Promise<void>;
-  /** Active to committed: read-only from now, usable as a parent; no data moves. */
+  /**
+   * Active to committed: read-only from now, usable as a parent; no data moves. Cheap,
+   * and a no-op when done before. May fail with *locked* where the tree is still being
+   * written (a file open for writing in an overlay mount).
+   */
   commit(key: string): Promise<void>;
   /**
    * The directory holding key's whole tree: writable while active, to be read only once
@@ -43,7 +51,8 @@ export interface Snapshotter {
   version(): string;
   /**
    * Bytes a snapshot's own data takes, each inode once, leaving out inodes also found
-   * under `shared` keys (a merge shares its inputs' files).
+   * under `shared` keys (a merge shares its inputs' files). Where a snapshot keeps its
+   * changes apart (overlayfs), its own data is those changes.
    */
   usage(key: string, shared?: string[]): Promise<number>;
   /** Whether a snapshot's tree has no entries. */
@@ -56,10 +65,20 @@ export interface Snapshotter {
   /** Size and free bytes of the filesystem holding the snapshots. */
   filesystem(): { size: number; free: number };
   /**
-   * Capability: where a snapshotter keeps a snapshot's changes against its parent apart
-   * from the tree (overlayfs' upper directory), that directory, in overlayfs' format
-   * (deletions as 0/0 character devices, opaque directories by xattr), so a layer can be
-   * read from what changed instead of comparing two trees. Undefined where it cannot.
+   * Capability (overlayfs): a snapshot's own changes, kept apart from its tree in
+   * overlayfs' format (deletions as 0/0 character devices, replaced directories opaque by
+   * xattr). The directory when key was prepared on `parent` (undefined `parent`: prepared
+   * on nothing, so its changes are its whole tree), else undefined. A layer can be read
+   * from it instead of comparing two trees; while key is active and not yet mounted, a
+   * layer may be written into it (LayerIO's `overlay` mode) instead of into its tree.
    */
-  changes?(key: string): string | undefined;
+  changes?(key: string, parent: string | undefined): string | undefined;
+  /**
+   * Capability (overlayfs): prepares `key` as committed snapshots' own changes (as
+   * `changes` gives them) laid over one another, bottom first, without copying: a merge.
+   * Stacks as many as it can from the bottom and says how many; the caller writes the
+   * rest, in the same format, into `upper` before it commits key. When it can stack
+   * none, nothing is prepared and the caller prepares key as usual.
+   */
+  stack?(key: string, layers: string[]): Promise<{ stacked: number; upper: string }>;
 }

@@ -3,6 +3,7 @@
  * free, then answers `{ errno }` (0 when it holds the lock for the process).
  */
 import { dlopen, FFIType, read } from "bun:ffi";
+import { LOCK_EX } from "../../platform/sys.ts";
 
 declare const self: { onmessage: ((ev: MessageEvent) => void) | null; postMessage(m: unknown): void };
 
@@ -13,6 +14,6 @@ const { symbols: c } = dlopen("libc.so.6", {
 
 self.onmessage = (ev: MessageEvent) => {
   const { fd } = ev.data as { fd: number };
-  const ok = c.flock(fd, 2) === 0;
+  const ok = c.flock(fd, LOCK_EX) === 0;
   self.postMessage({ errno: ok ? 0 : read.i32(c.__errno_location()!, 0) });
 };

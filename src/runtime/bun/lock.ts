@@ -8,10 +8,11 @@ import { dlopen, FFIType, read } from "bun:ffi";
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync } from "node:fs";
 import type { Lock, Locks } from "../../core/ports/host.ts";
 import { startWorker } from "../../platform/worker.ts";
+import { LOCK_EX, LOCK_NB, LOCK_UN } from "../../platform/sys.ts";
 import { sysError } from "../libc.ts";
 import { namedTurns } from "../mutex.ts";
 
-const LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8, EWOULDBLOCK = 11;
+const EWOULDBLOCK = 11;
 
 let libc: ReturnType<typeof open> | undefined;
 function open() {

@@ -1,4 +1,4 @@
-/** libc calls through bun:ffi: xattrs, nanosecond times, mknod, inode flags. */
+/** libc calls through bun:ffi: xattrs, nanosecond times, mknod, inode flags, mounts. */
 import { dlopen, FFIType, ptr, read } from "bun:ffi";
 import type { Sys } from "../../platform/sys.ts";
 import { closeSync, openSync } from "node:fs";
@@ -13,6 +13,9 @@ const open = () => dlopen("libc.so.6", {
   fsetxattr: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
   ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+  mount: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+  umount2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   __errno_location: { args: [], returns: FFIType.ptr },
 }).symbols;
 
@@ -96,5 +99,15 @@ export const sys: Sys = {
     } finally {
       closeSync(fd);
     }
+  },
+  mount(source, target, fstype, flags, data) {
+    const [S, T, F, D] = [cstr(source), cstr(target), fstype === null ? null : cstr(fstype), data === null ? null : cstr(data)];
+    if (c.mount(ptr(S), ptr(T), F && ptr(F), flags, D && ptr(D)) !== 0) throw sysError(errno(), "mount", target);
+  },
+  umount(target, flags) {
+    if (c.umount2(ptr(cstr(target)), flags) !== 0) throw sysError(errno(), "umount2", target);
+  },
+  flock(fd, op) {
+    if (c.flock(fd, op) !== 0) throw sysError(errno(), "flock", `fd ${fd}`);
   },
 };

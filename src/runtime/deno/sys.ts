@@ -1,4 +1,4 @@
-/** libc calls through Deno.dlopen: xattrs, nanosecond times, mknod, inode flags. */
+/** libc calls through Deno.dlopen: xattrs, nanosecond times, mknod, inode flags, mounts. */
 import type { Sys } from "../../platform/sys.ts";
 import { closeSync, openSync } from "node:fs";
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, cstr, ERANGE, setTopDir, splitNames, sysError, timespecs } from "../libc.ts";
@@ -15,6 +15,9 @@ const { symbols: c } = Deno.dlopen("libc.so.6", {
   mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" },
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   lstat: { parameters: ["buffer", "buffer"], result: "i32" },
+  mount: { parameters: ["buffer", "buffer", "buffer", "u64", "buffer"], result: "i32" },
+  umount2: { parameters: ["buffer", "i32"], result: "i32" },
+  flock: { parameters: ["i32", "i32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 });
 
@@ -81,5 +84,15 @@ export const sys: Sys = {
     } finally {
       closeSync(fd);
     }
+  },
+  mount(source, target, fstype, flags, data) {
+    const F = fstype === null ? null : cstr(fstype), D = data === null ? null : cstr(data);
+    if (c.mount(cstr(source), cstr(target), F, BigInt(flags), D) !== 0) throw sysError(errno(), "mount", target);
+  },
+  umount(target, flags) {
+    if (c.umount2(cstr(target), flags) !== 0) throw sysError(errno(), "umount2", target);
+  },
+  flock(fd, op) {
+    if (c.flock(fd, op) !== 0) throw sysError(errno(), "flock", `fd ${fd}`);
   },
 };
