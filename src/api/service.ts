@@ -22,6 +22,7 @@ import { fileSource, layerFileSize } from "../layer/io.ts";
 import { blobPath, parseOciRef, readLayout, writeLayout } from "../layer/oci.ts";
 import type { Extra } from "./operations.ts";
 import { RecordCache } from "../core/cache.ts";
+import { statusOf } from "../core/status.ts";
 import type * as s from "./schemas.ts";
 
 export interface PruneSummary {
@@ -200,6 +201,11 @@ export class Service {
 
   filesystem() {
     return this.d.snapshots.filesystem();
+  }
+
+  /** The status page's tables (core/status.ts), where the store keeps them. */
+  status() {
+    return statusOf(this.d.store);
   }
 
   /** Records and cached bytes by state, for /metrics. */

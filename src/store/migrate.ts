@@ -9,8 +9,9 @@ import { StrataError } from "../core/errors.ts";
 import init from "./migrations/001_init.sql" with { type: "text" };
 import leases from "./migrations/002_leases.sql" with { type: "text" };
 import blobs from "./migrations/003_blobs.sql" with { type: "text" };
+import status from "./migrations/004_status.sql" with { type: "text" };
 
-const files = [init, leases, blobs];
+const files = [init, leases, blobs, status];
 
 const statements = (text: string) =>
   text.split(/;\s*\n/).filter((s) => s.replace(/--.*$/gm, "").trim());

@@ -1,5 +1,7 @@
 /** The database as Kysely sees it: one interface per table. */
+import type { Generated } from "kysely";
 import type { RecordRow } from "../core/record.ts";
+import type { KeyOutcome, Trigger } from "../core/status.ts";
 
 export interface ParentsTable {
   child: string;
@@ -45,6 +47,46 @@ export interface BlobsTable {
   createdAt: number;
 }
 
+/** The status page's tables (migration 004; queries in status.ts). */
+export interface UsageSamplesTable {
+  id: Generated<number>;
+  at: number;
+  records: number;
+  used: number;
+  reclaimable: number;
+  metadata: number;
+  content: number;
+  fsSize: number;
+  fsFree: number;
+}
+
+export interface PruneRunsTable {
+  id: Generated<number>;
+  trigger: Trigger;
+  policy: number | null;
+  /** JSON of the prune's options. */
+  options: string;
+  startedAt: number;
+  finishedAt: number;
+  records: number;
+  bytes: number;
+  runs: Generated<number>;
+  error: string | null;
+}
+
+export interface KeyLookupsTable {
+  id: Generated<number>;
+  at: number;
+  name: string;
+  outcome: KeyOutcome;
+  matched: string | null;
+}
+
+export interface KeyCountsTable {
+  outcome: KeyOutcome;
+  count: number;
+}
+
 export interface Database {
   records: RecordRow;
   parents: ParentsTable;
@@ -54,4 +96,8 @@ export interface Database {
   leases: LeasesTable;
   leaseBlobs: LeaseBlobsTable;
   blobs: BlobsTable;
+  usageSamples: UsageSamplesTable;
+  pruneRuns: PruneRunsTable;
+  keyLookups: KeyLookupsTable;
+  keyCounts: KeyCountsTable;
 }

@@ -6,14 +6,16 @@
 import { statSync } from "node:fs";
 import { CompiledQuery, Kysely, SqliteDialect, type SqliteDatabase, sql } from "kysely";
 import type { Clock, MetadataStore, Tx } from "../core/ports.ts";
+import type { WithStatus } from "../core/status.ts";
 import { migrate } from "./migrate.ts";
 import type { Database } from "./schema.ts";
+import { statusStore } from "./status.ts";
 import { makeTx } from "./tx.ts";
 
 /** Opens a SQLite file; each runtime supplies one (`runtime/*\/sqlite.ts`). */
 export type OpenSqlite = (file: string) => SqliteDatabase;
 
-export async function openStore(file: string, open: OpenSqlite, clock: Clock): Promise<MetadataStore> {
+export async function openStore(file: string, open: OpenSqlite, clock: Clock): Promise<MetadataStore & WithStatus> {
   const raw = open(file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   await sql`PRAGMA busy_timeout = 10000`.execute(db);
@@ -48,6 +50,8 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
   // data_version moves when another connection commits; our own commits count here.
   let ownWrites = 0;
   const dataVersion = CompiledQuery.raw("PRAGMA data_version");
+  // The status page's tables (status.ts): this connection, in turn with the transactions.
+  const status = statusStore(db, serial);
 
   return {
     read: (fn) => transaction("BEGIN", fn),
@@ -79,6 +83,7 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
       }
       return total;
     },
+    status: () => status,
     close: () => serial(() => db.destroy()),
   };
 }
