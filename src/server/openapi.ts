@@ -1,6 +1,8 @@
 /** `/v1/openapi.json`: every route of the operation table, described for OpenAPI 3.1. */
 import pkg from "../../package.json" with { type: "json" };
 import { type Operation, operations, pathParams } from "../api/operations.ts";
+import { cookieName } from "./status/guard.ts";
+import { statusPaths } from "./status/openapi.ts";
 
 type Entries = { [field: string]: { type?: string; wrapped?: { type?: string }; expects?: string } };
 
@@ -45,6 +47,7 @@ export function openapi() {
   const paths: { [path: string]: { [method: string]: object } } = {
     "/healthz": { get: { summary: "liveness, without auth", responses: { "200": { description: "OK" } } } },
     "/metrics": { get: { summary: "Prometheus metrics", responses: { "200": { description: "OK" } } } },
+    ...statusPaths(),
   };
   for (const o of Object.values(operations) as Operation[]) {
     const path = o.path.replace(/:(\w+)/g, "{$1}");
@@ -53,8 +56,14 @@ export function openapi() {
   return {
     openapi: "3.1.0",
     info: { title: "strata", version: pkg.version },
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer" },
+        // The status page's session (status/login.ts); writes with it also need X-Strata-CSRF.
+        session: { type: "apiKey", in: "cookie", name: cookieName },
+      },
+    },
+    security: [{ bearer: [] }, { session: [] }],
     paths,
   };
 }
