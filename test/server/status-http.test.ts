@@ -49,6 +49,9 @@ describe("the page", () => {
     expect(page.headers.get("x-frame-options")).toBe("DENY");
     const html = await page.text();
     expect(html).toContain('<script type="module" src="/status/page.js">');
+    // Even with the script not running, submitting the form puts no token in a URL.
+    expect(html).toContain('<form id="login-form" method="post" action="/v1/status/login">');
+    expect(html).toMatch(/<input id="token" type="password"(?![^>]*\bname=)[^>]*>/);
     for (const name of ["page.js", "dom.js", "records.js", "views.js", "chart.js", "page.css"]) {
       const r = await d.tcp(`/status/${name}`, { auth: null });
       expect({ name, status: r.status }).toEqual({ name, status: 200 });

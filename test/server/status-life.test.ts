@@ -117,7 +117,7 @@ describe("the change feed", () => {
     let marker = "a";
     let reads = 0;
     const feed = changeFeed(async () => (reads++, marker), { log: quiet, pollMs: 20, coalesceMs: 5 });
-    const events = readEvents(feed.stream(new AbortController().signal));
+    const events = readEvents(feed.stream());
     expect(await events.next()).toBe("ready");
     feed.notify();
     expect(await events.next()).toBe("change");
@@ -128,7 +128,7 @@ describe("the change feed", () => {
     feed.close();
     expect(await events.next()).toBe("end");
     // After close, a new stream says ready and ends.
-    const late = readEvents(feed.stream(new AbortController().signal));
+    const late = readEvents(feed.stream());
     expect(await late.next()).toBe("ready");
     expect(await late.next()).toBe("end");
   });

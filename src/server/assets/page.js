@@ -10,7 +10,7 @@ import { renderChart } from "./chart.js";
 import { recordsTable } from "./records.js";
 import { renderHistory, renderKeys, renderUsage } from "./views.js";
 
-const state = { csrf: null, events: null, timer: null };
+const state = { csrf: null, events: null, timer: null, busy: false, again: false };
 
 /** A request to the API; JSON or text back; a 401 means the session is gone. */
 async function api(path, init = {}) {
@@ -45,10 +45,21 @@ async function refresh() {
   }
 }
 
-/** Many changes in a burst (a prune removing hundreds of records) make one refresh. */
-function soon() {
-  clearTimeout(state.timer);
-  state.timer = setTimeout(refresh, 200);
+/**
+ * Changes in a burst (a prune removing hundreds of records) make one refresh; one that
+ * comes while a refresh runs makes one more, a second after it, so a busy store costs
+ * the daemon at most one round of reads a second per open page.
+ */
+function soon(delay = 200) {
+  if (state.timer) return; // the refresh to come will see this change too
+  if (state.busy) return void (state.again = true);
+  state.timer = setTimeout(async () => {
+    state.timer = null;
+    state.busy = true;
+    await refresh();
+    state.busy = false;
+    if (state.again) (state.again = false), soon(1000);
+  }, delay);
 }
 
 function setLive(on) {
@@ -60,7 +71,7 @@ function listen() {
   state.events?.close();
   const events = (state.events = new EventSource("/v1/status/events"));
   events.addEventListener("ready", () => (setLive(true), soon())); // after a reconnect, catch up
-  events.addEventListener("change", soon);
+  events.addEventListener("change", () => soon());
   events.addEventListener("error", async () => {
     setLive(false);
     if (events.readyState !== EventSource.CLOSED) return; // the browser retries by itself
@@ -91,7 +102,7 @@ function enter(session) {
   $("#logout").hidden = session.via !== "session";
   setLive(false);
   listen();
-  refresh();
+  soon(0);
 }
 
 $("#login-form").addEventListener("submit", async (e) => {

@@ -17,8 +17,12 @@ import type { Log } from "../log.ts";
 export interface ChangeFeed {
   /** This process changed the store: tell the pages. */
   notify(): void;
-  /** An event stream that lasts until the client leaves or the feed closes. */
-  stream(signal: AbortSignal): Response;
+  /**
+   * An event stream that lasts until the client leaves or the feed closes. A client
+   * that leaves cancels the body (Bun and Deno both do), which is how it is let go; the
+   * request's abort signal is not used, as Deno's fires on every finished response.
+   */
+  stream(): Response;
   close(): void;
 }
 
@@ -88,7 +92,7 @@ export function changeFeed(
 
   return {
     notify,
-    stream(signal) {
+    stream() {
       let client: Client;
       const body = new ReadableStream<Uint8Array>({
         start(ctl) {
@@ -112,7 +116,6 @@ export function changeFeed(
           if (closed) return client.end();
           clients.add(client);
           watch(true);
-          signal.addEventListener("abort", () => client.end(), { once: true });
         },
         cancel() {
           leave(client);

@@ -68,7 +68,7 @@ export function statusServer(d: {
   return {
     mount(app) {
       mountPage(app);
-      mountLogin(app, { sessions, authorized: tokenChecker(d.token) });
+      mountLogin(app, { sessions, authorized: tokenChecker(d.token), log: d.log });
       mountRoutes(app, { svc: d.svc, store, feed, policies: d.policies.map(runOptions), gcEnabled: d.gcEnabled });
     },
     admit: (c) => admit(c, sessions),

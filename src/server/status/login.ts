@@ -14,6 +14,7 @@ import { validate } from "../../api/validate.ts";
 import { errorBody } from "../../api/wire.ts";
 import { usage } from "../../core/errors.ts";
 import type { Env } from "../app.ts";
+import type { Log } from "../log.ts";
 import { cookieName, fromThisOrigin, sessionOf } from "./guard.ts";
 import { sessionMs, type SessionTable } from "./session.ts";
 
@@ -34,7 +35,7 @@ export async function jsonBody(c: Context): Promise<unknown> {
 /** How a request is let in: the socket needs nothing, TCP a token or a session. */
 export type Via = "socket" | "token" | "session";
 
-export function mountLogin(app: Hono<Env>, d: { sessions: SessionTable; authorized(header: string | undefined): boolean }) {
+export function mountLogin(app: Hono<Env>, d: { sessions: SessionTable; authorized(header: string | undefined): boolean; log: Log }) {
   const noStore = { "cache-control": "no-store" };
 
   app.get("/v1/status/session", (c) => {
@@ -51,7 +52,10 @@ export function mountLogin(app: Hono<Env>, d: { sessions: SessionTable; authoriz
     // A login forced on the browser by another page would plant a session of someone else's choosing.
     if (!fromThisOrigin(c.req.raw)) return c.json(errorBody("unauthenticated", "log in from the status page itself"), 403);
     const { token } = validate(loginInput, await jsonBody(c));
-    if (!d.authorized(`Bearer ${token}`)) return c.json(errorBody("unauthenticated", "wrong token"), 401, noStore);
+    if (!d.authorized(`Bearer ${token}`)) {
+      d.log("warn", "status page login with a wrong token", {});
+      return c.json(errorBody("unauthenticated", "wrong token"), 401, noStore);
+    }
     const session = d.sessions.create();
     setCookie(c, cookieName, session.id, { httpOnly: true, sameSite: "Strict", path: "/", maxAge: sessionMs / 1000 });
     return c.json({ authenticated: true, via: "session" satisfies Via, csrf: session.csrf }, 200, noStore);

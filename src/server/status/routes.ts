@@ -72,5 +72,5 @@ export function mountRoutes(app: Hono<Env>, d: RoutesDeps) {
     return c.json({ counts, ...hitRate(counts), recent: recent.map((l) => ({ ...l, at: iso(l.at) })) });
   });
 
-  app.get("/v1/status/events", (c) => d.feed.stream(c.req.raw.signal));
+  app.get("/v1/status/events", () => d.feed.stream());
 }
