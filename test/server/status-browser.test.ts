@@ -160,8 +160,11 @@ test("log in, see the records, sort, filter, watch a prune arrive, prune from th
   expect(urls.length).toBeGreaterThan(10);
   expect(urls.filter((u) => u.includes(d.token))).toEqual([]);
   expect(urls.filter((u) => !u.startsWith(`${d.url}/`) && u !== "data:,")).toEqual([]);
-  // The one failed request was the bad filter's 400; nothing else (a CSP refusal, a script error).
-  expect(errors).toEqual(["Failed to load resource: the server responded with a status of 400 (Bad Request)"]);
+  // The failed requests were the bad filter's 400s (a refresh may ask again while it stands);
+  // nothing else went wrong: no CSP refusal, no script error.
+  const badFilter = "Failed to load resource: the server responded with a status of 400 (Bad Request)";
+  expect(errors.length).toBeGreaterThan(0);
+  expect(errors.filter((e) => e !== badFilter)).toEqual([]);
   await page.close();
 }, 120_000);
 
