@@ -57,15 +57,20 @@ export function recordsTable(api) {
     $("#records-error").hidden = !message;
   };
 
+  // A live refresh and a new filter can be in flight at once: only the last asked is shown.
+  let asked = 0;
   const load = async () => {
     const query = state.filter ? `?${new URLSearchParams({ filter: state.filter })}` : "";
+    const mine = ++asked;
+    let records = [], error;
     try {
-      state.records = (await api(`/v1/du${query}`)).records;
-      showError();
+      records = (await api(`/v1/du${query}`)).records;
     } catch (err) {
-      showError(err.message);
-      state.records = [];
+      error = err.message;
     }
+    if (mine !== asked) return;
+    state.records = records;
+    showError(error);
     render();
   };
 
