@@ -170,11 +170,12 @@ describe("the bearer token, as before", () => {
 });
 
 describe("the data behind the page", () => {
-  test("a prune asked for over HTTP is in the history with what it freed; a dry run is not", async () => {
+  test("a prune asked for over HTTP is in the history with what it freed; a dry run or a refused one is not", async () => {
     const before = (await (await d.unix("/v1/status/history")).json()).runs.length;
     const a = await (await d.unix("/v1/snapshots", { method: "POST", body: '{"description": "doomed"}' })).json();
     await d.unix(`/v1/records/${a.id}/commit`, { method: "POST", body: "{}" });
     await (await d.unix("/v1/prune", { method: "POST", body: '{"dryRun": true}' })).text();
+    expect((await d.unix("/v1/prune", { method: "POST", body: '{"filter": ["colour==red"]}' })).status).toBe(400);
     const lines = (await (await d.unix("/v1/prune", { method: "POST", body: '{"filter": ["description==doomed"]}' })).text()).trim().split("\n");
     const { summary } = JSON.parse(lines.at(-1)!);
     expect(summary.records).toBe(1);

@@ -2,9 +2,11 @@
  * The prune and GC history (core/status.ts `PruneRun`), written by the daemon where it
  * knows what started a run: each automatic GC policy from the GC scheduler (gc.ts
  * `GcWatch`), each prune someone asked for as its results stream out of the HTTP app.
- * A dry run frees nothing and is not history. Prunes a CLI runs while no daemon is up
- * do not pass here and are not recorded.
+ * A dry run frees nothing and is not history, nor is a prune refused for its input (a
+ * filter with a typo): it never ran. Prunes a CLI runs while no daemon is up do not pass
+ * here and are not recorded.
  */
+import { codeOf } from "../../core/errors.ts";
 import { type NewRun, runOptions, type StatusStore } from "../../core/status.ts";
 import type { GcWatch } from "../gc.ts";
 import type { Log } from "../log.ts";
@@ -36,6 +38,7 @@ export function history(store: Pick<StatusStore, "addRun">, log: Log): History {
         const startedAt = Date.now();
         let records = 0, bytes = 0;
         let error: string | null = null;
+        let refused = false;
         try {
           for await (const item of items as AsyncIterable<Item>) {
             if (item.summary) ({ records, bytes } = item.summary);
@@ -44,10 +47,11 @@ export function history(store: Pick<StatusStore, "addRun">, log: Log): History {
           }
         } catch (err) {
           error = String((err as Error)?.message ?? err);
+          refused = codeOf(err) === "usage" && records === 0;
           throw err;
         } finally {
           // A client that hangs up stops the prune: what it freed until then is history too.
-          await add({ trigger: "prune", policy: null, options: runOptions(raw), startedAt, finishedAt: Date.now(), records, bytes, error });
+          if (!refused) await add({ trigger: "prune", policy: null, options: runOptions(raw), startedAt, finishedAt: Date.now(), records, bytes, error });
         }
       })();
     },
