@@ -1,8 +1,10 @@
 /**
  * The status tables (core/status.ts) on Kysely: usage samples, prune and GC runs, key
- * lookups. Each write is one or two autocommit statements on the store's connection,
- * queued with its transactions (`serial`), never inside one: a statistic is not part
- * of any record's change, and its write must not hold a record transaction open.
+ * lookups. Each write is a short transaction of its own on the store's connection,
+ * queued with the record transactions (`serial`), never inside one: a statistic is not
+ * part of any record's change, and its write must not hold a record transaction open.
+ * `BEGIN IMMEDIATE`, as for records: a write that reads first must not find the
+ * database changed under it by another process.
  *
  *   const status = statusStore(db, serial);
  *   await status.addSample({ at: Date.now(), records: 3, used: 4096, ... });
@@ -23,10 +25,22 @@ const dataVersion = CompiledQuery.raw("PRAGMA data_version");
 export function statusStore(db: Kysely<Database>, serial: Serial): StatusStore {
   // Writes to the status tables by this process: data_version only moves for others'.
   let writes = 0;
-  const write = <T>(fn: () => Promise<T>) => serial(fn).finally(() => writes++);
+  const write = (fn: (db: Kysely<Database>) => Promise<void>) =>
+    serial(() =>
+      db.connection().execute(async (conn) => {
+        await sql`BEGIN IMMEDIATE`.execute(conn);
+        try {
+          await fn(conn);
+          await sql`COMMIT`.execute(conn);
+        } catch (err) {
+          await sql`ROLLBACK`.execute(conn).catch(() => {});
+          throw err;
+        }
+      })
+    ).finally(() => writes++);
 
   /** Keeps the newest `keep` rows; ids only grow, so that is one range delete. */
-  const trim = (table: Bounded, keep: number) =>
+  const trim = (db: Kysely<Database>, table: Bounded, keep: number) =>
     db.deleteFrom(table)
       .where("id", "<=", sql<number>`(SELECT max(id) FROM ${sql.table(table)}) - ${keep}`)
       .execute();
@@ -35,9 +49,9 @@ export function statusStore(db: Kysely<Database>, serial: Serial): StatusStore {
 
   return {
     addSample: (s: UsageSample, keep = limits.samples) =>
-      write(async () => {
+      write(async (db) => {
         await db.insertInto("usageSamples").values(s).execute();
-        await trim("usageSamples", keep);
+        await trim(db, "usageSamples", keep);
       }),
 
     samples: (limit = limits.samples) =>
@@ -49,7 +63,7 @@ export function statusStore(db: Kysely<Database>, serial: Serial): StatusStore {
       }),
 
     addRun: (r: NewRun, keep = limits.runs) =>
-      write(async () => {
+      write(async (db) => {
         const options = JSON.stringify(r.options);
         if (r.trigger === "gc" && r.records === 0 && r.error === null) {
           // Another idle run of the policy whose last run was idle too: count it there.
@@ -64,7 +78,7 @@ export function statusStore(db: Kysely<Database>, serial: Serial): StatusStore {
           }
         }
         await db.insertInto("pruneRuns").values({ ...r, options }).execute();
-        await trim("pruneRuns", keep);
+        await trim(db, "pruneRuns", keep);
       }),
 
     runs: (limit = limits.runs) =>
@@ -75,11 +89,11 @@ export function statusStore(db: Kysely<Database>, serial: Serial): StatusStore {
       }),
 
     countLookup: (l: KeyLookup, keep = limits.lookups) =>
-      write(async () => {
+      write(async (db) => {
         await db.insertInto("keyLookups").values(l).execute();
         await db.insertInto("keyCounts").values({ outcome: l.outcome, count: 1 })
           .onConflict((oc) => oc.column("outcome").doUpdateSet({ count: sql`count + 1` })).execute();
-        await trim("keyLookups", keep);
+        await trim(db, "keyLookups", keep);
       }),
 
     lookupCounts: () =>
