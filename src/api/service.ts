@@ -239,6 +239,11 @@ export class Service {
     return this.d.snapshots.filesystem();
   }
 
+  /** The status page's tables (core/status.ts), where the store keeps them. */
+  status() {
+    return this.d.store.status();
+  }
+
   /** Records and cached bytes by state, for /metrics. */
   async gauges() {
     const stats = await this.d.store.read((tx) => tx.records.stats());

@@ -96,7 +96,7 @@ export function localContent(root: string, owner: string, hold?: (digest: string
       let total = 0;
       for (const h of readdirSync(blobs)) {
         try {
-          total += statSync(`${blobs}/${h}`).size;
+          total += statSync(`${blobs}/${h}`).blocks * 512;
         } catch { /* removed meanwhile */ }
       }
       return total;

@@ -6,6 +6,7 @@
 import { keyNotFound } from "./errors.ts";
 import type { Deps } from "./refs.ts";
 import { finalize, freeze, getImmutable } from "./refs.ts";
+import { countLookup } from "./status.ts";
 
 export interface KeyHit {
   key: string;
@@ -24,17 +25,22 @@ export async function setKey(d: Deps, name: string, ref: string): Promise<KeyHit
 }
 
 export async function getKey(d: Deps, name: string, restorePrefixes: string[] = []): Promise<KeyHit> {
-  return d.store.read(async (tx) => {
+  const hit = await d.store.read(async (tx): Promise<KeyHit | undefined> => {
     const exact = await tx.keys.get(name);
     if (exact) return { key: name, id: exact, exact: true };
-    if (!restorePrefixes.length) throw keyNotFound(name);
+    if (!restorePrefixes.length) return undefined;
     const keys = (await tx.keys.list()).sort((a, b) => b.updatedAt - a.updatedAt);
     for (const prefix of restorePrefixes) {
       const hit = keys.find((k) => k.name.startsWith(prefix));
       if (hit) return { key: hit.name, id: hit.record, exact: false };
     }
-    throw keyNotFound(name);
+    return undefined;
   });
+  // The status page's CI hit rate (core/status.ts), counted wherever `key get` runs.
+  const outcome = !hit ? "miss" : hit.exact ? "exact" : "prefix";
+  await countLookup(d.store, { at: d.clock.now(), name, outcome, matched: hit?.key ?? null });
+  if (!hit) throw keyNotFound(name);
+  return hit;
 }
 
 export async function listKeys(d: Deps) {

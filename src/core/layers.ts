@@ -152,7 +152,8 @@ async function importExtracted(d: LayerDeps, o: ImportOptions, parent?: RecordRo
     };
     // The same content under another compression: share its snapshot, drop ours.
     const twinContent = await tx.records.byChainWithSnapshot(cid);
-    await tx.records.update([id], twinContent ? { ...patch, snapshot: twinContent.snapshot } : patch);
+    // Sharing a snapshot, its size is the snapshot's, not that of the tree made here.
+    await tx.records.update([id], twinContent ? { ...patch, snapshot: twinContent.snapshot, size: twinContent.size } : patch);
     await noteOwnChange(tx, before, after);
     return { row: (await tx.records.get(id))!, discard: false, dropDir: twinContent !== undefined };
   });

@@ -17,6 +17,7 @@ import type { Metrics } from "./metrics.ts";
 import { openapi } from "./openapi.ts";
 import { blobRoutes } from "./blobs.ts";
 import type { SendFile } from "../runtime/runtime.ts";
+import type { StatusApp } from "./status/index.ts";
 
 export interface AppDeps {
   svc: Service;
@@ -31,6 +32,8 @@ export interface AppDeps {
   sendFile: SendFile;
   /** Records and bytes by state, for /metrics. */
   gauges(): Promise<{ records: { [state: string]: number }; bytes: { [state: string]: number } }>;
+  /** The status page at `/` (server/status/): its routes, its session cookie, its prune history. */
+  status?: StatusApp;
 }
 
 /** How a request arrived: only TCP needs the token. */
@@ -106,7 +109,9 @@ export function makeApp(d: AppDeps): Hono<Env> {
   app.use(async (c, next) => {
     if (c.req.path === "/healthz" || c.env?.transport !== "tcp") return next();
     if (!authorized(c.req.header("authorization"))) {
-      return c.json(errorBody("unauthenticated", "a valid bearer token is required"), 401);
+      // Without the token: the status page's own files, or its session cookie (status/guard.ts).
+      const refused = d.status ? d.status.admit(c) : c.json(errorBody("unauthenticated", "a valid bearer token is required"), 401);
+      if (refused) return refused;
     }
     return next();
   });
@@ -115,16 +120,18 @@ export function makeApp(d: AppDeps): Hono<Env> {
   app.get("/metrics", async (c) => c.text(d.metrics.render(await d.gauges()), 200, { "content-type": "text/plain; version=0.0.4" }));
   const spec = openapi();
   app.get("/v1/openapi.json", (c) => c.json(spec));
+  d.status?.mount(app);
 
   for (const name of Object.keys(operations) as OperationName[]) {
     const o = routes[name];
     app.on(o.method, o.path, async (c) => {
       const raw = await rawInput(c, o);
       const input = check(name, raw);
+      const watched = (items: AsyncIterable<unknown>) => d.status?.watch(name, raw, items) ?? items;
       if (o.offload && d.offload) {
         const items = d.offload(name, raw);
         if (o.stream) {
-          const res = await ndjson(items, d.log);
+          const res = await ndjson(watched(items), d.log);
           d.changed();
           return res;
         }
@@ -138,7 +145,7 @@ export function makeApp(d: AppDeps): Hono<Env> {
         : undefined;
       const result = run(d.svc, name, input, { body });
       if (o.stream) {
-        const res = await ndjson(result as AsyncIterable<unknown>, d.log);
+        const res = await ndjson(watched(result as AsyncIterable<unknown>), d.log);
         d.changed();
         return res;
       }

@@ -15,6 +15,7 @@ import { gcScheduler } from "./gc.ts";
 import { jsonLog } from "./log.ts";
 import { Metrics } from "./metrics.ts";
 import { offload } from "./offload.ts";
+import { statusServer } from "./status/index.ts";
 import type { OperationName } from "../api/operations.ts";
 
 export function parseListen(addr: string): { hostname: string; port: number } {
@@ -41,12 +42,16 @@ export async function serve(root: string, runtime: Runtime, opts: { listen: stri
 
   const policies = config.gcPolicies ?? defaultPolicies(svc.filesystem().size);
   const run = (name: OperationName, raw: unknown) => offload(root, name, raw);
+  const status = statusServer({ svc, token, policies, gcEnabled: config.gc?.enabled !== false, log });
   const gc = gcScheduler(run, config.gc?.enabled === false ? [] : policies, {
-    log, metrics, intervalMs: config.gc?.interval, minGapMs: config.gc?.minGap,
+    log, metrics, intervalMs: config.gc?.interval, minGapMs: config.gc?.minGap, watch: status.gc,
   });
   const app = makeApp({
-    svc, token, metrics, log, offload: run,
-    changed: () => gc.request(),
+    svc, token, metrics, log, offload: run, status,
+    changed: () => {
+      gc.request();
+      status.changed();
+    },
     sendFile: runtime.sendFile,
     gauges: () => svc.gauges(),
   });
@@ -70,6 +75,7 @@ export async function serve(root: string, runtime: Runtime, opts: { listen: stri
 
   await stopped;
   clearInterval(reaper);
+  await status.stop(); // ends the status page's event streams, which listeners would wait for
   await Promise.all(listeners.map((l) => l.stop()));
   await gc.stop();
   rmSync(socket, { force: true });

@@ -17,10 +17,16 @@ export interface GcScheduler {
 /** Runs one prune with a policy's raw input, yielding what it removed and a summary. */
 export type PruneRunner = (name: "prune", raw: unknown) => AsyncIterable<unknown>;
 
+/** Told of each policy's run and of each whole run's end (the status page's history and samples). */
+export interface GcWatch {
+  policyRan(run: { policy: number; options: RawPolicy; startedAt: number; finishedAt: number; records: number; bytes: number; error?: string }): void;
+  runDone(): void;
+}
+
 export function gcScheduler(
   prune: PruneRunner,
   policies: RawPolicy[],
-  d: { log: Log; metrics: Metrics; minGapMs?: number; intervalMs?: number },
+  d: { log: Log; metrics: Metrics; minGapMs?: number; intervalMs?: number; watch?: GcWatch },
 ): GcScheduler {
   const minGap = d.minGapMs ?? 60_000;
   let running: Promise<void> | undefined;
@@ -34,13 +40,23 @@ export function gcScheduler(
     let records = 0, bytes = 0;
     for (const [i, p] of policies.entries()) {
       d.metrics.pruneRuns++;
-      for await (const item of prune("prune", p) as AsyncIterable<{ id?: string; size: number; description?: string }>) {
-        if (!item.id) continue;
-        records++;
-        bytes += item.size;
-        d.metrics.pruneRecords++;
-        d.metrics.pruneBytes += item.size;
-        d.log("info", "gc removed record", { policy: i, id: item.id, size: item.size, description: item.description });
+      const startedAt = Date.now(), before = { records, bytes };
+      let error: string | undefined;
+      try {
+        for await (const item of prune("prune", p) as AsyncIterable<{ id?: string; size: number; description?: string }>) {
+          if (!item.id) continue;
+          records++;
+          bytes += item.size;
+          d.metrics.pruneRecords++;
+          d.metrics.pruneBytes += item.size;
+          d.log("info", "gc removed record", { policy: i, id: item.id, size: item.size, description: item.description });
+        }
+      } catch (err) {
+        error = String((err as Error)?.message ?? err);
+        throw err;
+      } finally {
+        const freed = { records: records - before.records, bytes: bytes - before.bytes };
+        d.watch?.policyRan({ policy: i, options: p, startedAt, finishedAt: Date.now(), ...freed, error });
       }
     }
     d.log("info", "gc done", { records, bytes });
@@ -48,7 +64,10 @@ export function gcScheduler(
 
   const start = (): Promise<void> => {
     if (!running) {
-      running = run().catch((err) => d.log("error", "gc failed", { error: String(err) })).finally(() => (running = undefined));
+      running = run().catch((err) => d.log("error", "gc failed", { error: String(err) })).finally(() => {
+        running = undefined;
+        d.watch?.runDone();
+      });
     }
     return running;
   };

@@ -2,6 +2,8 @@
 import pkg from "../../package.json" with { type: "json" };
 import { type Field, fields } from "../api/fields.ts";
 import { pathParams, type Route, routes } from "../api/operations.ts";
+import { cookieName } from "./status/guard.ts";
+import { statusPaths } from "./status/openapi.ts";
 
 function jsonType(f: Field): object {
   const schema = f.kind === "bool" ? { type: "boolean" } : f.kind === "multi" ? { type: "array", items: { type: "string" } } : { type: "string" };
@@ -63,6 +65,7 @@ export function openapi() {
     "/healthz": { get: { summary: "liveness, without auth", responses: { "200": { description: "OK" } } } },
     "/metrics": { get: { summary: "Prometheus metrics", responses: { "200": { description: "OK" } } } },
     "/v1/blobs/{digest}": blobPaths(),
+    ...statusPaths(),
   };
   for (const o of Object.values(routes)) {
     const path = o.path.replace(/:(\w+)/g, "{$1}");
@@ -71,8 +74,14 @@ export function openapi() {
   return {
     openapi: "3.1.0",
     info: { title: "strata", version: pkg.version },
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer" },
+        // The status page's session (status/login.ts); writes with it also need X-Strata-CSRF.
+        session: { type: "apiKey", in: "cookie", name: cookieName },
+      },
+    },
+    security: [{ bearer: [] }, { session: [] }],
     paths,
   };
 }

@@ -10,8 +10,9 @@ import init from "./migrations/001_init.sql" with { type: "text" };
 import leases from "./migrations/002_leases.sql" with { type: "text" };
 import blobs from "./migrations/003_blobs.sql" with { type: "text" };
 import blobHolds from "./migrations/004_blob_holds.sql" with { type: "text" };
+import status from "./migrations/005_status.sql" with { type: "text" };
 
-const files = [init, leases, blobs, blobHolds];
+const files = [init, leases, blobs, blobHolds, status];
 
 const statements = (text: string) =>
   text.split(/;\s*\n/).filter((s) => s.replace(/--.*$/gm, "").trim());

@@ -11,6 +11,7 @@ import type { MetadataStore, Tx } from "../core/ports/metadata.ts";
 import { migrate } from "./migrate.ts";
 import { noSpace } from "../core/errors.ts";
 import type { Database } from "./schema.ts";
+import { statusStore } from "./status.ts";
 import { makeTx } from "./tx.ts";
 
 /**
@@ -73,6 +74,8 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
   // data_version moves when another connection commits; our own commits count here.
   let ownWrites = 0;
   const dataVersion = CompiledQuery.raw("PRAGMA data_version");
+  // The status page's tables (status.ts): this connection, in turn with the transactions.
+  const status = statusStore(db, serial);
 
   return {
     read: (fn) => transaction("BEGIN", fn),
@@ -99,11 +102,12 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
       let total = 0;
       for (const suffix of ["", "-wal", "-shm"]) {
         try {
-          total += statSync(file + suffix).size;
+          total += statSync(file + suffix).blocks * 512;
         } catch { /* absent */ }
       }
       return total;
     },
+    status: () => status,
     close: () => serial(() => db.destroy()),
   };
 }

@@ -37,7 +37,8 @@ for (let n = 0; Date.now() < end; n++) {
   const hit = await step("key get", () => c.call("keyGet", { name: `deps-${name}-${n}`, restorePrefix: ["deps-"] }));
   const made = await step("new", () => c.call("create", { parent: hit?.id, description: `${name} job ${n}`, hold: "1m" }));
   if (!made) continue;
-  for (let i = 0; i < 20; i++) writeFileSync(`${made.path}/${name}-${n}-${i}`, `${name} ${n} ${i}\n`.repeat(50 + i));
+  // Some 1.3 MB a job, so the store's own few directories are small beside what it keeps.
+  for (let i = 0; i < 20; i++) writeFileSync(`${made.path}/${name}-${n}-${i}`, `${name} ${n} ${i}\n`.repeat(5000 + i));
   const hash = treeHash(made.path);
   const committed = await step("commit", () => c.call("commit", { id: made.id, key: `deps-${name}-${n}` }));
   if (committed) say({ ack: committed.id, hash });

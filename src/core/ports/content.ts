@@ -20,6 +20,7 @@ export interface ContentStore {
   ingest(expected?: { digest?: string; size?: number }, opts?: { callerHashes?: boolean }): Ingest;
   remove(digest: string): void;
   list(): string[];
+  /** Bytes the blobs take on disk (their blocks, as `du` counts them). */
   size(): number;
   /** A blob's bytes from `start` up to and including `end` (default: all of it), as a stream. */
   read(digest: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array>;

@@ -9,6 +9,7 @@ import type { Keys } from "./keys.ts";
 import type { Leases } from "./leases.ts";
 import type { Meta } from "./meta.ts";
 import type { Links, Records } from "./records.ts";
+import type { StatusStore } from "../status.ts";
 
 export interface Tx {
   readonly records: Records;
@@ -33,5 +34,10 @@ export interface MetadataStore {
   tryWrite<T>(fn: (tx: Tx) => Promise<T>): Promise<T | undefined>;
   /** Bytes used by the database files. */
   size(): number;
+  /**
+   * The status page's tables (core/status.ts), kept beside the records: written in
+   * short transactions of their own, never inside a record's.
+   */
+  status(): StatusStore;
   close(): Promise<void>;
 }
