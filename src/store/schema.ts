@@ -52,6 +52,12 @@ export interface BlobsTable {
   createdAt: number;
 }
 
+export interface RemoteBlobsTable {
+  digest: string;
+  repository: string;
+  seenAt: number;
+}
+
 export interface Database {
   records: RecordsTable;
   parents: ParentsTable;
@@ -61,4 +67,5 @@ export interface Database {
   leases: LeasesTable;
   leaseBlobs: LeaseBlobsTable;
   blobs: BlobsTable;
+  remoteBlobs: RemoteBlobsTable;
 }

@@ -200,6 +200,20 @@ export function metadataSuite(test: Test, name: string, make: MakeStore): void {
     assert.equal(await s.read((tx) => tx.meta.get("x")), "2");
   }));
 
+  test(`${name}: remote blobs: repositories per blob, most recently seen first, each once`, on(async (s, clock) => {
+    await w(s, (tx) => tx.remoteBlobs.add("sha256:b", "reg:5000/a"));
+    clock.at += 1000;
+    await w(s, async (tx) => {
+      await tx.remoteBlobs.add("sha256:b", "reg:5000/b");
+      await tx.remoteBlobs.add("sha256:c", "reg:5000/a");
+    });
+    assert.deepEqual(await s.read((tx) => tx.remoteBlobs.repositories("sha256:b")), ["reg:5000/b", "reg:5000/a"]);
+    clock.at += 1000;
+    await w(s, (tx) => tx.remoteBlobs.add("sha256:b", "reg:5000/a"));
+    assert.deepEqual(await s.read((tx) => tx.remoteBlobs.repositories("sha256:b")), ["reg:5000/a", "reg:5000/b"]);
+    assert.deepEqual(await s.read((tx) => tx.remoteBlobs.repositories("sha256:none")), []);
+  }));
+
   test(`${name}: a failed write changes nothing`, on(async (s) => {
     await assert.rejects(w(s, async (tx) => {
       await tx.records.insert(row("a"), []);
