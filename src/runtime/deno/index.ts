@@ -5,4 +5,6 @@ import { sys } from "./sys.ts";
 
 declare const Deno: { version: { deno: string } };
 
-export const runtime: Runtime = { name: "deno", version: Deno.version.deno, openSqlite, sys, listen, fetchVia };
+const registryFetch = async (caFile?: string) => (await import("./fetch.ts")).fetchTrusting(caFile);
+
+export const runtime: Runtime = { name: "deno", version: Deno.version.deno, openSqlite, sys, listen, fetchVia, registryFetch };
