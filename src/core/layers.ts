@@ -9,12 +9,16 @@ import { integrity, invalid, locked, missingBlob, notFound } from "./errors.ts";
 import { newId } from "./ids.ts";
 import type { ContentStore } from "./ports/content.ts";
 import type { LayerIO } from "./ports/layers.ts";
+import type { Registry } from "./ports/registry.ts";
 import { newRow, type RecordRow } from "./record.ts";
 import { type Deps, finalize, freeze, getImmutable, noteOwnChange, removeMarked } from "./refs.ts";
+import { fetchLazyBlob } from "./remote-blob.ts";
 
 export interface LayerDeps extends Deps {
   content: ContentStore;
   layers: LayerIO;
+  /** Registries lazy remote records fetch their blobs from (made when first needed). */
+  registry?: () => Promise<Registry>;
 }
 
 export interface ImportOptions {
@@ -202,9 +206,9 @@ export async function dirOf(d: LayerDeps, r: RecordRow): Promise<string> {
 async function extract(d: LayerDeps, row: RecordRow, key: string) {
   const [p] = await parentsOf(d, row.id);
   const parent = p ? await materialize(d, p) : undefined;
-  if (!row.blobDigest || !d.content.has(row.blobDigest)) {
-    throw missingBlob(`record ${row.id} is lazy and its blob ${row.blobDigest ?? "(unknown)"} is not in the content store`);
-  }
+  if (!row.blobDigest) throw missingBlob(`record ${row.id} is lazy and its blob is unknown`);
+  // Not stored here: fetched from a registry it is known to live in (pull --lazy), or missing blob.
+  if (!d.content.has(row.blobDigest)) await fetchLazyBlob(d, row);
   await d.snapshots.prepare(key, parent?.snapshot ?? undefined);
   const got = await d.layers.read(d.layers.open(row.blobDigest), { dir: await d.snapshots.mount(key), store: false, expected: { digest: row.blobDigest } });
   if (got.diffID !== row.blobDiffID) throw integrity(`blob ${row.blobDigest} has diffID ${got.diffID}, not ${row.blobDiffID}`);
