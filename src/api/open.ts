@@ -14,6 +14,8 @@ import { localContent } from "../content/local.ts";
 import { layerIO } from "../layer/io.ts";
 import { nativeSnapshotter } from "../snapshot/native.ts";
 import { openStore } from "../store/store.ts";
+import type { Registry } from "../core/ports/registry.ts";
+import { registryWith } from "./registry.ts";
 import { Service } from "./service.ts";
 
 /** SPEC §4: `$XDG_DATA_HOME/strata`, else `~/.local/share/strata`; `/var/lib/strata` for root. */
@@ -39,6 +41,7 @@ export async function openRoot(
   const store = await openStore(`${root}/meta.db`, runtime.openSqlite, clock);
   const processes = hostProcesses();
   const content = localContent(root, processes.self);
+  let registry: Promise<Registry> | undefined;
   const d = {
     content,
     layers: layerIO(content, runtime.sys, { zstd: runtime.zstd, deflater: runtime.deflater, writer: runtime.writer, linker: runtime.linker, walker: runtime.walker }),
@@ -48,6 +51,9 @@ export async function openRoot(
     processes,
     // A daemon's holds for its clients end with the client's expiry or with the daemon.
     holdOwner: opts.daemon ? processes.self : null,
+    // Lazy remote records met outside push and pull fetch with docker's credentials and the system's CAs.
+    registry: () => (registry ??= registryWith(runtime)),
+    registryWith: (settings: Parameters<typeof registryWith>[1]) => registryWith(runtime, settings),
     cacheRecords: opts.daemon,
     runtime: `${runtime.name} ${runtime.version}`,
     contentSize: () => content.size(),

@@ -159,6 +159,37 @@ export const diffInput = v.strictObject({
 
 export const checkInput = v.strictObject({ repair: v.optional(flag("fix what is found")) });
 
+/** How a registry is reached: kept for the one command, never stored or printed. */
+const registryFlags = {
+  credsFile: v.optional(text("a docker config.json-shaped file with registry credentials (default: $DOCKER_CONFIG/config.json)")),
+  caFile: v.optional(text("a PEM file of CAs to trust for the registry, besides the system's")),
+  insecureRegistry: v.optional(v.pipe(v.array(v.string()), say("a HOST[:PORT] spoken to in plain HTTP (loopback always is)"))),
+};
+/** An image reference; its grammar is checked where it is parsed (remote/reference.ts). */
+const imageRefOf = (what: string) => v.pipe(v.string(), v.minLength(1, "an image reference is HOST[:PORT]/REPO[:TAG]"), say(what));
+
+export const pushInput = v.strictObject({
+  ref: refOf("the record whose layer chain to push"),
+  target: imageRefOf("where the image goes: HOST[:PORT]/REPO[:TAG] (default tag latest)"),
+  compression: v.optional(v.pipe(
+    v.picklist(["gzip", "zstd", "uncompressed"], "compression must be gzip, zstd or uncompressed"),
+    say("gzip, zstd or uncompressed (default: each layer as stored, gzip for new ones)"),
+  )),
+  annotation: v.optional(v.pipe(
+    v.array(v.pipe(v.string(), v.regex(/^[^=]+=/, (i) => `invalid annotation "${i.input}" (use KEY=VALUE)`))),
+    say("a manifest annotation KEY=VALUE"),
+  )),
+  ...registryFlags,
+});
+
+export const pullInput = v.strictObject({
+  source: imageRefOf("the image: HOST[:PORT]/REPO[:TAG] or HOST[:PORT]/REPO@sha256:DIGEST"),
+  lazy: v.optional(flag("read the manifest and config only; each layer is fetched when first needed")),
+  restorePrefix: v.optional(v.pipe(v.array(v.string()), say("on a missing tag, the newest tag starting with this (tried in order)"))),
+  platform: v.optional(text("OS/ARCH[/VARIANT] to pick from a multi-platform image (default: the host's)")),
+  ...registryFlags,
+});
+
 export const serveInput = v.strictObject({
   listen: v.optional(v.pipe(v.array(v.string()), say("also listen on TCP HOST:PORT (needs the token), repeatable"))),
   config: v.optional(text("a JSON or TOML file with the GC policy list")),
@@ -183,3 +214,5 @@ export type ExportInput = v.InferOutput<typeof exportInput>;
 export type MergeInput = v.InferOutput<typeof mergeInput>;
 export type DiffInput = v.InferOutput<typeof diffInput>;
 export type CheckInput = v.InferOutput<typeof checkInput>;
+export type PushInput = v.InferOutput<typeof pushInput>;
+export type PullInput = v.InferOutput<typeof pullInput>;

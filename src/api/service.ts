@@ -17,11 +17,12 @@ import { describe, describeAll, describeId, totals, type Totals } from "../core/
 import { invalid, notFound, usage } from "../core/errors.ts";
 import { exportRecord } from "../core/export.ts";
 import { diff, merge } from "../core/graph.ts";
-import { importBlob, type LayerDeps, materialize } from "../core/layers.ts";
+import { importBlob, materialize } from "../core/layers.ts";
 import { ociLayout } from "../transfer/oci-layout.ts";
 import type { Layer } from "../transfer/source.ts";
 import { sourceOf } from "../transfer/sources.ts";
 import type { Extra } from "./operations.ts";
+import { type RemoteDeps, RemoteOps } from "./remote.ts";
 import { RecordCache } from "../core/cache.ts";
 import type * as s from "./schemas.ts";
 
@@ -29,7 +30,7 @@ export interface PruneSummary {
   summary: { records: number; bytes: number };
 }
 
-export type ServiceDeps = LayerDeps & {
+export type ServiceDeps = RemoteDeps & {
   runtime: string;
   contentSize(): number;
   /** Long-lived processes keep described records between changes to the store. */
@@ -39,9 +40,11 @@ export type ServiceDeps = LayerDeps & {
 export class Service {
   private refs: Refs;
   private cache?: RecordCache;
+  private remote: RemoteOps;
 
   constructor(private d: ServiceDeps) {
     this.refs = new Refs(d);
+    this.remote = new RemoteOps(d, (row) => this.one(row));
     if (d.cacheRecords) this.cache = new RecordCache();
   }
 
@@ -174,6 +177,15 @@ export class Service {
     if (!input.output) return r;
     const manifest = await ociLayout.write(input.output, r.layers, this.d.content, { tag: input.tag });
     return { ...r, manifest };
+  }
+
+  /** A record's chain as an OCI image in a registry (progress items, then the result). */
+  push(input: s.PushInput) {
+    return this.remote.push(input);
+  }
+  /** An image in a registry as a chain of records (progress items, then the record). */
+  pull(input: s.PullInput) {
+    return this.remote.pull(input);
   }
 
   gc() {
