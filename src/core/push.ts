@@ -108,7 +108,8 @@ export async function push(d: LayerDeps, registry: Registry, o: PushOptions): Pr
       })),
     });
     const configBlob: RemoteBlob = { mediaType: OCI_CONFIG, digest: `sha256:${sha256Hex(config)}`, size: config.length };
-    await registry.pushBlob(repository, configBlob, () => once(config));
+    const configFrom = (await sameRegistry(configBlob.digest)).filter((r) => r !== repository);
+    await registry.pushBlob(repository, configBlob, () => once(config), { mountFrom: configFrom });
     const manifest = json({
       schemaVersion: 2,
       mediaType: OCI_MANIFEST,
@@ -118,7 +119,7 @@ export async function push(d: LayerDeps, registry: Registry, o: PushOptions): Pr
     });
     const digest = await registry.putManifest(repository, tag, manifest, OCI_MANIFEST);
     await d.store.write(async (tx) => {
-      for (const l of layers) await tx.remoteBlobs.add(l.digest, repository);
+      for (const b of [...layers, configBlob]) await tx.remoteBlobs.add(b.digest, repository);
     });
     return {
       target: `${repository}:${tag}`,

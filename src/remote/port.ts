@@ -8,6 +8,7 @@
  */
 import { codeOf } from "../core/errors.ts";
 import type { Registry } from "../core/ports/registry.ts";
+import { parsePlatform } from "./manifest.ts";
 import { parseReference, repoName } from "./reference.ts";
 import { newest } from "./tags.ts";
 import type { Registry as Client, Manifest } from "./types.ts";
@@ -19,6 +20,7 @@ export function registryPort(client: Client): Registry {
       return { registry: r.registry, repository: repoName(r), ...(r.tag ? { tag: r.tag } : {}), ...(r.digest ? { digest: r.digest } : {}) };
     },
     async resolve(ref, opts = {}) {
+      const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
       // The top manifest first, so a reference that names nothing is told apart from an
       // index without the platform (both are the client's not found).
       let top: Manifest;
@@ -31,7 +33,7 @@ export function registryPort(client: Client): Registry {
       const repository = repoName(parseReference(ref));
       const image = top.kind === "image"
         ? top
-        : (await client.resolve(`${repository}@${top.digest}`, opts.platform ? { platform: opts.platform } : {})).manifest;
+        : (await client.resolve(`${repository}@${top.digest}`, platform ? { platform } : {})).manifest;
       return { repository, digest: image.digest, config: image.config, layers: image.layers };
     },
     fetchConfig: (repository, blob) => client.fetchConfig(repository, blob),
