@@ -110,9 +110,9 @@ async function layersOf(registry: Registry, image: RemoteImage, source: string):
 /** Every layer a lazy record (or the record already made of the same blob chain), in one transaction. */
 function lazyChain(d: LayerDeps, image: RemoteImage, layers: Layer[]): Promise<RecordRow> {
   return d.store.write(async (tx) => {
+    await tx.remoteBlobs.add(image.repository, layers.map((l) => l.digest));
     let parent: RecordRow | undefined;
     for (const l of layers) {
-      await tx.remoteBlobs.add(l.digest, image.repository);
       const bcid = blobChainID(parent?.blobChainID ?? null, l.digest, l.diffID);
       const same = await tx.records.byBlobChain(bcid);
       if (same) {
@@ -160,9 +160,7 @@ async function extractedChain(d: LayerDeps, registry: Registry, image: RemoteIma
     }
     // The top of a chain met lazy (pulled with --lazy before) is extracted now, its parents first.
     const top = parent!.lazy ? await materialize(d, parent!) : parent!;
-    await d.store.write(async (tx) => {
-      for (const l of layers) await tx.remoteBlobs.add(l.digest, image.repository);
-    });
+    await d.store.write((tx) => tx.remoteBlobs.add(image.repository, layers.map((l) => l.digest)));
     return top;
   } catch (err) {
     await undo(d, made).catch(() => {});

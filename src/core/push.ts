@@ -119,7 +119,7 @@ export async function push(d: LayerDeps, registry: Registry, o: PushOptions): Pr
     });
     const digest = await registry.putManifest(repository, tag, manifest, OCI_MANIFEST);
     await d.store.write(async (tx) => {
-      for (const b of [...layers, configBlob]) await tx.remoteBlobs.add(b.digest, repository);
+      await tx.remoteBlobs.add(repository, [...layers, configBlob].map((b) => b.digest));
     });
     return {
       target: `${repository}:${tag}`,

@@ -1,6 +1,7 @@
 /** The remote-blobs port on SQLite: one row per blob and repository, stamped when seen. */
 import type { Kysely } from "kysely";
 import type { RemoteBlobs } from "../core/ports/remote-blobs.ts";
+import { eachChunk } from "./query.ts";
 import type { Database } from "./schema.ts";
 
 export class SqlRemoteBlobs implements RemoteBlobs {
@@ -12,9 +13,10 @@ export class SqlRemoteBlobs implements RemoteBlobs {
     return rows.map((r) => r.repository);
   }
 
-  async add(digest: string, repository: string) {
+  async add(repository: string, digests: string[]) {
     const seenAt = this.now;
-    await this.db.insertInto("remoteBlobs").values({ digest, repository, seenAt })
-      .onConflict((oc) => oc.columns(["digest", "repository"]).doUpdateSet({ seenAt })).execute();
+    await eachChunk([...new Set(digests)], (part) =>
+      this.db.insertInto("remoteBlobs").values(part.map((digest) => ({ digest, repository, seenAt })))
+        .onConflict((oc) => oc.columns(["digest", "repository"]).doUpdateSet({ seenAt })).execute());
   }
 }

@@ -5,6 +5,7 @@ import { benchHttp } from "./http.ts";
 import { benchLayers } from "./layers.ts";
 import { ageFreedInodes, removeDiscarded } from "./measure.ts";
 import { benchRecords } from "./records.ts";
+import { benchRegistry } from "./registry.ts";
 
 const only = process.argv[2];
 const results: boolean[] = [];
@@ -15,6 +16,7 @@ try {
   if (!only || only === "graph") results.push(...benchGraph());
   if (!only || only === "records") results.push(...(await benchRecords()));
   if (!only || only === "http") results.push(...(await benchHttp()));
+  if (!only || only === "registry") results.push(...(await benchRegistry()));
 } finally {
   removeDiscarded();
 }

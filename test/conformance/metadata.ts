@@ -201,17 +201,17 @@ export function metadataSuite(test: Test, name: string, make: MakeStore): void {
   }));
 
   test(`${name}: remote blobs: repositories per blob, most recently seen first, each once`, on(async (s, clock) => {
-    await w(s, (tx) => tx.remoteBlobs.add("sha256:b", "reg:5000/a"));
+    await w(s, (tx) => tx.remoteBlobs.add("reg:5000/a", ["sha256:b"]));
     clock.at += 1000;
-    await w(s, async (tx) => {
-      await tx.remoteBlobs.add("sha256:b", "reg:5000/b");
-      await tx.remoteBlobs.add("sha256:c", "reg:5000/a");
-    });
+    await w(s, (tx) => tx.remoteBlobs.add("reg:5000/b", ["sha256:b", "sha256:b"]));
+    await w(s, (tx) => tx.remoteBlobs.add("reg:5000/a", ["sha256:c"]));
     assert.deepEqual(await s.read((tx) => tx.remoteBlobs.repositories("sha256:b")), ["reg:5000/b", "reg:5000/a"]);
     clock.at += 1000;
-    await w(s, (tx) => tx.remoteBlobs.add("sha256:b", "reg:5000/a"));
+    await w(s, (tx) => tx.remoteBlobs.add("reg:5000/a", ["sha256:b", "sha256:c"]));
     assert.deepEqual(await s.read((tx) => tx.remoteBlobs.repositories("sha256:b")), ["reg:5000/a", "reg:5000/b"]);
+    assert.deepEqual(await s.read((tx) => tx.remoteBlobs.repositories("sha256:c")), ["reg:5000/a"]);
     assert.deepEqual(await s.read((tx) => tx.remoteBlobs.repositories("sha256:none")), []);
+    await w(s, (tx) => tx.remoteBlobs.add("reg:5000/a", []));
   }));
 
   test(`${name}: a failed write changes nothing`, on(async (s) => {

@@ -7,6 +7,6 @@
 export interface RemoteBlobs {
   /** Repositories known to hold the blob, most recently seen first. */
   repositories(digest: string): Promise<string[]>;
-  /** Notes that `repository` holds the blob, as seen now. */
-  add(digest: string, repository: string): Promise<void>;
+  /** Notes that `repository` holds each of the blobs, as seen now. */
+  add(repository: string, digests: string[]): Promise<void>;
 }
