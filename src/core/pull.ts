@@ -108,13 +108,16 @@ async function layersOf(registry: Registry, image: RemoteImage, source: string):
 }
 
 /** Every layer a lazy record (or the record already made of the same blob chain), in one transaction. */
-function lazyChain(d: LayerDeps, image: RemoteImage, layers: Layer[]): Promise<RecordRow> {
+async function lazyChain(d: LayerDeps, image: RemoteImage, layers: Layer[]): Promise<RecordRow> {
+  const bcids: string[] = [];
+  for (const l of layers) bcids.push(blobChainID(bcids.at(-1) ?? null, l.digest, l.diffID));
   return d.store.write(async (tx) => {
     await tx.remoteBlobs.add(image.repository, layers.map((l) => l.digest));
+    const known = await tx.records.byBlobChains(bcids);
+    const made: { row: RecordRow; parents: string[] }[] = [];
     let parent: RecordRow | undefined;
-    for (const l of layers) {
-      const bcid = blobChainID(parent?.blobChainID ?? null, l.digest, l.diffID);
-      const same = await tx.records.byBlobChain(bcid);
+    for (const [i, l] of layers.entries()) {
+      const same = known.get(bcids[i]!);
       if (same) {
         parent = same;
         continue;
@@ -122,11 +125,12 @@ function lazyChain(d: LayerDeps, image: RemoteImage, layers: Layer[]): Promise<R
       const row = newRow({
         id: newId(), kind: parent ? "layer" : "base", mutable: false, createdAt: d.clock.now(), description: l.description,
         lazy: true, blobDigest: l.digest, blobMediaType: l.mediaType, blobSize: l.size, blobDiffID: l.diffID,
-        chainID: chainID(parent?.chainID ?? null, l.diffID), blobChainID: bcid,
+        chainID: chainID(parent?.chainID ?? null, l.diffID), blobChainID: bcids[i]!,
       });
-      await tx.records.insert(row, parent ? [parent.id] : []);
+      made.push({ row, parents: parent ? [parent.id] : [] });
       parent = row;
     }
+    await tx.records.insertAll(made);
     return parent!;
   });
 }

@@ -5,8 +5,9 @@
  * lacks it: a HEAD finds it there, else it is mounted from another repository of the same
  * registry it is known to live in, else it is sent; at most four at once. The image
  * config (`rootfs.diff_ids`, a `history` entry per layer carrying its record's
- * description, the host's os and architecture) follows, and the manifest goes last, so
- * no reader ever sees a manifest whose blobs are missing.
+ * description, the host's os and architecture) goes up beside them, and the manifest
+ * goes last, once every blob is there, so no reader ever sees a manifest whose blobs are
+ * missing.
  *
  * A lazy remote record is never downloaded to push it to the registry it lives in: its
  * blob is there already, or mounted there. The config holds nothing that changes between
@@ -95,7 +96,6 @@ export async function push(d: LayerDeps, registry: Registry, o: PushOptions): Pr
       }
       return registry.pushBlob(repository, l, () => d.layers.open(l.digest), { mountFrom, progress });
     };
-    const actions = await inFlight(layers, IN_FLIGHT, sendLayer);
 
     const config = json({
       created: iso(top.createdAt),
@@ -108,8 +108,12 @@ export async function push(d: LayerDeps, registry: Registry, o: PushOptions): Pr
       })),
     });
     const configBlob: RemoteBlob = { mediaType: OCI_CONFIG, digest: `sha256:${sha256Hex(config)}`, size: config.length };
-    const configFrom = (await sameRegistry(configBlob.digest)).filter((r) => r !== repository);
-    await registry.pushBlob(repository, configBlob, () => once(config), { mountFrom: configFrom });
+    const sendConfig = async () => {
+      const mountFrom = (await sameRegistry(configBlob.digest)).filter((r) => r !== repository);
+      await registry.pushBlob(repository, configBlob, () => once(config), { mountFrom });
+    };
+    // The config goes up beside the layers (it names none of their blobs); the manifest, last.
+    const [actions] = await Promise.all([inFlight(layers, IN_FLIGHT, sendLayer), sendConfig()]);
     const manifest = json({
       schemaVersion: 2,
       mediaType: OCI_MANIFEST,

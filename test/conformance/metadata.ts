@@ -93,9 +93,15 @@ export function metadataSuite(test: Test, name: string, make: MakeStore): void {
     assert.deepEqual(await s.read((tx) => tx.records.stillUsed(["m"], ["m"])), new Set(["m"]));
     assert.deepEqual(await s.read((tx) => tx.records.stillUsed(["m"], ["m", "i"])), new Set());
     assert.equal((await s.read((tx) => tx.records.byBlobChain("b2")))?.id, "lazy");
+    const found = await s.read((tx) => tx.records.byBlobChains(["b1", "b2", "b3"]));
+    assert.deepEqual([...found].map(([b, r]) => [b, r.id]).sort(), [["b1", "i"], ["b2", "lazy"]]);
+    await w(s, (tx) => tx.records.insertAll([{ row: row("x", { blobChainID: "b3" }), parents: [] }, { row: row("y"), parents: ["x", "i"] }]));
+    assert.equal((await s.read((tx) => tx.records.byBlobChains(["b3"]))).get("b3")?.id, "x");
+    assert.deepEqual((await s.read((tx) => tx.links.parents(["y"]))).get("y"), ["x", "i"]);
+    await w(s, (tx) => tx.records.insertAll([]));
     assert.equal((await s.read((tx) => tx.records.byChainWithSnapshot("c1")))?.id, "i");
     const stats = await s.read((tx) => tx.records.stats());
-    assert.deepEqual(stats.map((x) => [x.mutable, x.count]).sort(), [[false, 2], [true, 1]]);
+    assert.deepEqual(stats.map((x) => [x.mutable, x.count]).sort(), [[false, 4], [true, 1]]);
   }));
 
   test(`${name}: a hold keeps a record, its twin and its ancestors in use until it ends or expires`, on(async (s, clock) => {
