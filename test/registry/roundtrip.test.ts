@@ -182,6 +182,28 @@ test("--restore-prefix falls back to the newest tag with the prefix; none matchi
   expect(cli(b, "pull", `${reg.host}/rt/never-pushed:v1`, "--restore-prefix", "v").code).toBe(7);
 });
 
+test("an index picks the host's platform, or the one --platform names; none for it is not found (exit 3)", async () => {
+  const a = `${dir}/a`, b = `${dir}/b`;
+  const [one] = threeLayers(a);
+  const pushed = ok(a, "push", one!.id, `${reg.host}/rt/multi:single`);
+  const manifest = await fetch(`${reg.url}/v2/rt/multi/manifests/single`, { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } });
+  const bytes = new Uint8Array(await manifest.arrayBuffer());
+  const entry = (architecture: string) => ({
+    mediaType: "application/vnd.oci.image.manifest.v1+json", digest: pushed.digest, size: bytes.length, platform: { os: "linux", architecture },
+  });
+  const host = ({ x64: "amd64", arm64: "arm64" } as { [k: string]: string })[process.arch] ?? process.arch;
+  const index = JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [entry("s390x"), entry(host)] });
+  const put = await fetch(`${reg.url}/v2/rt/multi/manifests/v1`, {
+    method: "PUT", headers: { "content-type": "application/vnd.oci.image.index.v1+json" }, body: index,
+  });
+  expect(put.status).toBe(201);
+  expect(ok(b, "pull", `${reg.host}/rt/multi:v1`).chainID).toBe(ok(a, "info", one!.id).chainID);
+  expect(ok(b, "pull", `${reg.host}/rt/multi:v1`, "--platform", "linux/s390x").chainID).toBe(ok(a, "info", one!.id).chainID);
+  const none = cli(b, "pull", `${reg.host}/rt/multi:v1`, "--platform", "linux/riscv64");
+  expect(none.code).toBe(3);
+  expect(none.stderr).toContain("linux/riscv64");
+});
+
 test("bad references, targets and platforms are usage errors", () => {
   const a = `${dir}/a`;
   const [one] = threeLayers(a);
