@@ -13,6 +13,7 @@ const result = await Bun.build({
     "src/runtime/bun/deflate-worker.ts",
     "src/runtime/bun/link-worker.ts",
     "src/runtime/bun/walk-worker.ts",
+    "src/runtime/bun/lock-worker.ts",
   ],
   compile: { outfile: "dist/strata" },
   format: "esm",

@@ -40,7 +40,8 @@ export async function openRoot(
   const clock = opts.clock ?? { now: () => Date.now() };
   const store = await openStore(`${root}/meta.db`, runtime.openSqlite, clock);
   const processes = hostProcesses();
-  const content = localContent(root, processes.self);
+  // Blobs being written are held by this process until a record refers to them.
+  const content = localContent(root, processes.self, (digest) => store.write((tx) => tx.blobs.hold(digest, processes.self)));
   let registry: Promise<Registry> | undefined;
   const d = {
     content,
@@ -49,6 +50,7 @@ export async function openRoot(
     snapshots: nativeSnapshotter(root, runtime.sys, processes, runtime.copier),
     clock,
     processes,
+    locks: runtime.locks(`${root}/locks`),
     // A daemon's holds for its clients end with the client's expiry or with the daemon.
     holdOwner: opts.daemon ? processes.self : null,
     // Lazy remote records met outside push and pull fetch with docker's credentials and the system's CAs.

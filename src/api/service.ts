@@ -68,7 +68,7 @@ export class Service {
       return { id: row.id, path: await this.dir(row) };
     }
     // A lazy record, merge or diff gets its directory made on the way out.
-    const row = await materialize(this.d, await this.refs.get(input.ref, { holdMs: input.hold }));
+    const row = await this.refs.get(input.ref, { holdMs: input.hold }, (r) => materialize(this.d, r));
     return { id: row.id, path: await this.dir(row) };
   }
 
@@ -113,6 +113,10 @@ export class Service {
     let count = 0, freed = 0;
     const free = () => this.d.snapshots.filesystem().free;
     for await (const r of prune(this.d, { ...policy, dryRun: input.dryRun, free })) {
+      if ("blobBytes" in r) {
+        freed += r.blobBytes;
+        continue;
+      }
       count++;
       freed += r.size;
       yield r;

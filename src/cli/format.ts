@@ -40,6 +40,7 @@ export function recordDetails(r: Record): string {
     ["Blob", r.blob ? `${r.blob.digest} ${r.blob.mediaType} ${r.blob.size}` : ""],
     ["Chain ID", r.chainID ?? ""],
     ["Blob chain ID", r.blobChainID ?? ""],
+    ["Shares tree", r.sharesSnapshotWith ? `with ${r.sharesSnapshotWith.join(", ")}${r.size ? "" : " (its size counts there)"}` : ""],
   ];
   return lines.filter(([, v]) => v !== "").map(([k, v]) => `${(k + ":").padEnd(15)}${v}`).join("\n");
 }

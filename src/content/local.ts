@@ -19,7 +19,11 @@ const hexOf = (digest: string) => {
   return m[1]!;
 };
 
-export function localContent(root: string, owner: string): ContentStore {
+/**
+ * `hold`: called with a blob's digest before its file appears under blobs/, to keep it
+ * from gc until a record refers to it (the process's hold on work in flight).
+ */
+export function localContent(root: string, owner: string, hold?: (digest: string) => Promise<void>): ContentStore {
   const dir = `${root}/content`;
   const blobs = `${dir}/blobs/sha256`;
   const ingestDir = `${dir}/ingest`;
@@ -68,6 +72,7 @@ export function localContent(root: string, owner: string): ContentStore {
             fsyncSync(fd);
             closeSync(fd);
             open = false;
+            await hold?.(digest);
             renameSync(temp, path(digest));
           } finally {
             cleanup();

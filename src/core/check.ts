@@ -101,9 +101,12 @@ export async function check(d: LayerDeps, opts: { repair?: boolean } = {}): Prom
   return { problems };
 }
 
-/** A blob younger than this may belong to an import still on its way to the database. */
-export const blobGraceMs = 10 * 60_000;
-
+/**
+ * What nothing refers to, removed at once: snapshot directories without a record, the
+ * trash, ingests of processes that died, expired leases, blobs without a record, lease
+ * or live writer, lock files of records that are gone. Work in flight is protected by
+ * its process's holds, not by a timer.
+ */
 export async function gc(d: LayerDeps): Promise<{ blobs: number; dirs: number; bytes: number }> {
   const { store, snapshots, content } = d;
   await recover(d, { scan: false });
@@ -120,20 +123,24 @@ export async function gc(d: LayerDeps): Promise<{ blobs: number; dirs: number; b
     dirs++;
   }
   const now = d.clock.now();
-  await store.write(async (tx) => {
+  // The files first, then what refers to them: a blob written meanwhile was held by its
+  // writer before its file appeared, so it is seen as referenced.
+  const files = content.list();
+  const unreferenced = await store.write(async (tx) => {
     const expired = (await tx.leases.list()).filter((l) => l.expiresAt !== null && l.expiresAt <= now);
     await tx.leases.delete(expired.map((l) => l.id));
     await tx.meta.set(versionMark, snapshots.version());
+    const referenced = await tx.blobs.referenced();
+    const gone = files.filter((digest) => !referenced.has(digest));
+    await tx.blobs.delete(gone);
+    return gone;
   });
-  // Blobs no record (as its blob or a variant of its layer) and no lease refers to.
-  const referenced = await store.read((tx) => tx.blobs.referenced());
-  const unreferenced = content.list().filter((digest) =>
-    !referenced.has(digest) && now - (content.stat(digest)?.mtimeMs ?? now) > blobGraceMs
-  );
   for (const digest of unreferenced) {
     bytes += content.stat(digest)?.size ?? 0;
     content.remove(digest);
   }
-  if (unreferenced.length) await store.write((tx) => tx.blobs.delete(unreferenced));
+  const locks = d.locks.list();
+  const live = new Set((await store.read((tx) => tx.records.ready(locks))).map((r) => r.id));
+  d.locks.forget(locks.filter((name) => !live.has(name)));
   return { blobs: unreferenced.length, dirs, bytes };
 }

@@ -52,6 +52,10 @@ const systemReasons: { [code: string]: string } = {
   EMFILE: "too many open files", ENAMETOOLONG: "name too long", ELOOP: "too many symbolic links",
 };
 
+/** An error the system gave (ENOENT, ENOSPC, …), as opposed to ours or a parser's. */
+export const isSystemError = (err: unknown) => /^E[A-Z0-9]+$/.test(String((err as { code?: unknown })?.code ?? ""));
+export const isNoSpace = (err: unknown) => ["ENOSPC", "EDQUOT"].includes(String((err as { code?: unknown })?.code ?? ""));
+
 /** What a missing path means where it was looked for: something named, a blob, or neither (a write). */
 type Missing = "not_found" | "missing_blob" | "error";
 

@@ -7,7 +7,8 @@
  */
 import { blobChainID, chainID } from "./chain.ts";
 import { invalid } from "./errors.ts";
-import { dirOf, type LayerDeps, parentsOf } from "./layers.ts";
+import { writing } from "./space.ts";
+import { dirOf, keepBlob, type LayerDeps, parentsOf } from "./layers.ts";
 import type { Compression } from "./ports/layers.ts";
 import type { Blob, RecordRow } from "./record.ts";
 import { finalize, freeze, getImmutable } from "./refs.ts";
@@ -104,7 +105,7 @@ class Exporter {
       const w = await this.d.layers.write(lowerDir, upperDir, this.compression, this.progress);
       const b: Blob = { digest: w.digest, mediaType: this.d.layers.mediaType(this.compression), size: w.size, diffID: w.diffID };
       await this.d.store.write(async (tx) => {
-        await tx.blobs.put(b);
+        await keepBlob(this.d, tx, b);
         await tx.records.update([owner.id], { blobDigest: b.digest, blobMediaType: b.mediaType, blobSize: b.size, blobDiffID: b.diffID });
       });
       return b;
@@ -127,7 +128,7 @@ class Exporter {
     if (!here) await fetchLazyBlob(this.d, r);
     const t = await this.d.layers.transcode(blob.digest, this.compression);
     const b: Blob = { digest: t.digest, mediaType: this.d.layers.mediaType(this.compression), size: t.size, diffID: blob.diffID };
-    await this.d.store.write((tx) => tx.blobs.put(b));
+    await this.d.store.write((tx) => keepBlob(this.d, tx, b));
     return b;
   }
 }
@@ -145,12 +146,17 @@ export async function exportRecord(
     await tx.holds.add(r.id, d.processes.self, null);
     return r;
   });
+  let done = false;
   try {
     await freeze(d, [top]);
-    const layers = await new Exporter(d, compression, progress, opts).layers(top);
+    const layers = await new Exporter(d, compression, progress, opts).layers(top).catch((err) => {
+      throw writing(d, err, `exporting record ${top.id}`);
+    });
     if (!layers.length) throw invalid(`record ${top.id} has no layers to export`);
+    done = true;
     return { layers, chainID: chainOver(layers).chainID };
   } finally {
-    await d.store.write((tx) => tx.holds.end({ records: [top.id], owner: d.processes.self }));
+    // A failed export does not count as a use.
+    await d.store.write((tx) => tx.holds.end({ records: [top.id], owner: d.processes.self, uncounted: done ? undefined : true }));
   }
 }

@@ -5,8 +5,12 @@
  * blobs imported twice give the same record.
  */
 import { blobChainID, chainID } from "./chain.ts";
-import { integrity, invalid, locked, missingBlob, notFound } from "./errors.ts";
+import { integrity, invalid, missingBlob, notFound } from "./errors.ts";
 import { newId } from "./ids.ts";
+import { writing } from "./space.ts";
+import type { BlobRow } from "./ports/blobs.ts";
+import type { Locks } from "./ports/host.ts";
+import type { Tx } from "./ports/metadata.ts";
 import type { ContentStore } from "./ports/content.ts";
 import type { LayerIO } from "./ports/layers.ts";
 import type { Registry } from "./ports/registry.ts";
@@ -15,8 +19,8 @@ import { type Deps, finalize, freeze, getImmutable, noteOwnChange, removeMarked 
 import { fetchLazyBlob } from "./remote-blob.ts";
 
 export interface LayerDeps extends Deps {
-  content: ContentStore;
   layers: LayerIO;
+  locks: Locks;
   /** Registries lazy remote records fetch their blobs from (made when first needed). */
   registry?: () => Promise<Registry>;
 }
@@ -55,8 +59,10 @@ async function parentFor(d: LayerDeps, ref: string, lazy: boolean): Promise<Reco
 
 export async function importBlob(d: LayerDeps, o: ImportOptions): Promise<RecordRow> {
   const parent = o.parent ? await parentFor(d, o.parent, o.lazy === true) : undefined;
+  let done = false;
+  // A failed import does not count as a use of its parent.
   const release = () =>
-    parent ? d.store.write((tx) => tx.holds.end({ records: [parent.id], owner: d.processes.self })) : Promise.resolve();
+    parent ? d.store.write((tx) => tx.holds.end({ records: [parent.id], owner: d.processes.self, uncounted: done ? undefined : true })) : Promise.resolve();
   try {
     // A blob already known (same digest, diffID on record) needs no reading at all.
     const mightBeKnown = o.size === undefined || (await d.store.read((tx) => tx.blobs.anyOfSize(o.size!)));
@@ -68,10 +74,12 @@ export async function importBlob(d: LayerDeps, o: ImportOptions): Promise<Record
       const known = await d.store.read((tx) => tx.blobs.get(digest));
       if (known && d.content.has(digest)) {
         const same = await d.store.read((tx) => tx.records.byBlobChain(blobChainID(parent?.blobChainID ?? null, digest, known.diffID)));
-        if (same) return same;
+        if (same) return (done = true), same;
       }
     }
-    return o.lazy ? await importLazy(d, o, parent) : await importExtracted(d, o, parent);
+    const row = o.lazy ? await importLazy(d, o, parent) : await importExtracted(d, o, parent);
+    done = true;
+    return row;
   } finally {
     await release();
   }
@@ -84,13 +92,21 @@ function layerRow(id: string, parent: RecordRow | undefined, o: ImportOptions, n
 }
 
 async function importLazy(d: LayerDeps, o: ImportOptions, parent?: RecordRow): Promise<RecordRow> {
-  const r = await d.layers.read(o.open(), { store: true, expected: o.expected, progress: o.progress });
+  let r;
+  try {
+    r = await d.layers.read(o.open(), { store: true, expected: o.expected, progress: o.progress });
+  } catch (err) {
+    throw writing(d, err, "importing a layer: writing its blob", o.size);
+  }
   return d.store.write(async (tx) => {
     const bcid = blobChainID(parent?.blobChainID ?? null, r.digest, r.diffID);
     const same = await tx.records.byBlobChain(bcid);
-    if (same) return same;
+    if (same) {
+      await tx.blobs.release([r.digest], d.processes.self);
+      return same;
+    }
     const mediaType = o.mediaType ?? d.layers.mediaType(r.compression);
-    await tx.blobs.put({ digest: r.digest, mediaType, size: r.size, diffID: r.diffID });
+    await keepBlob(d, tx, { digest: r.digest, mediaType, size: r.size, diffID: r.diffID });
     const row = {
       ...layerRow(newId(), parent, o, d.clock.now()),
       lazy: true, blobDigest: r.digest, blobMediaType: mediaType, blobSize: r.size, blobDiffID: r.diffID,
@@ -116,7 +132,7 @@ async function importExtracted(d: LayerDeps, o: ImportOptions, parent?: RecordRo
     // A failed extraction leaves no record and no directory.
     await d.snapshots.remove(id);
     await d.store.write((tx) => tx.records.delete([id]));
-    throw err;
+    throw writing(d, err, "importing a layer: writing its blob and its files", o.size);
   }
   const after = d.snapshots.version();
   const bcid = blobChainID(parent?.blobChainID ?? null, r.digest, r.diffID);
@@ -125,10 +141,11 @@ async function importExtracted(d: LayerDeps, o: ImportOptions, parent?: RecordRo
   const result = await d.store.write(async (tx) => {
     const same = await tx.records.byBlobChain(bcid);
     if (same) {
+      await tx.blobs.release([r.digest], d.processes.self);
       await tx.records.update([id], { state: "deleting" });
       return { row: same, discard: true };
     }
-    await tx.blobs.put({ digest: r.digest, mediaType, size: r.size, diffID: r.diffID });
+    await keepBlob(d, tx, { digest: r.digest, mediaType, size: r.size, diffID: r.diffID });
     const patch = {
       state: "ready" as const, owner: null, blobDigest: r.digest, blobMediaType: mediaType, blobSize: r.size,
       blobDiffID: r.diffID, chainID: cid, blobChainID: bcid, size: r.treeSize ?? null,
@@ -145,32 +162,61 @@ async function importExtracted(d: LayerDeps, o: ImportOptions, parent?: RecordRo
 }
 
 /**
+ * Records a stored blob, and ends this process's hold on it (the content store took one
+ * before the blob appeared): from now on what refers to it keeps it.
+ */
+export async function keepBlob(d: Pick<Deps, "processes">, tx: Tx, b: Omit<BlobRow, "createdAt">): Promise<void> {
+  await tx.blobs.put(b);
+  await tx.blobs.release([b.digest], d.processes.self);
+}
+
+/** Whether a record's snapshot is made, and nobody is making it. */
+const made = (r: RecordRow) => r.snapshot !== null && !r.lazy && !r.owner;
+
+/**
  * A record's snapshot, made now if it has none: a lazy layer is extracted (its parents
- * first), a merge or diff is built from its inputs' layers with hardlinks. While that
- * happens the row names its snapshot and this process as owner, so a concurrent caller
- * is told the record is locked and recovery can tell a half-made snapshot from a
- * finished one.
+ * first), a merge or diff is built from its inputs' layers with hardlinks. One maker at
+ * a time, in any process: the others wait on the record's lock (`Locks`), then find it
+ * made. While it is made the row names the snapshot and its maker, so recovery can tell
+ * a half-made snapshot from a finished one; a maker that died leaves the lock to the
+ * next, which starts over. Locks are only taken on what a record is built from, so two
+ * makers never wait on each other.
  */
 export async function materialize(d: LayerDeps, r: RecordRow): Promise<RecordRow> {
-  if (r.snapshot && !r.lazy && !r.owner) return r;
+  if (made(r)) return r;
+  const lock = await d.locks.hold(r.id);
+  try {
+    return await make(d, r.id);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Makes a record's snapshot; the caller holds its lock. */
+async function make(d: LayerDeps, id: string): Promise<RecordRow> {
   const key = newId();
+  const self = d.processes.self;
   const claim = await d.store.write(async (tx) => {
-    const now = await tx.records.get(r.id);
-    if (!now || now.state !== "ready") throw notFound(`record ${r.id}`);
-    if (now.snapshot && !now.lazy && !now.owner) return { done: now };
-    if (now.owner && now.owner !== d.processes.self) throw locked(r.id);
+    const now = await tx.records.get(id);
+    if (!now || now.state !== "ready") throw notFound(`record ${id}`);
+    if (made(now)) return { done: now };
     const shared = now.lazy && now.chainID ? await tx.records.byChainWithSnapshot(now.chainID) : undefined;
-    if (shared && !shared.lazy && !shared.owner) {
-      await tx.records.update([r.id], { snapshot: shared.snapshot, lazy: false });
-      return { done: (await tx.records.get(r.id))! };
+    if (shared && made(shared)) {
+      await tx.records.update([id], { snapshot: shared.snapshot, lazy: false });
+      return { done: (await tx.records.get(id))! };
     }
-    await tx.records.update([r.id], { snapshot: key, owner: d.processes.self });
+    // Under the lock, a maker named on the row died half way: its work is dropped.
+    if (now.owner) await tx.holds.end({ records: [id], owner: now.owner });
+    await tx.records.update([id], { snapshot: key, owner: self });
     // Held while it is made, so a prune running meanwhile leaves it (and its inputs) alone.
-    await tx.holds.add(r.id, d.processes.self, null);
-    return { now };
+    await tx.holds.add(id, self, null);
+    return { now, stale: now.owner ? now.snapshot : null };
   });
   if (claim.done) return claim.done;
   const row = claim.now!;
+  if (claim.stale && !(await d.store.read((tx) => tx.records.stillUsed([claim.stale!], []))).has(claim.stale)) {
+    await d.snapshots.remove(claim.stale);
+  }
   try {
     if (row.kind === "merge" || row.kind === "diff") await build(d, row, key);
     else await extract(d, row, key);
@@ -178,15 +224,15 @@ export async function materialize(d: LayerDeps, r: RecordRow): Promise<RecordRow
   } catch (err) {
     await d.snapshots.remove(key);
     await d.store.write(async (tx) => {
-      await tx.records.update([r.id], { snapshot: null, owner: null });
-      await tx.holds.end({ records: [r.id], owner: d.processes.self });
+      await tx.records.update([id], { snapshot: null, owner: null });
+      await tx.holds.end({ records: [id], owner: self, uncounted: true });
     });
-    throw err;
+    throw writing(d, err, row.kind === "merge" || row.kind === "diff" ? `making ${row.kind} ${id}` : `extracting record ${id}`, row.blobSize);
   }
   return d.store.write(async (tx) => {
-    await tx.records.update([r.id], { lazy: false, owner: null, size: null });
-    await tx.holds.end({ records: [r.id], owner: d.processes.self });
-    return (await tx.records.get(r.id))!;
+    await tx.records.update([id], { lazy: false, owner: null, size: null });
+    await tx.holds.end({ records: [id], owner: self });
+    return (await tx.records.get(id))!;
   });
 }
 

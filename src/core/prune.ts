@@ -22,7 +22,12 @@ const batchSize = 250;
 
 
 
-export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<Record> {
+/** The bytes of blobs prune removed with the records that referred to them, reported last. */
+export interface BlobsFreed {
+  blobBytes: number;
+}
+
+export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<Record | BlobsFreed> {
   const now = d.clock.now();
   const records = await describeAll(d);
   await turn();
@@ -31,6 +36,7 @@ export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<R
   const order = plan(records, opts, now, { used, free });
   const byId = new Map(records.map((r) => [r.id, r]));
   const deleting: Promise<void>[] = [];
+  let blobBytes = 0;
 
   for (let i = 0; i < order.length; i += batchSize) {
     const ids = order.slice(i, i + batchSize);
@@ -56,7 +62,7 @@ export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<R
       await tx.records.update(all.map((r) => r.id), { state: "deleting" });
       return all;
     });
-    await removeMarked(d, marked, { later: deleting });
+    blobBytes += await removeMarked(d, marked, { later: deleting });
     const gone = new Set(marked.map((r) => r.id));
     yield* ids.filter((id) => gone.has(id)).map((id) => byId.get(id)!);
     await turn();
@@ -65,4 +71,5 @@ export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<R
   // beside the work above, and the space is free when prune returns.
   await Promise.all(deleting);
   if (!opts.dryRun) await d.snapshots.sweep();
+  yield { blobBytes };
 }

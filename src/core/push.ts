@@ -74,6 +74,7 @@ export async function push(d: LayerDeps, registry: Registry, o: PushOptions): Pr
     await tx.holds.add(r.id, d.processes.self, null);
     return r;
   });
+  let done = false;
   try {
     await freeze(d, [top]);
     const exported = await exportRecord(dd, top.id, o.compression ?? "gzip", undefined, {
@@ -125,13 +126,15 @@ export async function push(d: LayerDeps, registry: Registry, o: PushOptions): Pr
     await d.store.write(async (tx) => {
       await tx.remoteBlobs.add(repository, [...layers, configBlob].map((b) => b.digest));
     });
+    done = true;
     return {
       target: `${repository}:${tag}`,
       digest,
       layers: layers.map((l, i) => ({ digest: l.digest, size: l.size, action: actions[i]! })),
     };
   } finally {
-    await d.store.write((tx) => tx.holds.end({ records: [top.id], owner: d.processes.self }));
+    // A failed push does not count as a use.
+    await d.store.write((tx) => tx.holds.end({ records: [top.id], owner: d.processes.self, uncounted: done ? undefined : true }));
   }
 }
 

@@ -70,18 +70,33 @@ export interface Record {
   blob: Blob | null;
   chainID: string | null;
   blobChainID: string | null;
+  /**
+   * Other records whose tree is the same snapshot (one chainID imported in two
+   * compressions): present only then. The snapshot's bytes count once, on the first.
+   */
+  sharesSnapshotWith?: string[];
+}
+
+/**
+ * Who counts a snapshot several records share: the first made (then by ID). `sharing`
+ * lists every visible record on the snapshot, in that order.
+ */
+export function snapshotShare(id: string, sharing: string[]): { counts: boolean; others?: string[] } {
+  if (sharing.length < 2 || !sharing.includes(id)) return { counts: true };
+  return { counts: sharing[0] === id, others: sharing.filter((x) => x !== id) };
 }
 
 export function toRecord(
   row: RecordRow,
-  extra: { parents: string[]; inUse: boolean; size: number },
+  extra: { parents: string[]; inUse: boolean; size: number; sharing?: string[] },
 ): Record {
-  return {
+  const share = extra.sharing ? snapshotShare(row.id, extra.sharing) : { counts: true };
+  const record: Record = {
     id: row.id,
     kind: row.kind,
     mutable: row.mutable,
     inUse: extra.inUse,
-    size: extra.size,
+    size: share.counts ? extra.size : 0,
     createdAt: new Date(row.createdAt).toISOString(),
     lastUsedAt: row.lastUsedAt === null ? null : new Date(row.lastUsedAt).toISOString(),
     usageCount: row.usageCount,
@@ -100,6 +115,8 @@ export function toRecord(
     chainID: row.chainID,
     blobChainID: row.blobChainID,
   };
+  if (share.others) record.sharesSnapshotWith = share.others;
+  return record;
 }
 
 /** A fresh row with every default filled in. */

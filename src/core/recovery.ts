@@ -41,7 +41,10 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
   const halfSnapshots: string[] = [];
   if (dead.length || seen.expired) {
     doomed = await store.write(async (tx) => {
-      if (dead.length) await tx.holds.end({ owners: dead });
+      if (dead.length) {
+        await tx.holds.end({ owners: dead });
+        await tx.blobs.releaseOwners(dead);
+      }
       if (seen.expired) await tx.holds.end({ expired: true });
       const halfMade = (await tx.records.inState("creating")).filter((r) => r.owner && dead.includes(r.owner));
       await tx.records.update(halfMade.map((r) => r.id), { state: "deleting" });

@@ -6,9 +6,12 @@
  */
 import { invalid, locked, notFound } from "./errors.ts";
 import { newId } from "./ids.ts";
+import { writing } from "./space.ts";
 import type { Clock, Processes } from "./ports/host.ts";
 import type { MetadataStore, Tx } from "./ports/metadata.ts";
 import type { Snapshotter } from "./ports/snapshots.ts";
+import type { ContentStore } from "./ports/content.ts";
+import type { BlobRow } from "./ports/blobs.ts";
 import { newRow, type RecordRow, type RecordType } from "./record.ts";
 
 export const defaultHoldMs = 24 * 3600_000;
@@ -16,6 +19,7 @@ export const defaultHoldMs = 24 * 3600_000;
 export interface Deps {
   store: MetadataStore;
   snapshots: Snapshotter;
+  content: ContentStore;
   clock: Clock;
   processes: Processes;
   /** Owner of the holds handed to users: none for the CLI, the daemon's process for it. */
@@ -117,9 +121,9 @@ export class Refs {
       await snapshots.remove(id);
       await store.write(async (tx) => {
         await tx.records.delete([id]);
-        if (parent) await tx.holds.end({ records: [parent.id], owner: processes.self });
+        if (parent) await tx.holds.end({ records: [parent.id], owner: processes.self, uncounted: true });
       });
-      throw err;
+      throw writing(this.d, err, parent ? `making a snapshot on record ${parent.id}` : "making a snapshot", parent?.size);
     }
     const after = snapshots.version();
     return store.write(async (tx) => {
@@ -145,15 +149,27 @@ export class Refs {
     });
   }
 
-  /** A read-only record for REF (get semantics), optionally held for a while. */
-  async get(ref: string, opts: { holdMs?: number } = {}): Promise<RecordRow> {
+  /**
+   * A read-only record for REF (get semantics), optionally held for a while; `use` runs
+   * before the use is counted, so a use that fails (no room to materialize it) does not count.
+   */
+  async get(ref: string, opts: { holdMs?: number } = {}, use?: (r: RecordRow) => Promise<RecordRow>): Promise<RecordRow> {
     const { store, clock } = this.d;
-    return store.write(async (tx) => {
+    const held = opts.holdMs !== undefined;
+    const r = await store.write(async (tx) => {
       const r = await getImmutable(tx, ref, clock.now());
-      if (opts.holdMs !== undefined) await tx.holds.add(r.id, this.owner, clock.now() + opts.holdMs);
-      else await tx.holds.touch([r.id]);
+      if (held) await tx.holds.add(r.id, this.owner, clock.now() + opts.holdMs!);
       return r;
     });
+    let used;
+    try {
+      used = use ? await use(r) : r;
+    } catch (err) {
+      if (held) await store.write((tx) => tx.holds.end({ records: [r.id], owner: this.owner, handedOut: true, uncounted: true }));
+      throw err;
+    }
+    if (!held) await store.write((tx) => tx.holds.touch([r.id]));
+    return used;
   }
 
   /** The writable directory of a mutable record without a committed twin; holds it. */
@@ -212,13 +228,15 @@ export class Refs {
 
 /**
  * Finishes removing rows already marked `deleting`: each directory no other row uses is
- * renamed aside and deleted, then the rows go. Safe to repeat after a crash.
+ * renamed aside and deleted, then the rows go, and with them the blobs they refer to
+ * (their own, and other compressions of their layers) that nothing else refers to.
+ * Returns the bytes those blobs took. Safe to repeat after a crash.
  */
 export async function removeMarked(
-  d: Pick<Deps, "store" | "snapshots">,
+  d: Pick<Deps, "store" | "snapshots" | "content">,
   rows: RecordRow[],
   opts: { later?: Promise<void>[] } = {},
-): Promise<void> {
+): Promise<number> {
   const ids = rows.map((r) => r.id);
   const dirs = [...new Set(rows.map((r) => r.snapshot).filter((s): s is string => s !== null))];
   const before = d.snapshots.version();
@@ -230,10 +248,34 @@ export async function removeMarked(
     else await d.snapshots.remove(dir);
   }
   const after = d.snapshots.version();
-  await d.store.write(async (tx) => {
+  const diffIDs = [...new Set(rows.map((r) => r.blobDiffID).filter((x): x is string => x !== null))];
+  const blobs = await d.store.write(async (tx) => {
     await tx.records.delete(ids);
     await noteOwnChange(tx, before, after);
+    return diffIDs.length ? unreferencedBlobs(tx, rows, diffIDs) : [];
   });
+  let bytes = 0;
+  for (const b of blobs) {
+    bytes += d.content.stat(b.digest)?.size ?? 0;
+    d.content.remove(b.digest);
+  }
+  return bytes;
+}
+
+/** The blobs of removed rows (their own and their layers' variants) nothing refers to now; their rows go. */
+async function unreferencedBlobs(tx: Tx, rows: RecordRow[], diffIDs: string[]): Promise<BlobRow[]> {
+  const candidates = new Map<string, BlobRow>();
+  for (const diffID of diffIDs) for (const b of await tx.blobs.byDiffID(diffID)) candidates.set(b.digest, b);
+  for (const r of rows) {
+    if (r.blobDigest && !candidates.has(r.blobDigest)) {
+      const b = await tx.blobs.get(r.blobDigest);
+      if (b) candidates.set(b.digest, b);
+    }
+  }
+  const referenced = await tx.blobs.referenced();
+  const gone = [...candidates.values()].filter((b) => !referenced.has(b.digest));
+  await tx.blobs.delete(gone.map((b) => b.digest));
+  return gone;
 }
 
 /**

@@ -12,8 +12,9 @@
  * blob*, whatever the registry said (unreachable, deleted, refused): the record stays
  * lazy and says so when next used.
  */
-import { codeOf, missingBlob, systemError } from "./errors.ts";
-import type { LayerDeps } from "./layers.ts";
+import { codeOf, missingBlob } from "./errors.ts";
+import { keepBlob, type LayerDeps } from "./layers.ts";
+import { writing } from "./space.ts";
 import type { Progress, Registry, RemoteBlob } from "./ports/registry.ts";
 import type { Blob, RecordRow } from "./record.ts";
 
@@ -21,7 +22,7 @@ const blobOf = (r: RecordRow): Blob | null =>
   r.blobDigest ? { digest: r.blobDigest, mediaType: r.blobMediaType!, size: r.blobSize!, diffID: r.blobDiffID! } : null;
 
 /** Streams one blob from `repository` into the content store; nothing is kept unless it is whole and right. */
-export async function fetchInto(d: Pick<LayerDeps, "content">, registry: Registry, repository: string, blob: RemoteBlob, progress?: Progress): Promise<void> {
+export async function fetchInto(d: LayerDeps, registry: Registry, repository: string, blob: RemoteBlob, progress?: Progress): Promise<void> {
   // The registry client verifies the digest as the bytes stream; the ingest checks the size.
   const ingest = d.content.ingest({ digest: blob.digest, size: blob.size }, { callerHashes: true });
   try {
@@ -29,13 +30,14 @@ export async function fetchInto(d: Pick<LayerDeps, "content">, registry: Registr
     await ingest.commit(blob.digest);
   } catch (err) {
     ingest.abort();
-    throw systemError(err, `cannot store blob ${blob.digest}`, "error");
+    throw writing(d, err, `fetching blob ${blob.digest}`, blob.size);
   }
 }
 
 /**
  * Makes a record's blob local: fetched from a repository it is known to live in, tried
- * most recently seen first; listed with the content store's blobs once it is there.
+ * most recently seen first; listed with the content store's blobs once it is there (the
+ * ingest's hold on it then ends: the record keeps it).
  */
 export async function fetchLazyBlob(d: LayerDeps, row: RecordRow): Promise<void> {
   const blob = blobOf(row);
@@ -53,7 +55,7 @@ export async function fetchKnownBlob(d: LayerDeps, blob: Blob, owner: string): P
   for (const repository of repositories) {
     try {
       await fetchInto(d, registry, repository, blob);
-      await d.store.write((tx) => tx.blobs.put(blob));
+      await d.store.write((tx) => keepBlob(d, tx, blob));
       return;
     } catch (err) {
       // Another repository may still have it; bytes that are wrong or a full disk end here.

@@ -64,9 +64,31 @@ export async function describe(d: Deps, rows: RecordRow[]): Promise<Record[]> {
     parents: await tx.links.parents(ids),
     inUse: await tx.holds.inUse(ids),
   }));
+  const sharing = await d.store.read((tx) => tx.records.sharing(rows.map((r) => r.snapshot).filter((k): k is string => k !== null)));
   return rows.map((r) =>
-    toRecord(r, { parents: parents.get(r.id) ?? [], inUse: inUse.has(r.id), size: size.get(r.id) ?? 0 })
+    toRecord(r, {
+      parents: parents.get(r.id) ?? [], inUse: inUse.has(r.id), size: size.get(r.id) ?? 0,
+      sharing: r.snapshot ? sharing.get(r.snapshot) : undefined,
+    })
   );
+}
+
+/** Visible records by the snapshot they share (twins are one record), first made first. */
+export function bySnapshot(rows: RecordRow[]): Map<string, string[]> {
+  const out = new Map<string, RecordRow[]>();
+  for (const r of rows) {
+    if (!r.snapshot) continue;
+    const list = out.get(r.snapshot);
+    if (list) list.push(r);
+    else out.set(r.snapshot, [r]);
+  }
+  const ids = new Map<string, string[]>();
+  for (const [key, list] of out) {
+    if (list.length < 2) continue;
+    list.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+    ids.set(key, list.map((r) => r.id));
+  }
+  return ids;
 }
 
 /** Every visible record, described with whole-store queries rather than id lists. */
@@ -91,8 +113,12 @@ export async function describeAll(d: Deps): Promise<Record[]> {
     if (list.length > 1) list.sort((a, b) => a.position - b.position);
     parents.set(child, list.map((l) => l.parent));
   }
+  const sharing = bySnapshot(rows);
   return rows.map((r) =>
-    toRecord(r, { parents: parents.get(r.id) ?? [], inUse: inUse.has(r.id), size: r.size ?? size.get(r.id) ?? 0 })
+    toRecord(r, {
+      parents: parents.get(r.id) ?? [], inUse: inUse.has(r.id), size: r.size ?? size.get(r.id) ?? 0,
+      sharing: r.snapshot ? sharing.get(r.snapshot) : undefined,
+    })
   );
 }
 
@@ -108,7 +134,7 @@ export async function describeId(d: Deps, id: string, cache?: RecordCache): Prom
   const v = await d.store.query((tx) => tx.records.view(id));
   if (!v) return undefined;
   const size = v.row.size ?? (await sizes(d, [v.row])).get(v.row.id) ?? 0;
-  const record = toRecord(v.row, { parents: v.parents, inUse: v.inUse, size });
+  const record = toRecord(v.row, { parents: v.parents, inUse: v.inUse, size, sharing: v.sharing });
   // Computing the size may have written it: then the version moved, and this is not cached.
   if (cache && v.row.size !== null) cache.set(record, version, v.heldUntil ?? Infinity);
   return record;

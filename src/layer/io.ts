@@ -1,6 +1,6 @@
 /** The LayerIO port on the content store, the tar reader/writer and node:zlib. */
 import { closeSync, createReadStream, openSync, readSync } from "node:fs";
-import { guarded, integrity, missingBlob } from "../core/errors.ts";
+import { guarded, integrity, isSystemError, missingBlob, StrataError } from "../core/errors.ts";
 import type { Compression, LayerIO } from "../core/ports/layers.ts";
 import type { ContentStore, Ingest } from "../core/ports/content.ts";
 import type { Sys } from "../platform/sys.ts";
@@ -109,6 +109,7 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
         return await out.finish();
       } catch (err) {
         out.abort();
+        if (err instanceof StrataError || isSystemError(err)) throw err;
         throw integrity(`corrupt blob ${digest}: ${(err as Error).message}`);
       }
     },

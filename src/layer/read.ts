@@ -4,7 +4,7 @@
  * the tar reader into a snapshot. Nothing is ever held whole in memory.
  */
 import { once } from "node:events";
-import { integrity, StrataError } from "../core/errors.ts";
+import { integrity, isSystemError, StrataError } from "../core/errors.ts";
 import type { Ingest } from "../core/ports/content.ts";
 import { Sha256 } from "../platform/sha256.ts";
 import type { StreamHash } from "./files.ts";
@@ -16,8 +16,9 @@ export interface LayerRead {
   diffID: string;
 }
 
+/** A failure reading a layer: ours and the system's (a full disk, a read error) as they are, the rest a corrupt layer. */
 const corrupt = (err: unknown) =>
-  err instanceof StrataError ? err : integrity(`corrupt layer: ${(err as Error).message ?? err}`);
+  err instanceof StrataError || isSystemError(err) ? err : integrity(`corrupt layer: ${(err as Error).message ?? err}`);
 
 /**
  * `diff` hashes the tar stream when given (the extraction's helper thread, which keeps

@@ -9,6 +9,7 @@ import type { Linker } from "../layer/merge.ts";
 import type { Walker } from "../layer/diff.ts";
 import type { Copier } from "../snapshot/copy.ts";
 import type { OpenSqlite } from "../store/store.ts";
+import type { Locks } from "../core/ports/host.ts";
 import type { Sys } from "../platform/sys.ts";
 
 
@@ -31,6 +32,8 @@ export interface Runtime {
   version: string;
   openSqlite: OpenSqlite;
   sys: Sys;
+  /** Locks between processes, as files in `dir`. */
+  locks(dir: string): Locks;
   listen(at: Listen, fetch: Handler): Listener;
   /** fetch, reaching a unix socket when one is named. */
   fetchVia(unix: string | undefined): typeof fetch;

@@ -38,7 +38,20 @@ export class SqlBlobs implements Blobs {
     const { rows } = await sql<{ digest: string }>`
       SELECT blobDigest AS digest FROM records WHERE blobDigest IS NOT NULL
       UNION SELECT b.digest FROM blobs b JOIN records r ON r.blobDiffID = b.diffID
-      UNION SELECT digest FROM leaseBlobs`.execute(this.db);
+      UNION SELECT digest FROM leaseBlobs
+      UNION SELECT digest FROM blobHolds`.execute(this.db);
     return new Set(rows.map((r) => r.digest));
+  }
+
+  async hold(digest: string, owner: string) {
+    await this.db.insertInto("blobHolds").values({ digest, owner }).onConflict((oc) => oc.doNothing()).execute();
+  }
+
+  async release(digests: string[], owner: string) {
+    await eachChunk(digests, (part) => this.db.deleteFrom("blobHolds").where("owner", "=", owner).where("digest", "in", part).execute());
+  }
+
+  async releaseOwners(owners: string[]) {
+    await eachChunk(owners, (part) => this.db.deleteFrom("blobHolds").where("owner", "in", part).execute());
   }
 }

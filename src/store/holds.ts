@@ -65,13 +65,14 @@ export class SqlHolds implements Holds {
     const rows = await q.execute();
     if (!rows.length) return;
     await eachChunk(rows.map((r) => String(r.id)), (part) => this.db.deleteFrom("holds").where("id", "in", part.map(Number)).execute());
-    await this.bump([...new Set(rows.map((r) => r.record))]);
+    if (!filter.uncounted) await this.bump([...new Set(rows.map((r) => r.record))]);
   }
 
   async owners() {
     const { rows } = await sql<{ owner: string }>`
       SELECT owner FROM holds WHERE owner IS NOT NULL
-      UNION SELECT owner FROM records WHERE owner IS NOT NULL`.execute(this.db);
+      UNION SELECT owner FROM records WHERE owner IS NOT NULL
+      UNION SELECT owner FROM blobHolds`.execute(this.db);
     return rows.map((r) => r.owner);
   }
 

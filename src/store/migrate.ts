@@ -9,9 +9,10 @@ import { failed } from "../core/errors.ts";
 import init from "./migrations/001_init.sql" with { type: "text" };
 import leases from "./migrations/002_leases.sql" with { type: "text" };
 import blobs from "./migrations/003_blobs.sql" with { type: "text" };
-import remote from "./migrations/004_remote.sql" with { type: "text" };
+import blobHolds from "./migrations/004_blob_holds.sql" with { type: "text" };
+import remote from "./migrations/005_remote.sql" with { type: "text" };
 
-const files = [init, leases, blobs, remote];
+const files = [init, leases, blobs, blobHolds, remote];
 
 const statements = (text: string) =>
   text.split(/;\s*\n/).filter((s) => s.replace(/--.*$/gm, "").trim());

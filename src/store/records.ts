@@ -39,6 +39,13 @@ export function toRow<T extends Partial<RecordRow>>(r: T): Partial<RecordsTable>
  * anywhere below it: itself, its twin, its descendants (and their twins), as `inUse`
  * computes upward from the holds. A fixed statement: it is the hot path of `info`.
  */
+/** Visible ready records on a snapshot (a mutable half hidden by its twin is not), first made first. */
+const sharingSql = (where: string) => `
+  SELECT s.id, s.snapshot FROM records s
+  WHERE ${where} AND s.state = 'ready'
+    AND NOT EXISTS (SELECT 1 FROM records t WHERE t.twin = s.id AND t.state = 'ready')
+  ORDER BY s.createdAt, s.id`;
+
 const viewSql = `
   WITH RECURSIVE down(id) AS (
     SELECT ?
@@ -48,6 +55,7 @@ const viewSql = `
   )
   SELECT r.*,
     (SELECT json_group_array(parent) FROM (SELECT parent FROM parents WHERE child = r.id ORDER BY position)) AS parentIds,
+    (SELECT json_group_array(id) FROM (${sharingSql("s.snapshot = r.snapshot")})) AS sharing,
     h.n > 0 AS inUse, h.until AS heldUntil
   FROM records r,
     (SELECT count(*) AS n, min(expiresAt) AS until FROM holds
@@ -159,12 +167,33 @@ export class SqlRecords implements Records {
   }
 
   async view(id: string) {
-    const { rows } = await this.db.executeQuery<RecordsTable & { parentIds: string; inUse: number; heldUntil: number | null }>(
+    const { rows } = await this.db.executeQuery<RecordsTable & { parentIds: string; inUse: number; heldUntil: number | null; sharing: string }>(
       CompiledQuery.raw(viewSql, [id, this.now, id]),
     );
     const r = rows[0];
     if (!r) return undefined;
-    const { parentIds, inUse, heldUntil, ...row } = r;
-    return { row: fromRow(row), parents: JSON.parse(parentIds) as string[], inUse: inUse === 1, heldUntil };
+    const { parentIds, inUse, heldUntil, sharing, ...row } = r;
+    return {
+      row: fromRow(row), parents: JSON.parse(parentIds) as string[], inUse: inUse === 1, heldUntil,
+      sharing: JSON.parse(sharing) as string[],
+    };
+  }
+
+  async sharing(snapshots: string[]) {
+    const out = new Map<string, string[]>();
+    const keys = [...new Set(snapshots)];
+    for (let i = 0; i < keys.length; i += 5000) {
+      const part = keys.slice(i, i + 5000);
+      const { rows } = await this.db.executeQuery<{ id: string; snapshot: string }>(
+        CompiledQuery.raw(sharingSql(`s.snapshot IN (${part.map(() => "?").join(",")})`), part),
+      );
+      for (const r of rows) {
+        const list = out.get(r.snapshot);
+        if (list) list.push(r.id);
+        else out.set(r.snapshot, [r.id]);
+      }
+    }
+    for (const [key, ids] of out) if (ids.length < 2) out.delete(key);
+    return out;
   }
 }

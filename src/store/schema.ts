@@ -52,6 +52,11 @@ export interface BlobsTable {
   createdAt: number;
 }
 
+export interface BlobHoldsTable {
+  digest: string;
+  owner: string;
+}
+
 export interface RemoteBlobsTable {
   digest: string;
   repository: string;
@@ -67,5 +72,6 @@ export interface Database {
   leases: LeasesTable;
   leaseBlobs: LeaseBlobsTable;
   blobs: BlobsTable;
+  blobHolds: BlobHoldsTable;
   remoteBlobs: RemoteBlobsTable;
 }

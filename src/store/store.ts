@@ -3,24 +3,48 @@
  * timeout, and `BEGIN IMMEDIATE` for writers, so two processes on one root queue up
  * instead of failing, and a crash rolls back whatever was half done.
  */
-import { statSync } from "node:fs";
+import { statfsSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { CompiledQuery, Kysely, SqliteDialect, type SqliteDatabase, sql } from "kysely";
 import type { Clock } from "../core/ports/host.ts";
 import type { MetadataStore, Tx } from "../core/ports/metadata.ts";
 import { migrate } from "./migrate.ts";
+import { noSpace } from "../core/errors.ts";
 import type { Database } from "./schema.ts";
 import { makeTx } from "./tx.ts";
+
+/**
+ * Whether SQLite failed for want of space: SQLITE_FULL, or an I/O error (growing the WAL
+ * or its shared-memory file) on a filesystem with next to nothing free.
+ */
+function full(err: unknown, file: string): boolean {
+  const message = String((err as Error)?.message ?? err);
+  if (/database or disk is full/i.test(message)) return true;
+  if (!/disk I\/O error/i.test(message)) return false;
+  try {
+    const st = statfsSync(dirname(file));
+    return Number(st.bavail) * Number(st.bsize) < 1 << 20 || Number(st.ffree) < 8;
+  } catch {
+    return false;
+  }
+}
+
+const noRoom = (doing: string) => noSpace(`${doing} the metadata database: no space left on the device`);
 
 /** Opens a SQLite file; each runtime supplies one (`runtime/*\/sqlite.ts`). */
 export type OpenSqlite = (file: string) => SqliteDatabase;
 
 export async function openStore(file: string, open: OpenSqlite, clock: Clock): Promise<MetadataStore> {
-  const raw = open(file);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
-  await sql`PRAGMA busy_timeout = 10000`.execute(db);
-  await sql`PRAGMA journal_mode = WAL`.execute(db);
-  await sql`PRAGMA synchronous = NORMAL`.execute(db);
-  await migrate(db);
+  let db: Kysely<Database>;
+  try {
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: open(file) }) });
+    await sql`PRAGMA busy_timeout = 10000`.execute(db);
+    await sql`PRAGMA journal_mode = WAL`.execute(db);
+    await sql`PRAGMA synchronous = NORMAL`.execute(db);
+    await migrate(db);
+  } catch (err) {
+    throw full(err, file) ? noRoom("opening") : err;
+  }
 
   // One connection: transactions from concurrent async calls in this process take turns.
   let queue: Promise<unknown> = Promise.resolve();
@@ -40,7 +64,7 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
           return result;
         } catch (err) {
           await sql`ROLLBACK`.execute(conn).catch(() => {});
-          throw err;
+          throw full(err, file) ? noRoom("writing") : err;
         }
       })
     );

@@ -174,6 +174,29 @@ describe("dedupe", () => {
     expect(ok(root, "path", zst.id).path).toBe(ok(root, "path", first.id).path);
     expect(readdirSync(`${root}/snapshots`)).toHaveLength(1);
   });
+
+  test("du counts a snapshot two records share once, and both say so", () => {
+    mkdirSync(`${dir}/t`);
+    writeFileSync(`${dir}/t/f`, "x".repeat(50_000));
+    gnuTar(`${dir}/t`, `${dir}/t.tar`, "none");
+    execFileSync("sh", ["-c", `gzip -c ${dir}/t.tar > ${dir}/t.tgz && zstd -q -c ${dir}/t.tar > ${dir}/t.zst`]);
+    const gz = ok(root, "import", `${dir}/t.tgz`);
+    const zst = ok(root, "import", `${dir}/t.zst`);
+    const du = ok(root, "du");
+    const byId = new Map(du.records.map((r: { id: string }) => [r.id, r]));
+    const [a, b] = [byId.get(gz.id) as any, byId.get(zst.id) as any];
+    expect(a.size).toBeGreaterThanOrEqual(50_000);
+    expect(b.size).toBe(0);
+    expect(a.sharesSnapshotWith).toEqual([zst.id]);
+    expect(b.sharesSnapshotWith).toEqual([gz.id]);
+    expect(du.totals.total).toBe(a.size);
+    expect(ok(root, "info", zst.id)).toMatchObject({ size: 0, sharesSnapshotWith: [gz.id] });
+    expect(cli(root, "info", zst.id).stdout).toMatch(new RegExp(`^Shares tree:\\s+with ${gz.id} \\(its size counts there\\)$`, "m"));
+    // Without a sharer, the size is its own again.
+    ok(root, "prune", "--all", "--filter", `id==${gz.id}`);
+    expect(ok(root, "info", zst.id).size).toBe(a.size);
+    expect(ok(root, "info", zst.id).sharesSnapshotWith).toBeUndefined();
+  });
 });
 
 describe("lazy records", () => {

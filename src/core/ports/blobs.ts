@@ -16,6 +16,14 @@ export interface Blobs {
   put(b: Omit<BlobRow, "createdAt">): Promise<void>;
   delete(digests: string[]): Promise<void>;
   all(): Promise<BlobRow[]>;
-  /** Digests some record or lease refers to (as its blob, or a variant of its diffID). */
+  /**
+   * Digests something refers to: a record (as its blob, or a variant of its diffID), a
+   * lease, or a process writing it (`hold`).
+   */
   referenced(): Promise<Set<string>>;
+  /** Keeps a blob a process is writing until `release`, or until the process is gone. */
+  hold(digest: string, owner: string): Promise<void>;
+  release(digests: string[], owner: string): Promise<void>;
+  /** Ends every blob hold of these owners (processes that died). */
+  releaseOwners(owners: string[]): Promise<void>;
 }

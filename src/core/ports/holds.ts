@@ -9,6 +9,8 @@ export interface HoldFilter {
   expired?: true;
   /** Holds with an expiry that are not a lease's: the ones handed to users. */
   handedOut?: true;
+  /** Work that failed: its holds end without counting a use. */
+  uncounted?: true;
 }
 
 export interface Holds {
@@ -22,7 +24,7 @@ export interface Holds {
    * counted once: usageCount + 1, lastUsedAt = now.
    */
   end(filter: HoldFilter): Promise<void>;
-  /** Distinct owners of holds and of rows being created or materialized. */
+  /** Distinct owners of holds, of blob holds and of rows being created or materialized. */
   owners(): Promise<string[]>;
   /** Counts a use of records nobody holds. */
   touch(ids: string[]): Promise<void>;

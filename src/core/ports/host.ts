@@ -11,3 +11,21 @@ export interface Processes {
   readonly self: string;
   alive(owner: string): boolean;
 }
+
+/**
+ * Exclusive locks between processes on one root (and between callers in one process),
+ * released by the kernel when a holder dies, so a waiter takes over from a process that
+ * was killed. Waiting is the kernel's, not a polling loop.
+ */
+export interface Locks {
+  /** Holds `name` once nobody else does, waiting while someone does. */
+  hold(name: string): Promise<Lock>;
+  /** Names that have a lock file. */
+  list(): string[];
+  /** Forgets the lock files of names no longer in use (records that are gone). */
+  forget(names: string[]): void;
+}
+
+export interface Lock {
+  release(): void;
+}

@@ -36,10 +36,18 @@ export interface Records {
   /** Counts and cached bytes of ready records, mutable and immutable. */
   stats(): Promise<{ mutable: boolean; count: number; bytes: number }[]>;
   /**
-   * One ready record with its ordered parents, whether it is in use and until when it
-   * is held, in one query (the hot path of `info`).
+   * One ready record with its ordered parents, whether it is in use, until when it is
+   * held and the visible records on its snapshot (`sharing`), in one query (the hot path
+   * of `info`).
    */
-  view(id: string): Promise<{ row: RecordRow; parents: string[]; inUse: boolean; heldUntil: number | null } | undefined>;
+  view(id: string): Promise<
+    { row: RecordRow; parents: string[]; inUse: boolean; heldUntil: number | null; sharing: string[] } | undefined
+  >;
+  /**
+   * For each snapshot key used by more than one visible record (twins are one), those
+   * records, first made first.
+   */
+  sharing(snapshots: string[]): Promise<Map<string, string[]>>;
 }
 
 /** Ordered parent links: one for a layer, the inputs of a merge, lower and upper of a diff. */

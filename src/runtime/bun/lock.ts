@@ -1,0 +1,74 @@
+/**
+ * Locks between processes on Bun: flock(2) on a file per name, through bun:ffi. A free
+ * lock is taken at once; a held one is waited for on a helper thread (lock-worker.ts),
+ * whose blocking flock leaves this thread's event loop running. The kernel drops a
+ * holder's lock when it dies, so the waiter takes over.
+ */
+import { dlopen, FFIType, read } from "bun:ffi";
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync } from "node:fs";
+import type { Lock, Locks } from "../../core/ports/host.ts";
+import { startWorker } from "../../platform/worker.ts";
+import { sysError } from "../libc.ts";
+import { namedTurns } from "../mutex.ts";
+
+const LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8, EWOULDBLOCK = 11;
+
+let libc: ReturnType<typeof open> | undefined;
+function open() {
+  return dlopen("libc.so.6", {
+    flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+    __errno_location: { args: [], returns: FFIType.ptr },
+  }).symbols;
+}
+const c = () => (libc ??= open());
+const errno = () => read.i32(c().__errno_location()!, 0);
+
+/** Waits on a helper thread until flock(fd, LOCK_EX) returns there. */
+function waitFor(fd: number, path: string): Promise<void> {
+  const w = startWorker("runtime/bun/lock-worker.ts");
+  return new Promise<void>((resolve, reject) => {
+    w.onmessage = (ev: MessageEvent) => {
+      w.terminate();
+      const { errno: e } = ev.data as { errno: number };
+      if (e) reject(sysError(e, "flock", path));
+      else resolve();
+    };
+    w.onerror = (ev: ErrorEvent) => {
+      w.terminate();
+      reject(new Error(`lock thread failed: ${ev.message}`));
+    };
+    w.postMessage({ fd });
+  });
+}
+
+export function locks(dir: string): Locks {
+  mkdirSync(dir, { recursive: true });
+  const turn = namedTurns();
+  const take = async (name: string): Promise<Lock> => {
+    const path = `${dir}/${name}`;
+    const fd = openSync(path, "a", 0o600);
+    try {
+      if (c().flock(fd, LOCK_EX | LOCK_NB) !== 0) {
+        const e = errno();
+        if (e !== EWOULDBLOCK) throw sysError(e, "flock", path);
+        await waitFor(fd, path);
+      }
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    return {
+      release() {
+        c().flock(fd, LOCK_UN);
+        closeSync(fd);
+      },
+    };
+  };
+  return {
+    hold: (name) => turn(name, () => take(name)),
+    list: () => readdirSync(dir),
+    forget(names) {
+      for (const name of names) rmSync(`${dir}/${name}`, { force: true });
+    },
+  };
+}
