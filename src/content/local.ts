@@ -34,6 +34,12 @@ export function localContent(root: string, owner: string, hold?: (digest: string
     writeFileSync(`${dir}/index.json`, JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [] }));
   }
   const path = (digest: string) => `${blobs}/${hexOf(digest)}`;
+  /** Temp files of ingests whose process died: named after their owner (see `ingest`). */
+  const stray = (alive: (owner: string) => boolean) =>
+    readdirSync(ingestDir).filter((name) => {
+      const o = name.split("~")[0]!;
+      return o !== owner && !alive(o);
+    });
 
   return {
     dir,
@@ -109,11 +115,10 @@ export function localContent(root: string, owner: string, hold?: (digest: string
       for await (const chunk of createReadStream(path(digest), { highWaterMark: 1 << 20 })) h.update(chunk as Uint8Array);
       return `sha256:${h.digest("hex")}`;
     },
+    strayIngests: stray,
     sweepIngests(alive) {
       let freed = 0;
-      for (const name of readdirSync(ingestDir)) {
-        const o = name.split("~")[0]!;
-        if (o === owner || alive(o)) continue;
+      for (const name of stray(alive)) {
         try {
           freed += statSync(`${ingestDir}/${name}`).size;
         } catch { /* gone */ }

@@ -4,12 +4,12 @@
  */
 import type { LayerDeps } from "./layers.ts";
 import { versionMark } from "./refs.ts";
-import { recover } from "./recovery.ts";
+import { dependents, dropMissing, recover } from "./recovery.ts";
 import { measure } from "./usage.ts";
 
 export type ProblemKind =
-  | "missing-data" | "orphan-data" | "stale-mount" | "size-cache" | "dangling-parent" | "dangling-twin" | "missing-blob"
-  | "blob-digest";
+  | "missing-data" | "missing-input" | "orphan-data" | "stale-mount" | "stale-ingest" | "size-cache" | "dangling-parent" | "dangling-twin"
+  | "missing-blob" | "blob-digest";
 
 export interface Problem {
   problem: ProblemKind;
@@ -35,6 +35,10 @@ export async function check(d: LayerDeps, opts: { repair?: boolean } = {}): Prom
   const missing = rows.filter((r) => r.snapshot !== null && !r.lazy && !r.owner && !onDisk.has(r.snapshot));
   for (const r of missing) {
     problems.push({ problem: "missing-data", id: r.id, detail: `snapshot directory ${r.snapshot} is missing`, repaired: false });
+  }
+  const orphans = missing.length ? await store.read((tx) => dependents(tx, missing.map((r) => r.id))) : [];
+  for (const id of orphans) {
+    problems.push({ problem: "missing-input", id, detail: "it cannot be made: a record it is built from lost its data", repaired: false });
   }
   for (const dir of onDisk) {
     if (!owned.has(dir)) problems.push({ problem: "orphan-data", snapshot: dir, detail: `no record owns snapshot ${dir}`, repaired: false });
@@ -67,6 +71,10 @@ export async function check(d: LayerDeps, opts: { repair?: boolean } = {}): Prom
   for (const digest of missingBlobs) {
     problems.push({ problem: "missing-blob", detail: `blob ${digest} is listed but not in the content store`, repaired: false, path: digest });
   }
+  const stray = content.strayIngests((o) => d.processes.alive(o));
+  for (const name of stray) {
+    problems.push({ problem: "stale-ingest", path: `${content.dir}/ingest/${name}`, detail: "a blob a process that died was writing", repaired: false });
+  }
   const corrupt: string[] = [];
   for (const digest of content.list()) {
     const actual = await content.rehash(digest);
@@ -78,14 +86,11 @@ export async function check(d: LayerDeps, opts: { repair?: boolean } = {}): Prom
 
   if (opts.repair && problems.length) {
     for (const digest of corrupt) content.remove(digest);
+    if (stray.length) content.sweepIngests((o) => d.processes.alive(o));
     for (const key of staleMounts) await snapshots.unmount(key);
     for (const p of problems) if (p.problem === "orphan-data") await snapshots.remove(p.snapshot!);
     await store.write(async (tx) => {
-      const gone = missing.map((r) => r.id);
-      if (gone.length) {
-        await tx.links.unlink(gone);
-        await tx.records.delete(gone);
-      }
+      await dropMissing(tx, missing.map((r) => r.id));
       for (const [id, size] of sizes) await tx.records.update([id], { size });
       if (dangling.length) {
         await tx.links.remove(dangling);

@@ -6,13 +6,15 @@
  * - finishes removals that were interrupted (`deleting` rows, the trash);
  * - repairs twins whose mutable half is gone;
  * - when the snapshot directory changed behind strata's back, drops rows whose data
- *   is missing (their children keep their own copies and become bases) and deletes
+ *   is missing (children with a tree of their own become bases; those without one, an
+ *   unmaterialized merge, diff or lazy layer on them, go too) and deletes
  *   directories no row owns.
  */
 import { isLeaseOwner } from "./ports/leases.ts";
 import type { Deps } from "./refs.ts";
 import { removeMarked, versionMark } from "./refs.ts";
 import type { RecordRow } from "./record.ts";
+import type { Tx } from "./ports/metadata.ts";
 
 export interface Recovered {
   deadHolders: number;
@@ -65,10 +67,34 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
   }
   if (opts.scan === false) return out;
   await snapshots.sweep();
+  // What a writer that died left half written (SPEC §3.14: no data without a record).
+  d.content.sweepIngests((o) => processes.alive(o));
   if (opts.full || seen.mark !== version) {
     await scan(d, out);
   }
   return out;
+}
+
+/**
+ * Records that cannot be made without these: unmaterialized merges, diffs and lazy
+ * layers built on them, and on those, and so on. A child with a tree of its own stands.
+ */
+export async function dependents(tx: Tx, ids: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (let frontier = ids; frontier.length;) {
+    const kids = [...new Set([...(await tx.links.children(frontier)).values()].flat())];
+    frontier = (await tx.records.ready(kids)).filter((r) => r.snapshot === null).map((r) => r.id);
+    out.push(...frontier);
+  }
+  return out;
+}
+
+/** Removes rows whose data is gone, and what cannot be made without them; other children become bases. */
+export async function dropMissing(tx: Tx, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  const gone = [...ids, ...(await dependents(tx, ids))];
+  await tx.links.unlink(gone);
+  await tx.records.delete(gone);
 }
 
 async function scan(d: Deps, out: Recovered): Promise<void> {
@@ -97,11 +123,7 @@ async function scan(d: Deps, out: Recovered): Promise<void> {
   await store.write(async (tx) => {
     // Re-read inside the transaction: only rows still ready and still without data go.
     const still = (await tx.records.ready(out.missing)).filter((r) => !snapshots.exists(r.snapshot!));
-    const gone = still.map((r) => r.id);
-    if (gone.length) {
-      await tx.links.unlink(gone);
-      await tx.records.delete(gone);
-    }
+    await dropMissing(tx, still.map((r) => r.id));
     // Twins whose mutable half is gone own their snapshot alone now.
     if (brokenTwins.length) await tx.records.update(brokenTwins, { twin: null });
     await tx.meta.set(versionMark, out.strayDirs.length ? snapshots.version() : version);

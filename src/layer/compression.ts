@@ -82,9 +82,14 @@ export async function* inflated(raw: AsyncIterable<Uint8Array>, zstd: Zstd): Asy
   }
 }
 
+/**
+ * The compression of a blob from its first bytes: gzip's magic, or zstd's frame magic or
+ * a skippable frame (0x184D2A50–5F, which zstd streams may start with; a tar never does).
+ */
 export function detect(head: Uint8Array): Compression {
   if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
   if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return "zstd";
+  if ((head[0]! & 0xf0) === 0x50 && head[1] === 0x2a && head[2] === 0x4d && head[3] === 0x18) return "zstd";
   return "uncompressed";
 }
 

@@ -27,4 +27,6 @@ export interface ContentStore {
   rehash(digest: string): Promise<string>;
   /** Deletes temp files of ingests whose process died; returns the bytes freed. */
   sweepIngests(alive: (owner: string) => boolean): number;
+  /** The temp files `sweepIngests` would delete, by name, for reports. */
+  strayIngests(alive: (owner: string) => boolean): string[];
 }
