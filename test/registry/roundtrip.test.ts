@@ -93,6 +93,18 @@ test("pull --lazy reads no layer; the first path fetches, verifies and extracts 
   expect(ok(b, "check").problems).toEqual([]);
 });
 
+test("two processes using one lazy record at once fetch each blob once, and both get the tree", async () => {
+  const a = `${dir}/a`, b = `${dir}/b`;
+  const [, , three] = threeLayers(a);
+  const layers = ok(a, "push", three!.id, `${reg.host}/rt/twice-used:v1`).layers.map((l: any) => l.digest);
+  const top = await okAsync(b, ["pull", "--lazy", `${proxy.host}/rt/twice-used:v1`]);
+  const [x, y] = await Promise.all([okAsync(b, ["path", top.id]), okAsync(b, ["new", "--parent", top.id])]);
+  expect(x.path).toBe(ok(b, "path", top.id).path);
+  expect(treeOf(y.path)).toEqual(treeOf(x.path));
+  expect(treeOf(x.path)).toEqual(treeOf(ok(a, "path", three!.id).path));
+  for (const l of layers) expect(gets([l]).length).toBe(1);
+});
+
 test("pushing a record again sends no blob; another repository of the same registry mounts every one", async () => {
   const a = `${dir}/a`;
   const [, , three] = threeLayers(a);
