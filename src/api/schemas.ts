@@ -32,13 +32,19 @@ export const duration = durationOf("a duration: 30m, 24h, 7d");
 
 const isRef = (s: string) => isId(s) || /^key:.+$/.test(s);
 const refOf = (what: string) =>
-  v.pipe(v.string(), v.check(isRef, (i) => `invalid reference "${i.input}" (a record ID or key:NAME)`), say(what));
+  v.pipe(v.string(), v.maxLength(300, "invalid reference"), v.check(isRef, (i) => `invalid reference "${i.input}" (a record ID or key:NAME)`), say(what));
 export const ref = refOf("a record ID or key:NAME");
 const idOf = (what: string) => v.pipe(v.string(), v.check(isId, (i) => `invalid record ID "${i.input}"`), say(what));
 
 const keyNameOf = (what: string) => v.pipe(v.string(), v.regex(/^[\w.:\/@+-]{1,255}$/, "invalid key name"), say(what));
 
-const text = (what: string) => v.pipe(v.string(), say(what));
+/** Text a client may send is bounded: a daemon keeps and hands it out again (`du`). */
+const maxText = 4096;
+const text = (what: string) => v.pipe(v.string(), v.maxLength(maxText, `at most ${maxText} characters`), say(what));
+const path = (what: string) => v.pipe(v.string(), v.minLength(1), v.maxLength(maxText, `at most ${maxText} characters`), say(what));
+/** A repeatable flag: at most `n` values of at most `len` characters. */
+const list = (what: string, n: number, len: number) =>
+  v.pipe(v.array(v.pipe(v.string(), v.maxLength(len, `at most ${len} characters each`))), v.maxLength(n, `at most ${n} of them`), say(what));
 const flag = (what: string) => v.pipe(v.boolean(), say(what));
 const hold = (what: string) => v.optional(durationOf(what));
 
@@ -74,9 +80,9 @@ export const reopenInput = v.strictObject({
 });
 export const refInput = v.strictObject({ ref: refOf("the record: an ID or key:NAME") });
 
-const filters = v.optional(v.pipe(
-  v.array(v.string()),
-  say("key==value, key!=value, key~=regex or key; commas AND, repeated flags OR (keys: id, parents, description, type, inuse, mutable, immutable, shared, private, until)"),
+const filters = v.optional(list(
+  "key==value, key!=value, key~=regex or key; commas AND, repeated flags OR (keys: id, parents, description, type, inuse, mutable, immutable, shared, private, until)",
+  64, 1024,
 ));
 
 export const duInput = v.strictObject({
@@ -107,7 +113,7 @@ export const keySetInput = v.strictObject({
 });
 export const keyGetInput = v.strictObject({
   name: keyNameOf("the key's name"),
-  restorePrefix: v.optional(v.pipe(v.array(v.string()), say("on a miss, the newest key starting with this (repeatable, tried in order)"))),
+  restorePrefix: v.optional(list("on a miss, the newest key starting with this (repeatable, tried in order)", 32, 255)),
 });
 export const keyNameInput = v.strictObject({ name: keyNameOf("the key's name") });
 
@@ -132,7 +138,7 @@ const layerMediaTypes = [
 
 export const importInput = v.strictObject({
   /** A file, `-` for stdin, or `oci:DIR[:TAG]`; absent when the blob is the request body. */
-  source: v.optional(v.pipe(v.string(), v.minLength(1), say("a layer blob file, - for stdin, or oci:DIR[:TAG] for an image layout"))),
+  source: v.optional(path("a layer blob file, - for stdin, or oci:DIR[:TAG] for an image layout")),
   parent: v.optional(refOf("the record the layer goes on")),
   mediaType: v.optional(v.pipe(v.picklist(layerMediaTypes, "not a layer media type"), say("the layer's media type (default: from its compression)"))),
   lazy: v.optional(flag("store the blob, extract it when first needed")),
@@ -145,12 +151,12 @@ export const exportInput = v.strictObject({
     v.picklist(["gzip", "zstd", "uncompressed"], "compression must be gzip, zstd or uncompressed"),
     say("gzip (default), zstd or uncompressed"),
   )),
-  output: v.optional(v.pipe(v.string(), v.minLength(1), say("also write an OCI image layout to this directory"))),
+  output: v.optional(path("also write an OCI image layout to this directory")),
   tag: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, "invalid tag"), say("the image's tag in the layout (default latest)"))),
 });
 
 export const mergeInput = v.strictObject({
-  refs: v.pipe(v.array(ref), v.minLength(1, "merge needs at least one REF"), say("the records to merge, later ones win")),
+  refs: v.pipe(v.array(ref), v.minLength(1, "merge needs at least one REF"), v.maxLength(1000, "at most 1000 inputs"), say("the records to merge, later ones win")),
 });
 export const diffInput = v.strictObject({
   lower: refOf("the tree to compare from"),
@@ -161,12 +167,13 @@ export const checkInput = v.strictObject({ repair: v.optional(flag("fix what is 
 
 /** How a registry is reached: kept for the one command, never stored or printed. */
 const registryFlags = {
-  credsFile: v.optional(text("a docker config.json-shaped file with registry credentials (default: $DOCKER_CONFIG/config.json)")),
-  caFile: v.optional(text("a PEM file of CAs to trust for the registry, besides the system's")),
-  insecureRegistry: v.optional(v.pipe(v.array(v.string()), say("a HOST[:PORT] spoken to in plain HTTP (loopback always is)"))),
+  credsFile: v.optional(path("a docker config.json-shaped file with registry credentials (default: $DOCKER_CONFIG/config.json)")),
+  caFile: v.optional(path("a PEM file of CAs to trust for the registry, besides the system's")),
+  insecureRegistry: v.optional(list("a HOST[:PORT] spoken to in plain HTTP (loopback always is)", 32, 300)),
 };
 /** An image reference; its grammar is checked where it is parsed (remote/reference.ts). */
-const imageRefOf = (what: string) => v.pipe(v.string(), v.minLength(1, "an image reference is HOST[:PORT]/REPO[:TAG]"), say(what));
+const imageRefOf = (what: string) =>
+  v.pipe(v.string(), v.minLength(1, "an image reference is HOST[:PORT]/REPO[:TAG]"), v.maxLength(600, "an image reference is at most 600 characters"), say(what));
 
 export const pushInput = v.strictObject({
   ref: refOf("the record whose layer chain to push"),
@@ -176,8 +183,8 @@ export const pushInput = v.strictObject({
     say("gzip, zstd or uncompressed (default: each layer as stored, gzip for new ones)"),
   )),
   annotation: v.optional(v.pipe(
-    v.array(v.pipe(v.string(), v.regex(/^[^=]+=/, (i) => `invalid annotation "${i.input}" (use KEY=VALUE)`))),
-    say("a manifest annotation KEY=VALUE"),
+    list("a manifest annotation KEY=VALUE", 64, maxText),
+    v.check((a) => a.every((x) => /^[^=]+=/.test(x)), (i) => `invalid annotation "${i.input.find((x) => !/^[^=]+=/.test(x))}" (use KEY=VALUE)`),
   )),
   ...registryFlags,
 });
@@ -185,13 +192,13 @@ export const pushInput = v.strictObject({
 export const pullInput = v.strictObject({
   source: imageRefOf("the image: HOST[:PORT]/REPO[:TAG] or HOST[:PORT]/REPO@sha256:DIGEST"),
   lazy: v.optional(flag("read the manifest and config only; each layer is fetched when first needed")),
-  restorePrefix: v.optional(v.pipe(v.array(v.string()), say("on a missing tag, the newest tag starting with this (tried in order)"))),
-  platform: v.optional(text("OS/ARCH[/VARIANT] to pick from a multi-platform image (default: the host's)")),
+  restorePrefix: v.optional(list("on a missing tag, the newest tag starting with this (tried in order)", 32, 128)),
+  platform: v.optional(v.pipe(v.string(), v.maxLength(100, "a platform is OS/ARCH[/VARIANT]"), say("OS/ARCH[/VARIANT] to pick from a multi-platform image (default: the host's)"))),
   ...registryFlags,
 });
 
 export const serveInput = v.strictObject({
-  listen: v.optional(v.pipe(v.array(v.string()), say("also listen on TCP HOST:PORT (needs the token), repeatable"))),
+  listen: v.optional(list("also listen on TCP HOST:PORT (needs the token), repeatable", 16, 300)),
   config: v.optional(text("a JSON or TOML file with the GC policy list")),
 });
 

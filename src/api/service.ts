@@ -15,6 +15,7 @@ import { Refs, resolve } from "../core/refs.ts";
 import { parseSize } from "../core/units.ts";
 import { describe, describeAll, describeId, totals, type Totals } from "../core/usage.ts";
 import { invalid, notFound, usage } from "../core/errors.ts";
+import { writing } from "../core/space.ts";
 import { exportRecord } from "../core/export.ts";
 import { diff, merge } from "../core/graph.ts";
 import { importBlob, materialize } from "../core/layers.ts";
@@ -181,6 +182,44 @@ export class Service {
     if (!input.output) return r;
     const manifest = await ociLayout.write(input.output, r.layers, this.d.content, { tag: input.tag });
     return { ...r, manifest };
+  }
+
+  /**
+   * Stores a blob a client sends, checked against its digest (and its size, when the
+   * client says it) while it streams: a mismatch stores nothing. Without a lease naming
+   * it, nothing refers to it and the next gc removes it.
+   */
+  async putBlob(digest: string, body: AsyncIterable<Uint8Array>, opts: { size?: number; lease?: string } = {}) {
+    const { content, store, processes } = this.d;
+    if (opts.lease !== undefined && !(await store.read((tx) => tx.leases.get(opts.lease!)))) throw notFound(`lease ${opts.lease}`);
+    if (!content.has(digest)) {
+      const ingest = content.ingest({ digest, size: opts.size });
+      try {
+        for await (const chunk of body) ingest.write(chunk);
+        await ingest.commit();
+      } catch (err) {
+        ingest.abort();
+        throw writing(this.d, err, `storing blob ${digest}`, opts.size);
+      }
+    }
+    await store.write(async (tx) => {
+      if (opts.lease !== undefined) await tx.leases.addBlob(opts.lease, digest);
+      await tx.blobs.release([digest], processes.self);
+    });
+    return { digest, size: content.stat(digest)!.size };
+  }
+
+  /** A stored blob's size, for GET and HEAD; not found when absent. */
+  blobSize(digest: string): number {
+    const st = this.d.content.stat(digest);
+    if (!st) throw notFound(`blob ${digest}`);
+    return st.size;
+  }
+
+  /** Where a stored blob's bytes are, for a server to send them as they are. */
+  blobFile(digest: string): string {
+    this.blobSize(digest);
+    return this.d.content.path(digest);
   }
 
   /** A record's chain as an OCI image in a registry (progress items, then the result). */

@@ -6,7 +6,7 @@
 import { type ErrorCode, isErrorCode, StrataError } from "../core/errors.ts";
 
 /** Codes only the HTTP layer uses, besides SPEC §4's. */
-export type WireCode = ErrorCode | "unauthenticated" | "too_large";
+export type WireCode = ErrorCode | "unauthenticated" | "too_large" | "bad_range";
 
 export interface ErrorBody {
   error: { code: WireCode; message: string; issues?: string[] };

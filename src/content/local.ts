@@ -10,7 +10,7 @@ import {
   writeSync,
 } from "node:fs";
 import type { ContentStore, Ingest } from "../core/ports/content.ts";
-import { integrity, usage } from "../core/errors.ts";
+import { guarded, integrity, usage } from "../core/errors.ts";
 import { Sha256 } from "../platform/sha256.ts";
 
 const hexOf = (digest: string) => {
@@ -100,6 +100,10 @@ export function localContent(root: string, owner: string, hold?: (digest: string
         } catch { /* removed meanwhile */ }
       }
       return total;
+    },
+    read(digest, range) {
+      const stream = createReadStream(path(digest), { highWaterMark: 1 << 20, ...range });
+      return guarded(stream as AsyncIterable<Uint8Array>, `cannot read blob ${digest}`, "missing_blob");
     },
     stat(digest) {
       try {

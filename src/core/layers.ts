@@ -186,7 +186,9 @@ export async function materialize(d: LayerDeps, r: RecordRow): Promise<RecordRow
   if (made(r)) return r;
   const lock = await d.locks.hold(r.id);
   try {
-    return await make(d, r.id);
+    // Most who waited find it made: a read says so without queueing for the write lock.
+    const now = await d.store.read((tx) => tx.records.get(r.id));
+    return now && now.state === "ready" && made(now) ? now : await make(d, r.id);
   } finally {
     lock.release();
   }

@@ -27,6 +27,12 @@ export interface Listener {
 
 export type Handler = (req: Request, env: { transport: "unix" | "tcp" }) => Response | Promise<Response>;
 
+/**
+ * A response body holding a file's bytes (a range of them, ends included), of known
+ * length, so the response says its Content-Length (Bun drops it for a plain stream).
+ */
+export type SendFile = (path: string, range?: { start: number; end: number }) => BodyInit;
+
 export interface Runtime {
   name: "bun" | "deno";
   version: string;
@@ -35,6 +41,7 @@ export interface Runtime {
   /** Locks between processes, as files in `dir`. */
   locks(dir: string): Locks;
   listen(at: Listen, fetch: Handler): Listener;
+  sendFile: SendFile;
   /** fetch, reaching a unix socket when one is named. */
   fetchVia(unix: string | undefined): typeof fetch;
   /** fetch for registries: the system's CAs plus `caFile` (loaded when first needed). */

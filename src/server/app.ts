@@ -11,10 +11,12 @@ import type { Service } from "../api/service.ts";
 import { errorBody, ndjsonBody } from "../api/wire.ts";
 import { codeOf, StrataError, usage } from "../core/errors.ts";
 import { tokenChecker } from "./auth.ts";
-import { statusOf } from "./errors.ts";
+import { HttpError, statusOf } from "./errors.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import { openapi } from "./openapi.ts";
+import { blobRoutes } from "./blobs.ts";
+import type { SendFile } from "../runtime/runtime.ts";
 
 export interface AppDeps {
   svc: Service;
@@ -25,6 +27,8 @@ export interface AppDeps {
   log: Log;
   /** Called after every successful change, to schedule automatic GC. */
   changed(): void;
+  /** A file as a response body (the runtime's way). */
+  sendFile: SendFile;
   /** Records and bytes by state, for /metrics. */
   gauges(): Promise<{ records: { [state: string]: number }; bytes: { [state: string]: number } }>;
 }
@@ -37,7 +41,7 @@ async function rawInput(c: Context, o: Route): Promise<{ [field: string]: unknow
   if (o.method === "GET" || o.method === "DELETE" || o.blobBody) {
     Object.assign(raw, fromQuery(o.schema, c.req.queries()));
   } else {
-    const text = await c.req.text();
+    const text = await jsonText(c);
     if (text.trim()) {
       let body: unknown;
       try {
@@ -51,6 +55,32 @@ async function rawInput(c: Context, o: Route): Promise<{ [field: string]: unknow
   }
   for (const name of pathParams(o.path)) raw[name] = c.req.param(name);
   return defined(raw);
+}
+
+/** A JSON body larger than this is refused (413) before it is read whole. */
+export const maxJsonBody = 1 << 20;
+
+const tooLarge = () => new HttpError(413, "too_large", `the request body is over ${maxJsonBody} bytes`);
+
+/** The body as text, read a chunk at a time and given up on past `maxJsonBody`. */
+async function jsonText(c: Context): Promise<string> {
+  if (Number(c.req.header("content-length") ?? 0) > maxJsonBody) throw tooLarge();
+  const body = c.req.raw.body;
+  if (!body) return "";
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxJsonBody) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 /** NDJSON out as items come; a failure after the first item becomes an error line. */
@@ -118,8 +148,13 @@ export function makeApp(d: AppDeps): Hono<Env> {
     });
   }
 
+  blobRoutes(app, d.svc, d.sendFile, () => d.changed());
+
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {
+    if (err instanceof HttpError) {
+      return c.json(errorBody(err.code, err.message), err.status, err.status === 416 ? { "content-range": "bytes */*" } : {});
+    }
     const code = codeOf(err);
     const status = statusOf[code];
     if (!(err instanceof StrataError)) d.log("error", "request failed", { method: c.req.method, path: c.req.path, error: String(err) });

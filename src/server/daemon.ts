@@ -47,6 +47,7 @@ export async function serve(root: string, runtime: Runtime, opts: { listen: stri
   const app = makeApp({
     svc, token, metrics, log, offload: run,
     changed: () => gc.request(),
+    sendFile: runtime.sendFile,
     gauges: () => svc.gauges(),
   });
 

@@ -38,10 +38,31 @@ function describe(o: Route) {
   };
 }
 
+/** The content store's routes (server/blobs.ts): raw bytes, not operations. */
+function blobPaths() {
+  const digest = { name: "digest", in: "path", required: true, schema: { type: "string", pattern: "^sha256:[0-9a-f]{64}$" } };
+  const error = { description: "Error: {error: {code, message}}", content: { "application/json": {} } };
+  return {
+    put: {
+      summary: "store a blob, checked against its digest and Content-Length as it streams",
+      parameters: [digest, { name: "lease", in: "query", required: false, schema: { type: "string" } }],
+      requestBody: { content: { "application/octet-stream": {} } },
+      responses: { "201": { description: "stored: {digest, size}" }, default: error },
+    },
+    get: {
+      summary: "a blob's bytes; one Range is honoured (206)",
+      parameters: [digest, { name: "range", in: "header", required: false, schema: { type: "string" } }],
+      responses: { "200": { description: "OK", content: { "application/octet-stream": {} } }, "206": { description: "a range" }, default: error },
+    },
+    head: { summary: "a blob's Content-Length", parameters: [digest], responses: { "200": { description: "OK" }, default: error } },
+  };
+}
+
 export function openapi() {
   const paths: { [path: string]: { [method: string]: object } } = {
     "/healthz": { get: { summary: "liveness, without auth", responses: { "200": { description: "OK" } } } },
     "/metrics": { get: { summary: "Prometheus metrics", responses: { "200": { description: "OK" } } } },
+    "/v1/blobs/{digest}": blobPaths(),
   };
   for (const o of Object.values(routes)) {
     const path = o.path.replace(/:(\w+)/g, "{$1}");

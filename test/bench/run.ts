@@ -2,6 +2,7 @@
 import { benchCore } from "./core.ts";
 import { benchGraph } from "./graph.ts";
 import { benchHttp } from "./http.ts";
+import { benchJobs } from "./jobs.ts";
 import { benchLayers } from "./layers.ts";
 import { ageFreedInodes, removeDiscarded } from "./measure.ts";
 import { benchRecords } from "./records.ts";
@@ -16,6 +17,7 @@ try {
   if (!only || only === "graph") results.push(...benchGraph());
   if (!only || only === "records") results.push(...(await benchRecords()));
   if (!only || only === "http") results.push(...(await benchHttp()));
+  if (!only || only === "jobs") results.push(...(await benchJobs()));
   if (!only || only === "registry") results.push(...(await benchRegistry()));
 } finally {
   removeDiscarded();

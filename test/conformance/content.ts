@@ -88,6 +88,19 @@ export function contentSuite(test: Test, name: string, make: MakeContent): void 
     assert.equal((await open.commit()).size, 10);
   }));
 
+  test(`${name}: a blob is read whole or by a range of bytes; an absent one is a missing blob`, on(async (store) => {
+    const digest = await put(store, bytes);
+    const read = async (range?: { start: number; end: number }) => {
+      const parts: Uint8Array[] = [];
+      for await (const c of store.read(digest, range)) parts.push(c);
+      return Buffer.concat(parts);
+    };
+    assert.ok((await read()).equals(bytes));
+    assert.ok((await read({ start: 10, end: 99 })).equals(bytes.subarray(10, 100)));
+    store.remove(digest);
+    await assert.rejects(read(), { code: "missing_blob" });
+  }));
+
   test(`${name}: a malformed digest is a usage error`, on(async (store) => {
     assert.throws(() => store.path("md5:abc"), { code: "usage" });
   }));

@@ -21,6 +21,8 @@ export interface ContentStore {
   remove(digest: string): void;
   list(): string[];
   size(): number;
+  /** A blob's bytes from `start` up to and including `end` (default: all of it), as a stream. */
+  read(digest: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array>;
   /** Size and modification time of a blob, or undefined if absent. */
   stat(digest: string): { size: number; mtimeMs: number } | undefined;
   /** The digest a blob's bytes actually have. */

@@ -1,6 +1,6 @@
 import type { Runtime } from "../runtime.ts";
 import { openSqlite } from "./sqlite.ts";
-import { fetchVia, listen } from "./serve.ts";
+import { fetchVia, listen, sendFile } from "./serve.ts";
 import { sys } from "./sys.ts";
 import { locks } from "./lock.ts";
 import { copier } from "./copier.ts";
@@ -16,5 +16,5 @@ keepPerEntryQuick();
 const registryFetch = async (caFile?: string) => (await import("./fetch.ts")).fetchTrusting(caFile);
 
 export const runtime: Runtime = {
-  name: "bun", version: Bun.version, openSqlite, sys, locks, listen, fetchVia, registryFetch, copier, zstd, deflater, writer: fileWriter, linker, walker,
+  name: "bun", version: Bun.version, openSqlite, sys, locks, listen, sendFile, fetchVia, registryFetch, copier, zstd, deflater, writer: fileWriter, linker, walker,
 };

@@ -1,5 +1,5 @@
 /** Listening with Bun.serve: a unix socket or TCP, each request tagged with how it came. */
-import type { Listen, Listener } from "../runtime.ts";
+import type { Listen, Listener, SendFile } from "../runtime.ts";
 
 export function listen(at: Listen, fetch: (req: Request, env: { transport: "unix" | "tcp" }) => Response | Promise<Response>): Listener {
   const server = at.unix
@@ -12,6 +12,12 @@ export function listen(at: Listen, fetch: (req: Request, env: { transport: "unix
     },
   };
 }
+
+/** A file (or a range of it) as a sized body: Bun sends it from the kernel. */
+export const sendFile: SendFile = (path, range) => {
+  const f = Bun.file(path);
+  return range ? f.slice(range.start, range.end + 1) : f;
+};
 
 /** fetch that reaches a unix socket when asked. */
 export function fetchVia(unix: string | undefined): typeof fetch {

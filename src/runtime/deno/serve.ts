@@ -1,5 +1,6 @@
 /** Listening with Deno.serve: a unix socket or TCP, each request tagged with how it came. */
-import type { Listen, Listener } from "../runtime.ts";
+import { createReadStream } from "node:fs";
+import type { Listen, Listener, SendFile } from "../runtime.ts";
 
 declare const Deno: any;
 
@@ -15,6 +16,21 @@ export function listen(at: Listen, fetch: (req: Request, env: { transport: "unix
     stop: () => server.shutdown(),
   };
 }
+
+/** A file (or a range of it) as a stream; the caller's Content-Length stands. */
+export const sendFile: SendFile = (path, range) => {
+  const it = (createReadStream(path, { highWaterMark: 1 << 20, ...range }) as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      const next = await it.next();
+      if (next.done) ctl.close();
+      else ctl.enqueue(next.value);
+    },
+    cancel() {
+      void it.return?.();
+    },
+  });
+};
 
 /** fetch that reaches a unix socket when asked. */
 export function fetchVia(unix: string | undefined): typeof fetch {
