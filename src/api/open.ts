@@ -16,6 +16,8 @@ import { chooseSnapshotter } from "../snapshot/choose.ts";
 import { nativeSnapshotter } from "../snapshot/native.ts";
 import { overlaySnapshotter } from "../snapshot/overlay/index.ts";
 import { openStore } from "../store/store.ts";
+import type { Registry } from "../core/ports/registry.ts";
+import { registryWith } from "./registry.ts";
 import { Service } from "./service.ts";
 
 /** SPEC §4: `$XDG_DATA_HOME/strata`, else `~/.local/share/strata`; `/var/lib/strata` for root. */
@@ -49,6 +51,7 @@ export async function openRoot(
   const store = await openStore(`${root}/meta.db`, runtime.openSqlite, clock);
   // Blobs being written are held by this process until a record refers to them.
   const content = localContent(root, processes.self, (digest) => store.write((tx) => tx.blobs.hold(digest, processes.self)));
+  let registry: Promise<Registry> | undefined;
   const d = {
     content,
     layers: layerIO(content, runtime.sys, { zstd: runtime.zstd, deflater: runtime.deflater, writer: runtime.writer, linker: runtime.linker, walker: runtime.walker }),
@@ -62,6 +65,9 @@ export async function openRoot(
     locks: runtime.locks(`${root}/locks`),
     // A daemon's holds for its clients end with the client's expiry or with the daemon.
     holdOwner: opts.daemon ? processes.self : null,
+    // Lazy remote records met outside push and pull fetch with docker's credentials and the system's CAs.
+    registry: () => (registry ??= registryWith(runtime)),
+    registryWith: (settings: Parameters<typeof registryWith>[1]) => registryWith(runtime, settings),
     cacheRecords: opts.daemon,
     runtime: `${runtime.name} ${runtime.version}`,
     contentSize: () => content.size(),

@@ -62,6 +62,16 @@ export const operations = {
     method: "POST", path: "/v1/records/:ref/export", schema: s.exportInput,
     summary: "blobs for a record's layer chain; with output, an OCI layout", run: (svc, i, x) => svc.exportRecord(i, x),
   }),
+  push: op({
+    method: "POST", path: "/v1/push", schema: s.pushInput, stream: true, offload: true,
+    summary: "push a record's layer chain to a registry as an OCI image (NDJSON progress, then the result)",
+    run: (svc, i) => svc.push(i),
+  }),
+  pull: op({
+    method: "POST", path: "/v1/pull", schema: s.pullInput, stream: true, offload: true,
+    summary: "pull an image from a registry as a chain of records (NDJSON progress, then the record)",
+    run: (svc, i) => svc.pull(i),
+  }),
   gc: op({ method: "POST", path: "/v1/gc", schema: s.empty, offload: true, summary: "remove what nothing refers to", run: (svc) => svc.gc() }),
   check: op({ method: "POST", path: "/v1/check", schema: s.checkInput, offload: true, summary: "consistency check", run: (svc, i) => svc.check(i) }),
 };

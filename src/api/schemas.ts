@@ -165,6 +165,38 @@ export const diffInput = v.strictObject({
 
 export const checkInput = v.strictObject({ repair: v.optional(flag("fix what is found")) });
 
+/** How a registry is reached: kept for the one command, never stored or printed. */
+const registryFlags = {
+  credsFile: v.optional(path("a docker config.json-shaped file with registry credentials (default: $DOCKER_CONFIG/config.json)")),
+  caFile: v.optional(path("a PEM file of CAs to trust for the registry, besides the system's")),
+  insecureRegistry: v.optional(list("a HOST[:PORT] spoken to in plain HTTP (loopback always is)", 32, 300)),
+};
+/** An image reference; its grammar is checked where it is parsed (remote/reference.ts). */
+const imageRefOf = (what: string) =>
+  v.pipe(v.string(), v.minLength(1, "an image reference is HOST[:PORT]/REPO[:TAG]"), v.maxLength(600, "an image reference is at most 600 characters"), say(what));
+
+export const pushInput = v.strictObject({
+  ref: refOf("the record whose layer chain to push"),
+  target: imageRefOf("where the image goes: HOST[:PORT]/REPO[:TAG] (default tag latest)"),
+  compression: v.optional(v.pipe(
+    v.picklist(["gzip", "zstd", "uncompressed"], "compression must be gzip, zstd or uncompressed"),
+    say("gzip, zstd or uncompressed (default: each layer as stored, gzip for new ones)"),
+  )),
+  annotation: v.optional(v.pipe(
+    list("a manifest annotation KEY=VALUE", 64, maxText),
+    v.check((a) => a.every((x) => /^[^=]+=/.test(x)), (i) => `invalid annotation "${i.input.find((x) => !/^[^=]+=/.test(x))}" (use KEY=VALUE)`),
+  )),
+  ...registryFlags,
+});
+
+export const pullInput = v.strictObject({
+  source: imageRefOf("the image: HOST[:PORT]/REPO[:TAG] or HOST[:PORT]/REPO@sha256:DIGEST"),
+  lazy: v.optional(flag("read the manifest and config only; each layer is fetched when first needed")),
+  restorePrefix: v.optional(list("on a missing tag, the newest tag starting with this (tried in order)", 32, 128)),
+  platform: v.optional(v.pipe(v.string(), v.maxLength(100, "a platform is OS/ARCH[/VARIANT]"), say("OS/ARCH[/VARIANT] to pick from a multi-platform image (default: the host's)"))),
+  ...registryFlags,
+});
+
 export const serveInput = v.strictObject({
   listen: v.optional(list("also listen on TCP HOST:PORT (needs the token), repeatable", 16, 300)),
   config: v.optional(text("a JSON or TOML file with the GC policy list")),
@@ -189,3 +221,5 @@ export type ExportInput = v.InferOutput<typeof exportInput>;
 export type MergeInput = v.InferOutput<typeof mergeInput>;
 export type DiffInput = v.InferOutput<typeof diffInput>;
 export type CheckInput = v.InferOutput<typeof checkInput>;
+export type PushInput = v.InferOutput<typeof pushInput>;
+export type PullInput = v.InferOutput<typeof pullInput>;

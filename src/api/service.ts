@@ -18,11 +18,12 @@ import { invalid, notFound, usage } from "../core/errors.ts";
 import { writing } from "../core/space.ts";
 import { exportRecord } from "../core/export.ts";
 import { diff, merge } from "../core/graph.ts";
-import { importBlob, type LayerDeps, materialize } from "../core/layers.ts";
+import { importBlob, materialize } from "../core/layers.ts";
 import { ociLayout } from "../transfer/oci-layout.ts";
 import type { Layer } from "../transfer/source.ts";
 import { sourceOf } from "../transfer/sources.ts";
 import type { Extra } from "./operations.ts";
+import { type RemoteDeps, RemoteOps } from "./remote.ts";
 import { RecordCache } from "../core/cache.ts";
 import type * as s from "./schemas.ts";
 import type { Choice } from "../snapshot/choose.ts";
@@ -31,7 +32,7 @@ export interface PruneSummary {
   summary: { records: number; bytes: number };
 }
 
-export type ServiceDeps = LayerDeps & {
+export type ServiceDeps = RemoteDeps & {
   runtime: string;
   /** The root's snapshotter, and why it is native where auto could not use overlayfs. */
   snapshotter: Choice;
@@ -43,9 +44,11 @@ export type ServiceDeps = LayerDeps & {
 export class Service {
   private refs: Refs;
   private cache?: RecordCache;
+  private remote: RemoteOps;
 
   constructor(private d: ServiceDeps) {
     this.refs = new Refs(d);
+    this.remote = new RemoteOps(d, (row) => this.one(row));
     if (d.cacheRecords) this.cache = new RecordCache();
   }
 
@@ -221,6 +224,15 @@ export class Service {
   blobFile(digest: string): string {
     this.blobSize(digest);
     return this.d.content.path(digest);
+  }
+
+  /** A record's chain as an OCI image in a registry (progress items, then the result). */
+  push(input: s.PushInput) {
+    return this.remote.push(input);
+  }
+  /** An image in a registry as a chain of records (progress items, then the record). */
+  pull(input: s.PullInput) {
+    return this.remote.pull(input);
   }
 
   gc() {

@@ -8,9 +8,12 @@ import { resolve as resolvePath } from "node:path";
 import { type Field, fields } from "../api/fields.ts";
 import type { Caller } from "../api/invoke.ts";
 import { type Extra, type InputOf, type ItemOf, type OperationName, operations, type OutputOf, type StreamName } from "../api/operations.ts";
+import { isProgress, type ProgressItem } from "../api/progress.ts";
 import { serveInput } from "../api/schemas.ts";
+import { failed } from "../core/errors.ts";
 import { humanSize } from "../core/units.ts";
 import { type CommandSpec, type Parsed, positional } from "./args.ts";
+import { blobMeter } from "./blob-progress.ts";
 import { recordDetails, recordRows, table, totalsText } from "./format.ts";
 import { meter } from "./progress.ts";
 
@@ -83,6 +86,40 @@ function streaming<N extends StreamName>(spec: Spec<N> & { each(item: ItemOf<N>,
     },
   };
 }
+
+/** What a transferring operation gives once its progress items are through. */
+type Done<N extends StreamName> = Exclude<ItemOf<N>, ProgressItem>;
+const isDone = <T>(item: T): item is Exclude<T, ProgressItem> => !isProgress(item);
+
+/**
+ * A command whose operation streams progress items, then its result: progress drawn on a
+ * terminal (never with --json), the result printed as any command's.
+ */
+function transferring<N extends StreamName>(spec: Spec<N> & { verb: string; show(out: Done<N>, p: Parsed): Output }): Command {
+  return {
+    args: spec.args, usage: spec.usage, flags: flagsOf(spec.op, spec.args), summary: spec.summary ?? operations[spec.op].summary,
+    async run(c, p) {
+      const { input } = spec.prepare ? await spec.prepare(p, c) : { input: given<N>(p) };
+      const meter = await blobMeter(spec.verb, p);
+      let out: Done<N> | undefined;
+      try {
+        for await (const item of c.stream(spec.op, input)) {
+          if (isDone(item)) out = item;
+          else if (isProgress(item)) meter?.(item.progress);
+        }
+      } finally {
+        meter?.();
+      }
+      if (out === undefined) throw failed(`${spec.op} ended without a result`);
+      return spec.show(out, p);
+    },
+  };
+}
+
+/** Files a registry command names, made absolute: a server may run in another directory. */
+const registryFiles = <T extends { credsFile?: string; caFile?: string }>(input: T): T => ({
+  ...input, credsFile: input.credsFile && resolvePath(input.credsFile), caFile: input.caFile && resolvePath(input.caFile),
+});
 
 const idText = (r: { id: string }): Output => ({ json: r, text: r.id });
 const snapshotterText = (s: OutputOf<"du">["snapshotter"]) => `${"Snapshotter:".padEnd(15)}${s.name}${s.reason ? ` (${s.reason})` : ""}`;
@@ -161,6 +198,22 @@ export const commands: { [name: string]: Command } = {
       if ("manifest" in r && r.manifest) lines.push(`manifest ${r.manifest.digest}`);
       return { json: r, text: lines.join("\n") };
     },
+  }),
+  push: transferring({
+    op: "push", args: ["ref", "target"], usage: "REF HOST[:PORT]/REPO[:TAG]", verb: "pushing",
+    summary: "push REF's layer chain to a registry as an OCI image, sending only what it lacks",
+    prepare: async (p) => ({ input: registryFiles(given<"push">(p)) }),
+    show(r) {
+      const lines = r.layers.map((l) => `${l.digest}\t${humanSize(l.size)}\t${l.action}`);
+      lines.push(`${r.target}@${r.digest}`);
+      return { json: r, text: lines.join("\n") };
+    },
+  }),
+  pull: transferring({
+    op: "pull", args: ["source"], usage: "HOST[:PORT]/REPO[:TAG|@DIGEST]", verb: "pulling",
+    summary: "pull an image from a registry as a chain of records (a missing tag is a cache miss, exit 7)",
+    prepare: async (p) => ({ input: registryFiles(given<"pull">(p)) }),
+    show: (r) => ({ json: r, text: `${r.id}\t${r.source}${r.exact ? "" : " (restored)"}` }),
   }),
   gc: command({
     op: "gc", args: [], summary: "remove blobs and directories nothing refers to",

@@ -35,6 +35,8 @@ export const invalid = (message: string) => new StrataError("invalid", message);
 /** A blob that is neither stored nor reachable (BuildKit's NeedsRemoteProviderError). */
 export const missingBlob = (message: string) => new StrataError("missing_blob", message);
 export const keyNotFound = (name: string) => new StrataError("key_not_found", `key ${name} not found`);
+/** A cache miss that is not a key's: a registry tag that names nothing (SPEC §6). */
+export const cacheMiss = (message: string) => new StrataError("key_not_found", message);
 /** Bytes that are not what they claim: a digest or size mismatch, a corrupt or hostile layer. */
 export const integrity = (message: string) => new StrataError("integrity", message);
 /** The device is full (ENOSPC, EDQUOT): a CI script can prune and retry. */

@@ -6,16 +6,25 @@
  * Other compressions of a layer become linked variants.
  */
 import { blobChainID, chainID } from "./chain.ts";
-import { invalid, missingBlob } from "./errors.ts";
+import { invalid } from "./errors.ts";
 import { writing } from "./space.ts";
 import { keepBlob, type LayerDeps, materialize, parentsOf } from "./layers.ts";
 import type { Compression } from "./ports/layers.ts";
 import type { Blob, RecordRow } from "./record.ts";
 import { finalize, freeze, getImmutable } from "./refs.ts";
+import { fetchLazyBlob } from "./remote-blob.ts";
 
 export interface ExportResult {
   layers: Blob[];
   chainID: string;
+}
+
+/** How a push exports (push.ts); plain export leaves both unset. */
+export interface ExportOptions {
+  /** Any stored compression of a layer will do: only layers computed now take the asked one. */
+  anyCompression?: boolean;
+  /** Whether a blob not in the content store can be used where it lives (a push to its registry). */
+  leaveRemote?: (blob: Blob) => Promise<boolean>;
 }
 
 const blobOf = (r: RecordRow): Blob | null =>
@@ -32,7 +41,12 @@ const chainOver = (blobs: Blob[]) => {
 
 class Exporter {
   private done = new Map<string, Blob[]>();
-  constructor(private d: LayerDeps, private compression: Compression, private progress?: (bytes: number) => void) {}
+  constructor(
+    private d: LayerDeps,
+    private compression: Compression,
+    private progress?: (bytes: number) => void,
+    private opts: ExportOptions = {},
+  ) {}
 
   private row = async (id: string) => (await this.d.store.read((tx) => tx.records.get(id)))!;
 
@@ -106,15 +120,16 @@ class Exporter {
   /** A record's blob in the asked compression: itself, a stored variant, or a new one. */
   private async variant(r: RecordRow): Promise<Blob> {
     const blob = blobOf(r)!;
-    if (this.d.layers.compressionOf(blob.mediaType) === this.compression) {
-      if (!this.d.content.has(blob.digest)) {
-        throw missingBlob(`blob ${blob.digest} of record ${r.id} is not in the content store`);
-      }
+    const here = this.d.content.has(blob.digest);
+    if (this.opts.anyCompression || this.d.layers.compressionOf(blob.mediaType) === this.compression) {
+      // Not stored here: a lazy remote blob, fetched unless the caller can use it where it is.
+      if (!here && !(await this.opts.leaveRemote?.(blob))) await fetchLazyBlob(this.d, r);
       return blob;
     }
     const variants = await this.d.store.read((tx) => tx.blobs.byDiffID(blob.diffID));
     const v = variants.find((x) => this.d.layers.compressionOf(x.mediaType) === this.compression && this.d.content.has(x.digest));
     if (v) return { digest: v.digest, mediaType: v.mediaType, size: v.size, diffID: v.diffID };
+    if (!here) await fetchLazyBlob(this.d, r);
     const t = await this.d.layers.transcode(blob.digest, this.compression);
     const b: Blob = { digest: t.digest, mediaType: this.d.layers.mediaType(this.compression), size: t.size, diffID: blob.diffID };
     await this.d.store.write((tx) => keepBlob(this.d, tx, b));
@@ -127,6 +142,7 @@ export async function exportRecord(
   ref: string,
   compression: Compression,
   progress?: (bytes: number) => void,
+  opts: ExportOptions = {},
 ): Promise<ExportResult> {
   // Held by this process while it works; export finalizes a committed twin (SPEC §3.2).
   const top = await d.store.write(async (tx) => {
@@ -137,7 +153,7 @@ export async function exportRecord(
   let done = false;
   try {
     await freeze(d, [top]);
-    const layers = await new Exporter(d, compression, progress).layers(top).catch((err) => {
+    const layers = await new Exporter(d, compression, progress, opts).layers(top).catch((err) => {
       throw writing(d, err, `exporting record ${top.id}`);
     });
     if (!layers.length) throw invalid(`record ${top.id} has no layers to export`);

@@ -13,6 +13,7 @@ import type { Locks } from "./ports/host.ts";
 import type { Tx } from "./ports/metadata.ts";
 import type { ContentStore } from "./ports/content.ts";
 import type { LayerIO } from "./ports/layers.ts";
+import type { Registry } from "./ports/registry.ts";
 import { newRow, type RecordRow } from "./record.ts";
 import { type Deps, finalize, freeze, getImmutable, noteOwnChange, removeMarked } from "./refs.ts";
 import { layerTarget, materialize } from "./materialize.ts";
@@ -22,6 +23,8 @@ export { dirOf, materialize, parentsOf } from "./materialize.ts";
 export interface LayerDeps extends Deps {
   layers: LayerIO;
   locks: Locks;
+  /** Registries lazy remote records fetch their blobs from (made when first needed). */
+  registry?: () => Promise<Registry>;
 }
 
 export interface ImportOptions {

@@ -8,6 +8,7 @@
 import { integrity, missingBlob, notFound } from "./errors.ts";
 import { newId } from "./ids.ts";
 import { writing } from "./space.ts";
+import { fetchLazyBlob } from "./remote-blob.ts";
 import type { LayerDeps } from "./layers.ts";
 import type { RecordRow } from "./record.ts";
 
@@ -105,9 +106,9 @@ export async function layerTarget(d: LayerDeps, key: string, parent?: string): P
 async function extract(d: LayerDeps, row: RecordRow, key: string) {
   const [p] = await parentsOf(d, row.id);
   const parent = p ? await materialize(d, p) : undefined;
-  if (!row.blobDigest || !d.content.has(row.blobDigest)) {
-    throw missingBlob(`record ${row.id} is lazy and its blob ${row.blobDigest ?? "(unknown)"} is not in the content store`);
-  }
+  if (!row.blobDigest) throw missingBlob(`record ${row.id} is lazy and its blob is unknown`);
+  // Not stored here: fetched from a registry it is known to live in (pull --lazy), or missing blob.
+  if (!d.content.has(row.blobDigest)) await fetchLazyBlob(d, row);
   await d.snapshots.prepare(key, parent?.snapshot ?? undefined);
   const into = await layerTarget(d, key, parent?.snapshot ?? undefined);
   const got = await d.layers.read(d.layers.open(row.blobDigest), { ...into, store: false, expected: { digest: row.blobDigest } });

@@ -44,6 +44,8 @@ export interface Runtime {
   sendFile: SendFile;
   /** fetch, reaching a unix socket when one is named. */
   fetchVia(unix: string | undefined): typeof fetch;
+  /** fetch for registries: the system's CAs plus `caFile` (loaded when first needed). */
+  registryFetch(caFile?: string): Promise<typeof fetch>;
   /** A thread that copies files alongside this one, where the runtime has one. */
   copier?: () => Copier;
   /** zstd in native code, where the runtime and the host have it (undefined if not). */

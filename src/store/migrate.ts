@@ -11,8 +11,9 @@ import leases from "./migrations/002_leases.sql" with { type: "text" };
 import blobs from "./migrations/003_blobs.sql" with { type: "text" };
 import blobHolds from "./migrations/004_blob_holds.sql" with { type: "text" };
 import status from "./migrations/005_status.sql" with { type: "text" };
+import remote from "./migrations/006_remote.sql" with { type: "text" };
 
-const files = [init, leases, blobs, blobHolds, status];
+const files = [init, leases, blobs, blobHolds, status, remote];
 
 const statements = (text: string) =>
   text.split(/;\s*\n/).filter((s) => s.replace(/--.*$/gm, "").trim());

@@ -88,6 +88,16 @@ export class SqlRecords implements Records {
     }
   }
 
+  async insertAll(entries: { row: RecordRow; parents: string[] }[]) {
+    // A record binds ~25 values: 500 rows stay far below SQLite's limit on bound parameters.
+    for (let i = 0; i < entries.length; i += 500) {
+      const part = entries.slice(i, i + 500);
+      await this.db.insertInto("records").values(part.map((e) => toRow(e.row) as RecordsTable)).execute();
+      const links = part.flatMap((e) => e.parents.map((parent, position) => ({ child: e.row.id, position, parent })));
+      if (links.length) await this.db.insertInto("parents").values(links).execute();
+    }
+  }
+
   async update(ids: string[], patch: Partial<RecordRow>) {
     const set = toRow(patch);
     await eachChunk(ids, (part) => this.db.updateTable("records").set(set).where("id", "in", part).execute());
@@ -132,6 +142,14 @@ export class SqlRecords implements Records {
     return maybe(
       await this.select().where("blobChainID", "=", id).where("state", "=", "ready").where("mutable", "=", 0).executeTakeFirst(),
     );
+  }
+
+  async byBlobChains(ids: string[]) {
+    const rows = fromRows(await chunked(ids, (part) =>
+      this.select().where("blobChainID", "in", part).where("state", "=", "ready").where("mutable", "=", 0).execute()));
+    const out = new Map<string, RecordRow>();
+    for (const r of rows) if (!out.has(r.blobChainID!)) out.set(r.blobChainID!, r);
+    return out;
   }
 
   async byChainWithSnapshot(id: string) {

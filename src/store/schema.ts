@@ -99,6 +99,12 @@ export interface KeyCountsTable {
   count: number;
 }
 
+export interface RemoteBlobsTable {
+  digest: string;
+  repository: string;
+  seenAt: number;
+}
+
 export interface Database {
   records: RecordsTable;
   parents: ParentsTable;
@@ -113,4 +119,5 @@ export interface Database {
   pruneRuns: PruneRunsTable;
   keyLookups: KeyLookupsTable;
   keyCounts: KeyCountsTable;
+  remoteBlobs: RemoteBlobsTable;
 }

@@ -13,6 +13,7 @@ import { SqlLeases } from "./leases.ts";
 import { SqlLinks } from "./links.ts";
 import { SqlMeta } from "./meta.ts";
 import { SqlRecords } from "./records.ts";
+import { SqlRemoteBlobs } from "./remote-blobs.ts";
 import type { Database } from "./schema.ts";
 
 class SqlTx implements Tx {
@@ -43,6 +44,9 @@ class SqlTx implements Tx {
   }
   get meta() {
     return (this.parts.meta ??= new SqlMeta(this.db));
+  }
+  get remoteBlobs() {
+    return (this.parts.remoteBlobs ??= new SqlRemoteBlobs(this.db, this.now));
   }
 }
 

@@ -7,6 +7,7 @@ import { benchLayers } from "./layers.ts";
 import { benchOverlay } from "./overlay.ts";
 import { ageFreedInodes, removeDiscarded } from "./measure.ts";
 import { benchRecords } from "./records.ts";
+import { benchRegistry } from "./registry.ts";
 
 const only = process.argv[2];
 const results: boolean[] = [];
@@ -19,6 +20,7 @@ try {
   if (!only || only === "http") results.push(...(await benchHttp()));
   if (!only || only === "jobs") results.push(...(await benchJobs()));
   if (!only || only === "overlay") results.push(...benchOverlay());
+  if (!only || only === "registry") results.push(...(await benchRegistry()));
 } finally {
   removeDiscarded();
 }

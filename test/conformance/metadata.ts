@@ -93,9 +93,15 @@ export function metadataSuite(test: Test, name: string, make: MakeStore): void {
     assert.deepEqual(await s.read((tx) => tx.records.stillUsed(["m"], ["m"])), new Set(["m"]));
     assert.deepEqual(await s.read((tx) => tx.records.stillUsed(["m"], ["m", "i"])), new Set());
     assert.equal((await s.read((tx) => tx.records.byBlobChain("b2")))?.id, "lazy");
+    const found = await s.read((tx) => tx.records.byBlobChains(["b1", "b2", "b3"]));
+    assert.deepEqual([...found].map(([b, r]) => [b, r.id]).sort(), [["b1", "i"], ["b2", "lazy"]]);
+    await w(s, (tx) => tx.records.insertAll([{ row: row("x", { blobChainID: "b3" }), parents: [] }, { row: row("y"), parents: ["x", "i"] }]));
+    assert.equal((await s.read((tx) => tx.records.byBlobChains(["b3"]))).get("b3")?.id, "x");
+    assert.deepEqual((await s.read((tx) => tx.links.parents(["y"]))).get("y"), ["x", "i"]);
+    await w(s, (tx) => tx.records.insertAll([]));
     assert.equal((await s.read((tx) => tx.records.byChainWithSnapshot("c1")))?.id, "i");
     const stats = await s.read((tx) => tx.records.stats());
-    assert.deepEqual(stats.map((x) => [x.mutable, x.count]).sort(), [[false, 2], [true, 1]]);
+    assert.deepEqual(stats.map((x) => [x.mutable, x.count]).sort(), [[false, 4], [true, 1]]);
   }));
 
   test(`${name}: a hold keeps a record, its twin and its ancestors in use until it ends or expires`, on(async (s, clock) => {
@@ -198,6 +204,20 @@ export function metadataSuite(test: Test, name: string, make: MakeStore): void {
     await w(s, (tx) => tx.meta.set("x", "1"));
     await w(s, (tx) => tx.meta.set("x", "2"));
     assert.equal(await s.read((tx) => tx.meta.get("x")), "2");
+  }));
+
+  test(`${name}: remote blobs: repositories per blob, most recently seen first, each once`, on(async (s, clock) => {
+    await w(s, (tx) => tx.remoteBlobs.add("reg:5000/a", ["sha256:b"]));
+    clock.at += 1000;
+    await w(s, (tx) => tx.remoteBlobs.add("reg:5000/b", ["sha256:b", "sha256:b"]));
+    await w(s, (tx) => tx.remoteBlobs.add("reg:5000/a", ["sha256:c"]));
+    assert.deepEqual(await s.read((tx) => tx.remoteBlobs.repositories("sha256:b")), ["reg:5000/b", "reg:5000/a"]);
+    clock.at += 1000;
+    await w(s, (tx) => tx.remoteBlobs.add("reg:5000/a", ["sha256:b", "sha256:c"]));
+    assert.deepEqual(await s.read((tx) => tx.remoteBlobs.repositories("sha256:b")), ["reg:5000/a", "reg:5000/b"]);
+    assert.deepEqual(await s.read((tx) => tx.remoteBlobs.repositories("sha256:c")), ["reg:5000/a"]);
+    assert.deepEqual(await s.read((tx) => tx.remoteBlobs.repositories("sha256:none")), []);
+    await w(s, (tx) => tx.remoteBlobs.add("reg:5000/a", []));
   }));
 
   test(`${name}: a failed write changes nothing`, on(async (s) => {

@@ -21,16 +21,17 @@ export interface FaultProxy {
   host: string;
   seen: Seen[];
   /**
-   * Cut the next blob GET off after half its body: by resetting the connection (Bun
-   * logs the stream error that does it), or by ending the body short of its length.
+   * Cut the next blob GET (of those whose path matches) off after half its body: by
+   * resetting the connection (Bun logs the stream error that does it), or by ending the
+   * body short of its length.
    */
-  dropBlobOnce(how?: "reset" | "short"): void;
+  dropBlobOnce(how?: "reset" | "short", match?: RegExp): void;
   /** Answer the next `n` requests (of those whose `METHOD /path` matches) with 429 and `Retry-After: 1`. */
   tooMany(n: number, match?: RegExp): void;
-  /** Answer every request with 500 (and a registry error body) until turned off. */
-  failForever(on: boolean): void;
-  /** Flip a byte in the middle of every blob body until turned off. */
-  corruptBlobs(on: boolean): void;
+  /** Answer every request (of those whose path matches) with 500 and a registry error body until turned off. */
+  failForever(on: boolean, match?: RegExp): void;
+  /** Flip a byte in the middle of every blob body (of blobs whose path matches) until turned off. */
+  corruptBlobs(on: boolean, match?: RegExp): void;
   /** Page `tags/list` by its `n` and `last` until turned off. */
   pageTags(on: boolean): void;
   /** Pass requests on without their Range header, as a registry without range support. */
@@ -46,11 +47,14 @@ const error = (status: number, code: string, message: string, headers: { [k: str
 
 export function startFaultProxy(upstream: string): FaultProxy {
   let drop: false | "reset" | "short" = false;
+  let dropped = /./;
   let throttle = 0;
   let throttled = /./;
   let noRange = false;
   let fail = false;
+  let failing = /./;
   let corrupt = false;
+  let corrupted = /./;
   let paging = false;
   const seen: Seen[] = [];
 
@@ -77,10 +81,12 @@ export function startFaultProxy(upstream: string): FaultProxy {
     const out = new Headers(res.headers);
     for (const h of HOP) if (h !== "content-length") out.delete(h);
     const isBlob = req.method === "GET" && BLOB.test(url.pathname) && (res.status === 200 || res.status === 206);
-    if (!isBlob || (!drop && !corrupt)) return new Response(res.body, { status: res.status, headers: out });
+    const cut = drop && dropped.test(url.pathname);
+    const flip = corrupt && corrupted.test(url.pathname);
+    if (!isBlob || (!cut && !flip)) return new Response(res.body, { status: res.status, headers: out });
     const bytes = new Uint8Array(await res.arrayBuffer());
-    if (corrupt) bytes[bytes.length >> 1]! ^= 0xff;
-    if (!drop) return new Response(bytes, { status: res.status, headers: out });
+    if (flip) bytes[bytes.length >> 1]! ^= 0xff;
+    if (!cut) return new Response(bytes, { status: res.status, headers: out });
     const how = drop;
     drop = false;
     // Half the body under the full Content-Length, then the connection ends.
@@ -109,7 +115,7 @@ export function startFaultProxy(upstream: string): FaultProxy {
         return res;
       };
       if (url.pathname === "/v2/") return record(await forward(req, url));
-      if (fail) return record(error(500, "UNKNOWN", "fault proxy: internal error"));
+      if (fail && failing.test(url.pathname)) return record(error(500, "UNKNOWN", "fault proxy: internal error"));
       if (throttle > 0 && throttled.test(`${req.method} ${url.pathname}`)) {
         throttle--;
         return record(error(429, "TOOMANYREQUESTS", "fault proxy: slow down", { "retry-after": "1" }));
@@ -122,10 +128,10 @@ export function startFaultProxy(upstream: string): FaultProxy {
   return {
     host: `127.0.0.1:${server.port}`,
     seen,
-    dropBlobOnce: (how = "reset") => void (drop = how),
+    dropBlobOnce: (how = "reset", match = /./) => void ((drop = how), (dropped = match)),
     tooMany: (n, match = /./) => void ((throttle = n), (throttled = match)),
-    failForever: (on) => void (fail = on),
-    corruptBlobs: (on) => void (corrupt = on),
+    failForever: (on, match = /./) => void ((fail = on), (failing = match)),
+    corruptBlobs: (on, match = /./) => void ((corrupt = on), (corrupted = match)),
     pageTags: (on) => void (paging = on),
     ignoreRange: (on) => void (noRange = on),
     stop: () => void server.stop(true),

@@ -1,7 +1,8 @@
 /**
  * The metadata store: one transaction sees every resource, each behind its own small
- * port (records, links, holds, keys, leases, blobs, meta), as containerd splits its
- * metadata. Nothing a transaction changes is visible to other processes until it ends.
+ * port (records, links, holds, keys, leases, blobs, meta, remote blobs), as containerd
+ * splits its metadata. Nothing a transaction changes is visible to other processes until
+ * it ends.
  */
 import type { Blobs } from "./blobs.ts";
 import type { Holds } from "./holds.ts";
@@ -10,6 +11,7 @@ import type { Leases } from "./leases.ts";
 import type { Meta } from "./meta.ts";
 import type { Links, Records } from "./records.ts";
 import type { StatusStore } from "../status.ts";
+import type { RemoteBlobs } from "./remote-blobs.ts";
 
 export interface Tx {
   readonly records: Records;
@@ -19,6 +21,7 @@ export interface Tx {
   readonly leases: Leases;
   readonly blobs: Blobs;
   readonly meta: Meta;
+  readonly remoteBlobs: RemoteBlobs;
 }
 
 export interface MetadataStore {

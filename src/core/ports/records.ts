@@ -13,6 +13,8 @@ export interface Records {
   allReady(): Promise<RecordRow[]>;
   /** A new row with its ordered parents. */
   insert(row: RecordRow, parents: string[]): Promise<void>;
+  /** New rows with their ordered parents, in as few statements as the store can (a pulled chain). */
+  insertAll(entries: { row: RecordRow; parents: string[] }[]): Promise<void>;
   update(ids: string[], patch: Partial<RecordRow>): Promise<void>;
   /** Deletes rows with their parent links, holds and keys. */
   delete(ids: string[]): Promise<void>;
@@ -27,6 +29,8 @@ export interface Records {
   ownedBy(owners: string[]): Promise<RecordRow[]>;
   /** A ready immutable record with this blob chain. */
   byBlobChain(blobChainID: string): Promise<RecordRow | undefined>;
+  /** The same for many blob chains at once: one record for each that has one. */
+  byBlobChains(blobChainIDs: string[]): Promise<Map<string, RecordRow>>;
   /** A ready immutable record with this chain and a snapshot. */
   byChainWithSnapshot(chainID: string): Promise<RecordRow | undefined>;
   /** Counts and cached bytes of ready records, mutable and immutable. */

@@ -13,4 +13,8 @@ import { keepPerEntryQuick } from "./jit.ts";
 
 keepPerEntryQuick();
 
-export const runtime: Runtime = { name: "bun", version: Bun.version, openSqlite, sys, locks, listen, sendFile, fetchVia, copier, zstd, deflater, writer: fileWriter, linker, walker };
+const registryFetch = async (caFile?: string) => (await import("./fetch.ts")).fetchTrusting(caFile);
+
+export const runtime: Runtime = {
+  name: "bun", version: Bun.version, openSqlite, sys, locks, listen, sendFile, fetchVia, registryFetch, copier, zstd, deflater, writer: fileWriter, linker, walker,
+};

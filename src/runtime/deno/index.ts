@@ -6,4 +6,6 @@ import { locks } from "./lock.ts";
 
 declare const Deno: { version: { deno: string } };
 
-export const runtime: Runtime = { name: "deno", version: Deno.version.deno, openSqlite, sys, locks, listen, sendFile, fetchVia };
+const registryFetch = async (caFile?: string) => (await import("./fetch.ts")).fetchTrusting(caFile);
+
+export const runtime: Runtime = { name: "deno", version: Deno.version.deno, openSqlite, sys, locks, listen, sendFile, fetchVia, registryFetch };
