@@ -2,6 +2,9 @@
  * Builds the single binary `dist/strata` with `bun build --compile`: ESM, bytecode for
  * a fast start, migrations embedded. Run with `npm run build`.
  */
+// Help texts, made from the command table now and built in (see src/main.ts).
+const { helpTexts } = await import("./src/cli/table.ts");
+
 const result = await Bun.build({
   // Worker threads are entry points of their own: a compiled binary finds them by
   // their path under src/ (see src/platform/worker.ts).
@@ -23,6 +26,7 @@ const result = await Bun.build({
   minify: true,
   sourcemap: "none",
   target: "bun",
+  define: { STRATA_HELP: JSON.stringify(helpTexts()) },
 });
 if (!result.success) {
   for (const log of result.logs) console.error(log);

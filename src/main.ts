@@ -2,6 +2,7 @@
 import { writeSync } from "node:fs";
 import process from "node:process";
 import pkg from "../package.json" with { type: "json" };
+import { helpAsked } from "./cli/help-asked.ts";
 import { runtimeName } from "./runtime/which.ts";
 
 const argv = process.argv.slice(2);
@@ -11,6 +12,17 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && argv[0] === "version") {
   writeSync(1, `strata ${pkg.version} (${runtimeName()})\n`);
   process.exit(0);
+}
+
+// Help, as cli/table.ts makes it: a compiled binary has it built in (compile.ts), so
+// `strata help prune` starts as fast as `version` does.
+declare const STRATA_HELP: { [command: string]: string } | undefined;
+if (typeof STRATA_HELP !== "undefined") {
+  const text = STRATA_HELP[helpAsked(argv) ?? "\0"];
+  if (text !== undefined) {
+    writeSync(1, `${text}\n`);
+    process.exit(0);
+  }
 }
 
 const { runCli } = await import("./cli/main.ts");

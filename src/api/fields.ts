@@ -19,6 +19,8 @@ export interface Field {
   kind: FieldKind;
   required: boolean;
   description: string;
+  /** The word for its value in help (`DUR`, `REF`), or its choices (`gzip|zstd|uncompressed`). */
+  form: string;
   choices?: readonly string[];
 }
 
@@ -31,7 +33,12 @@ function field(name: string, schema: Node): Field {
   const inner = required ? schema : schema.wrapped!;
   const base = inner.pipe?.[0] ?? inner;
   const kind: FieldKind = base.type === "boolean" ? "bool" : base.type === "array" ? "multi" : "value";
-  return { name, flag: kebab(name), kind, required, description: v.getDescription(inner as never) ?? "", choices: base.options };
+  const meta = v.getMetadata(inner as never) as { what?: string; form?: string };
+  const choices = base.options;
+  return {
+    name, flag: kebab(name), kind, required, description: meta.what ?? "", choices,
+    form: meta.form ?? (choices ? choices.join("|") : "VALUE"),
+  };
 }
 
 const memo = new WeakMap<object, Field[]>();

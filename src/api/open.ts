@@ -3,7 +3,6 @@
  * place that knows which adapter implements which port.
  */
 import { mkdirSync } from "node:fs";
-import os from "node:os";
 import process from "node:process";
 import type { Clock } from "../core/ports/host.ts";
 import { systemError } from "../core/errors.ts";
@@ -20,13 +19,8 @@ import type { Registry } from "../core/ports/registry.ts";
 import { registryWith } from "./registry.ts";
 import { Service } from "./service.ts";
 
-/** SPEC §4: `$XDG_DATA_HOME/strata`, else `~/.local/share/strata`; `/var/lib/strata` for root. */
-export function defaultRoot(env = process.env): string {
-  if (env.STRATA_ROOT) return env.STRATA_ROOT;
-  if (process.getuid?.() === 0) return "/var/lib/strata";
-  if (env.XDG_DATA_HOME) return `${env.XDG_DATA_HOME}/strata`;
-  return `${os.homedir()}/.local/share/strata`;
-}
+export { defaultRoot } from "./root.ts";
+
 
 /**
  * `scan: false` opens without repairing damage, so `check` and `gc` can report it.

@@ -9,7 +9,11 @@ import { parseDuration } from "../core/duration.ts";
 import { isId } from "../core/ids.ts";
 import { recordTypes } from "../core/record.ts";
 
-const say = v.description;
+/**
+ * What help says of a field: one line, and the word standing for its value
+ * (`--hold DUR`); read back by fields.ts.
+ */
+const say = <T>(what: string, form?: string) => v.metadata<T, { what: string; form?: string }>({ what, ...(form ? { form } : {}) });
 
 const isDuration = (s: string) => {
   try {
@@ -26,25 +30,26 @@ const durationOf = (what: string) =>
     v.string(),
     v.check(isDuration, (i) => `invalid duration "${i.input}" (use e.g. 30m, 24h, 7d)`),
     v.transform(parseDuration),
-    say(what),
+    say(what, "DUR"),
   );
 export const duration = durationOf("a duration: 30m, 24h, 7d");
 
 const isRef = (s: string) => isId(s) || /^key:.+$/.test(s);
 const refOf = (what: string) =>
-  v.pipe(v.string(), v.maxLength(300, "invalid reference"), v.check(isRef, (i) => `invalid reference "${i.input}" (a record ID or key:NAME)`), say(what));
+  v.pipe(v.string(), v.maxLength(300, "invalid reference"), v.check(isRef, (i) => `invalid reference "${i.input}" (a record ID or key:NAME)`), say(what, "REF"));
 export const ref = refOf("a record ID or key:NAME");
-const idOf = (what: string) => v.pipe(v.string(), v.check(isId, (i) => `invalid record ID "${i.input}"`), say(what));
+const idOf = (what: string) => v.pipe(v.string(), v.check(isId, (i) => `invalid record ID "${i.input}"`), say(what, "ID"));
 
-const keyNameOf = (what: string) => v.pipe(v.string(), v.regex(/^[\w.:\/@+-]{1,255}$/, "invalid key name"), say(what));
+const keyNameOf = (what: string) => v.pipe(v.string(), v.regex(/^[\w.:\/@+-]{1,255}$/, "invalid key name"), say(what, "NAME"));
 
 /** Text a client may send is bounded: a daemon keeps and hands it out again (`du`). */
 const maxText = 4096;
-const text = (what: string) => v.pipe(v.string(), v.maxLength(maxText, `at most ${maxText} characters`), say(what));
-const path = (what: string) => v.pipe(v.string(), v.minLength(1), v.maxLength(maxText, `at most ${maxText} characters`), say(what));
+const text = (what: string) => v.pipe(v.string(), v.maxLength(maxText, `at most ${maxText} characters`), say(what, "TEXT"));
+const path = (what: string, form = "PATH") =>
+  v.pipe(v.string(), v.minLength(1), v.maxLength(maxText, `at most ${maxText} characters`), say(what, form));
 /** A repeatable flag: at most `n` values of at most `len` characters. */
-const list = (what: string, n: number, len: number) =>
-  v.pipe(v.array(v.pipe(v.string(), v.maxLength(len, `at most ${len} characters each`))), v.maxLength(n, `at most ${n} of them`), say(what));
+const list = (what: string, n: number, len: number, form: string) =>
+  v.pipe(v.array(v.pipe(v.string(), v.maxLength(len, `at most ${len} characters each`))), v.maxLength(n, `at most ${n} of them`), say(what, form));
 const flag = (what: string) => v.pipe(v.boolean(), say(what));
 const hold = (what: string) => v.optional(durationOf(what));
 
@@ -82,7 +87,7 @@ export const refInput = v.strictObject({ ref: refOf("the record: an ID or key:NA
 
 const filters = v.optional(list(
   "key==value, key!=value, key~=regex or key; commas AND, repeated flags OR (keys: id, parents, description, type, inuse, mutable, immutable, shared, private, until)",
-  64, 1024,
+  64, 1024, "FILTER",
 ));
 
 export const duInput = v.strictObject({
@@ -93,7 +98,7 @@ export const duInput = v.strictObject({
 const isSize = (s: string) => /^\d+(\.\d+)?\s*([a-zA-Z]*|%)$/.test(s.trim());
 /** A size as given (`512MB`, `10GiB`, `20%`); percentages need the filesystem, so they resolve later. */
 const sizeOf = (what: string) =>
-  v.pipe(v.string(), v.check(isSize, (i) => `invalid size "${i.input}" (use bytes, 512MB, 10GiB or 20%)`), say(what));
+  v.pipe(v.string(), v.check(isSize, (i) => `invalid size "${i.input}" (use bytes, 512MB, 10GiB or 20%)`), say(what, "SIZE"));
 export const size = sizeOf("bytes, 512MB, 10GiB or 20% of the filesystem");
 
 export const pruneInput = v.strictObject({
@@ -113,11 +118,11 @@ export const keySetInput = v.strictObject({
 });
 export const keyGetInput = v.strictObject({
   name: keyNameOf("the key's name"),
-  restorePrefix: v.optional(list("on a miss, the newest key starting with this (repeatable, tried in order)", 32, 255)),
+  restorePrefix: v.optional(list("on a miss, the newest key starting with this (repeatable, tried in order)", 32, 255, "PREFIX")),
 });
 export const keyNameInput = v.strictObject({ name: keyNameOf("the key's name") });
 
-const leaseIdOf = (what: string) => v.pipe(v.string(), v.regex(/^[\w.:@+-]{1,128}$/, "invalid lease ID"), say(what));
+const leaseIdOf = (what: string) => v.pipe(v.string(), v.regex(/^[\w.:@+-]{1,128}$/, "invalid lease ID"), say(what, "ID"));
 export const leaseCreateInput = v.strictObject({
   id: v.optional(leaseIdOf("the lease's ID (default: a new one)")),
   expires: v.optional(durationOf("the lease ends after this long (default: never)")),
@@ -125,7 +130,7 @@ export const leaseCreateInput = v.strictObject({
 const refOrDigest = v.pipe(
   v.string(),
   v.check((x) => /^sha256:[0-9a-f]{64}$/.test(x) || isRef(x), (i) => `invalid reference "${i.input}" (a record ID, key:NAME or a blob digest)`),
-  say("a record ID, key:NAME or a blob digest"),
+  say("a record ID, key:NAME or a blob digest", "REF"),
 );
 export const leaseAddInput = v.strictObject({ id: leaseIdOf("the lease"), ref: refOrDigest });
 export const leaseIdInput = v.strictObject({ id: leaseIdOf("the lease") });
@@ -138,9 +143,9 @@ const layerMediaTypes = [
 
 export const importInput = v.strictObject({
   /** A file, `-` for stdin, or `oci:DIR[:TAG]`; absent when the blob is the request body. */
-  source: v.optional(path("a layer blob file, - for stdin, or oci:DIR[:TAG] for an image layout")),
+  source: v.optional(path("a layer blob file, - for stdin, or oci:DIR[:TAG] for an image layout", "FILE")),
   parent: v.optional(refOf("the record the layer goes on")),
-  mediaType: v.optional(v.pipe(v.picklist(layerMediaTypes, "not a layer media type"), say("the layer's media type (default: from its compression)"))),
+  mediaType: v.optional(v.pipe(v.picklist(layerMediaTypes, "not a layer media type"), say("the layer's media type (default: from its compression)", "TYPE"))),
   lazy: v.optional(flag("store the blob, extract it when first needed")),
   description: v.optional(text("a description shown by du and info")),
 });
@@ -151,8 +156,8 @@ export const exportInput = v.strictObject({
     v.picklist(["gzip", "zstd", "uncompressed"], "compression must be gzip, zstd or uncompressed"),
     say("gzip (default), zstd or uncompressed"),
   )),
-  output: v.optional(path("also write an OCI image layout to this directory")),
-  tag: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, "invalid tag"), say("the image's tag in the layout (default latest)"))),
+  output: v.optional(path("also write an OCI image layout to this directory", "DIR")),
+  tag: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, "invalid tag"), say("the image's tag in the layout (default latest)", "TAG"))),
 });
 
 export const mergeInput = v.strictObject({
@@ -167,13 +172,13 @@ export const checkInput = v.strictObject({ repair: v.optional(flag("fix what is 
 
 /** How a registry is reached: kept for the one command, never stored or printed. */
 const registryFlags = {
-  credsFile: v.optional(path("a docker config.json-shaped file with registry credentials (default: $DOCKER_CONFIG/config.json)")),
-  caFile: v.optional(path("a PEM file of CAs to trust for the registry, besides the system's")),
-  insecureRegistry: v.optional(list("a HOST[:PORT] spoken to in plain HTTP (loopback always is)", 32, 300)),
+  credsFile: v.optional(path("a docker config.json-shaped file with registry credentials (default: $DOCKER_CONFIG/config.json)", "FILE")),
+  caFile: v.optional(path("a PEM file of CAs to trust for the registry, besides the system's", "FILE")),
+  insecureRegistry: v.optional(list("a HOST[:PORT] spoken to in plain HTTP (loopback always is)", 32, 300, "HOST")),
 };
 /** An image reference; its grammar is checked where it is parsed (remote/reference.ts). */
 const imageRefOf = (what: string) =>
-  v.pipe(v.string(), v.minLength(1, "an image reference is HOST[:PORT]/REPO[:TAG]"), v.maxLength(600, "an image reference is at most 600 characters"), say(what));
+  v.pipe(v.string(), v.minLength(1, "an image reference is HOST[:PORT]/REPO[:TAG]"), v.maxLength(600, "an image reference is at most 600 characters"), say(what, "IMAGE"));
 
 export const pushInput = v.strictObject({
   ref: refOf("the record whose layer chain to push"),
@@ -183,7 +188,7 @@ export const pushInput = v.strictObject({
     say("gzip, zstd or uncompressed (default: each layer as stored, gzip for new ones)"),
   )),
   annotation: v.optional(v.pipe(
-    list("a manifest annotation KEY=VALUE", 64, maxText),
+    list("a manifest annotation KEY=VALUE", 64, maxText, "KEY=VALUE"),
     v.check((a) => a.every((x) => /^[^=]+=/.test(x)), (i) => `invalid annotation "${i.input.find((x) => !/^[^=]+=/.test(x))}" (use KEY=VALUE)`),
   )),
   ...registryFlags,
@@ -192,13 +197,13 @@ export const pushInput = v.strictObject({
 export const pullInput = v.strictObject({
   source: imageRefOf("the image: HOST[:PORT]/REPO[:TAG] or HOST[:PORT]/REPO@sha256:DIGEST"),
   lazy: v.optional(flag("read the manifest and config only; each layer is fetched when first needed")),
-  restorePrefix: v.optional(list("on a missing tag, the newest tag starting with this (tried in order)", 32, 128)),
-  platform: v.optional(v.pipe(v.string(), v.maxLength(100, "a platform is OS/ARCH[/VARIANT]"), say("OS/ARCH[/VARIANT] to pick from a multi-platform image (default: the host's)"))),
+  restorePrefix: v.optional(list("on a missing tag, the newest tag starting with this (tried in order)", 32, 128, "PREFIX")),
+  platform: v.optional(v.pipe(v.string(), v.maxLength(100, "a platform is OS/ARCH[/VARIANT]"), say("OS/ARCH[/VARIANT] to pick from a multi-platform image (default: the host's)", "OS/ARCH"))),
   ...registryFlags,
 });
 
 export const serveInput = v.strictObject({
-  listen: v.optional(list("also listen on TCP HOST:PORT (needs the token), repeatable", 16, 300)),
+  listen: v.optional(list("also listen on TCP HOST:PORT (needs the token), repeatable", 16, 300, "HOST:PORT")),
   config: v.optional(text("a JSON or TOML file with the GC policy list")),
 });
 

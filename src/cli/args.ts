@@ -6,6 +6,9 @@
  */
 import { type Field, type FieldKind } from "../api/fields.ts";
 import { usage } from "../core/errors.ts";
+import { didYouMean } from "./suggest.ts";
+
+const quote = (s: string) => `"${s}"`;
 
 export interface CommandSpec {
   /** Flags: the input fields not given by position. */
@@ -17,16 +20,18 @@ export interface CommandSpec {
 export interface GlobalFlag {
   name: string;
   kind: FieldKind;
+  /** The word for its value in help. */
+  form: string;
   description: string;
 }
 
 export const globalFlags: GlobalFlag[] = [
-  { name: "root", kind: "value", description: "the store (default $STRATA_ROOT, $XDG_DATA_HOME/strata, ~/.local/share/strata; /var/lib/strata as root)" },
-  { name: "addr", kind: "value", description: "talk to a running strata serve: unix:/path or http://host:port (default $STRATA_ADDR)" },
-  { name: "token-file", kind: "value", description: "the bearer token for --addr over TCP (default $STRATA_TOKEN, else ROOT/token)" },
-  { name: "snapshotter", kind: "value", description: "for a new root: overlayfs, native or auto (default $STRATA_SNAPSHOTTER, else auto); a root keeps its own" },
-  { name: "json", kind: "bool", description: "one JSON document on stdout (NDJSON for streams)" },
-  { name: "help", kind: "bool", description: "show help" },
+  { name: "root", kind: "value", form: "DIR", description: "the store (default $STRATA_ROOT, $XDG_DATA_HOME/strata, ~/.local/share/strata; /var/lib/strata as root)" },
+  { name: "addr", kind: "value", form: "ADDR", description: "talk to a running strata serve: unix:/path or http://host:port (default $STRATA_ADDR)" },
+  { name: "token-file", kind: "value", form: "FILE", description: "the bearer token for --addr over TCP (default $STRATA_TOKEN, else ROOT/token)" },
+  { name: "snapshotter", kind: "value", form: "overlayfs|native|auto", description: "for a new root: overlayfs, native or auto (default $STRATA_SNAPSHOTTER, else auto); a root keeps its own" },
+  { name: "json", kind: "bool", form: "", description: "one JSON document on stdout (NDJSON for streams)" },
+  { name: "help", kind: "bool", form: "", description: "show help" },
 ];
 
 export interface Parsed {
@@ -37,12 +42,21 @@ export interface Parsed {
   input: { [field: string]: unknown };
 }
 
-/** A positional's field name and shape. */
+/** A positional's field name and shape: `name`, `name?`, `name...`, `name...?`. */
 export const positional = (arg: string) => ({
-  name: arg.replace(/\.\.\.$|\?$/, ""),
-  rest: arg.endsWith("..."),
+  name: arg.replace(/(\.\.\.)?\??$/, ""),
+  rest: arg.includes("..."),
   optional: arg.endsWith("?"),
 });
+
+/** An unknown command, with the nearest known one (a subcommand of its group, if it names one). */
+function unknownCommand(command: string, known: string[]) {
+  const [group] = command.split(" ");
+  const names = command.includes(" ")
+    ? known.filter((c) => c.startsWith(`${group} `))
+    : new Set(known.filter((c) => !c.startsWith("__")).map((c) => c.split(" ")[0]!));
+  return usage(`unknown command "${command}"${didYouMean(command, names, quote) || " (see strata help)"}`);
+}
 
 /** `help` when no command is given. */
 export function parseArgs(argv: string[], specs: { [command: string]: CommandSpec }): Parsed {
@@ -67,7 +81,7 @@ export function parseArgs(argv: string[], specs: { [command: string]: CommandSpe
       if (command === undefined || (!spec && groups.has(command))) {
         command = command === undefined ? word : `${command} ${word}`;
         spec = specs[command];
-        if (!spec && !groups.has(command)) throw usage(`unknown command "${command}" (see strata --help)`);
+        if (!spec && !groups.has(command)) throw unknownCommand(command, Object.keys(specs));
       } else words.push(word);
       continue;
     }
@@ -76,7 +90,10 @@ export function parseArgs(argv: string[], specs: { [command: string]: CommandSpe
     const own = spec?.flags.find((f) => f.flag === name);
     const global = globalFlags.find((g) => g.name === name);
     const kind = own?.kind ?? global?.kind;
-    if (!kind) throw usage(`unknown flag --${name}${command ? ` for ${command}` : ""}`);
+    if (!kind) {
+      const names = [...(spec?.flags.map((f) => f.flag) ?? []), ...globalFlags.map((g) => g.name)];
+      throw usage(`unknown flag --${name}${command ? ` for ${command}` : ""}${didYouMean(name, names, (n) => `--${n}`)}`);
+    }
     const set = (value: unknown) => {
       if (own) input[own.name] = value;
       else globals[name] = value as string | boolean;

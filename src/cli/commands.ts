@@ -13,9 +13,7 @@ import { serveInput } from "../api/schemas.ts";
 import { failed } from "../core/errors.ts";
 import { humanSize } from "../core/units.ts";
 import { type CommandSpec, type Parsed, positional } from "./args.ts";
-import { blobMeter } from "./blob-progress.ts";
 import { recordDetails, recordRows, table, totalsText } from "./format.ts";
-import { meter } from "./progress.ts";
 
 export interface Output {
   /** Streams print one JSON object a line; the rest one document. */
@@ -28,9 +26,12 @@ export type Print = (o: Output) => void;
 
 export interface Command extends CommandSpec {
   summary: string;
+  /** The fields its positional arguments fill, in order (their forms tell completion what to offer). */
+  positionals: Field[];
   /** Positionals as help shows them, when the field names say too little. */
   usage?: string;
-  run(c: Caller, p: Parsed, print: Print): Promise<Output | void>;
+  /** `connect` reaches the store (in this process or a daemon) when the command first needs it. */
+  run(connect: () => Promise<Caller>, p: Parsed, print: Print): Promise<Output | void>;
 }
 
 /** A call's input and what goes with it, adjusted for where the call runs. */
@@ -55,36 +56,71 @@ interface Spec<N extends OperationName> {
  */
 const given = <N extends OperationName>(p: Parsed) => p.input as InputOf<N>;
 
-const flagsOf = (op: OperationName, args: string[]): Field[] => {
-  const byPosition = new Set(args.map((a) => positional(a).name));
-  return fields(operations[op].schema).filter((f) => !byPosition.has(f.name));
-};
-
-/** A command that calls one operation and prints its result. */
-function command<N extends OperationName>(spec: Spec<N> & { show(out: OutputOf<N>, p: Parsed): Output }): Command {
+/**
+ * An operation's input fields split: those given by position (in `args` order), the rest
+ * as flags. Read from the schema when first asked (a command runs; help or completion
+ * lists them), not for every command at start-up.
+ */
+function fieldsOf(op: OperationName, args: string[]): { readonly flags: Field[]; readonly positionals: Field[] } {
+  let split: { flags: Field[]; positionals: Field[] } | undefined;
+  const get = () => {
+    if (split) return split;
+    const all = fields(operations[op].schema);
+    const names = args.map((a) => positional(a).name);
+    return (split = { flags: all.filter((f) => !names.includes(f.name)), positionals: names.map((n) => all.find((f) => f.name === n)!) });
+  };
   return {
-    args: spec.args, usage: spec.usage, flags: flagsOf(spec.op, spec.args), summary: spec.summary ?? operations[spec.op].summary,
-    async run(c, p) {
-      const { input, extra, done } = spec.prepare ? await spec.prepare(p, c) : { input: given<N>(p) };
-      const out = await c.call(spec.op, input, extra);
-      done?.();
-      return spec.show(out, p);
+    get flags() {
+      return get().flags;
+    },
+    get positionals() {
+      return get().positionals;
     },
   };
 }
 
-/** A command whose operation streams: each item printed as it comes. */
-function streaming<N extends StreamName>(spec: Spec<N> & { each(item: ItemOf<N>, p: Parsed, first: boolean): Output }): Command {
+/** What every command says of itself: its arguments, usage, fields and summary. */
+function described<N extends OperationName>(spec: Spec<N>) {
+  const split = fieldsOf(spec.op, spec.args);
   return {
-    args: spec.args, usage: spec.usage, flags: flagsOf(spec.op, spec.args), summary: spec.summary ?? operations[spec.op].summary,
-    async run(c, p, print) {
-      let first = true;
-      for await (const item of c.stream(spec.op, given<N>(p))) {
-        print(spec.each(item, p, first));
-        first = false;
-      }
+    args: spec.args, usage: spec.usage, summary: spec.summary ?? operations[spec.op].summary,
+    get flags() {
+      return split.flags;
+    },
+    get positionals() {
+      return split.positionals;
     },
   };
+}
+
+/** A command of `spec` that runs `run`; its fields stay lazy (a spread would read them now). */
+function withRun<N extends OperationName>(spec: Spec<N>, run: Command["run"]): Command {
+  const c = described(spec) as Command;
+  c.run = run;
+  return c;
+}
+
+/** A command that calls one operation and prints its result. */
+function command<N extends OperationName>(spec: Spec<N> & { show(out: OutputOf<N>, p: Parsed): Output }): Command {
+  return withRun(spec, async (connect, p) => {
+    const c = await connect();
+    const { input, extra, done } = spec.prepare ? await spec.prepare(p, c) : { input: given<N>(p) };
+    const out = await c.call(spec.op, input, extra);
+    done?.();
+    return spec.show(out, p);
+  });
+}
+
+/** A command whose operation streams: each item printed as it comes. */
+function streaming<N extends StreamName>(spec: Spec<N> & { each(item: ItemOf<N>, p: Parsed, first: boolean): Output }): Command {
+  return withRun(spec, async (connect, p, print) => {
+    const c = await connect();
+    let first = true;
+    for await (const item of c.stream(spec.op, given<N>(p))) {
+      print(spec.each(item, p, first));
+      first = false;
+    }
+  });
 }
 
 /** What a transferring operation gives once its progress items are through. */
@@ -96,24 +132,22 @@ const isDone = <T>(item: T): item is Exclude<T, ProgressItem> => !isProgress(ite
  * terminal (never with --json), the result printed as any command's.
  */
 function transferring<N extends StreamName>(spec: Spec<N> & { verb: string; show(out: Done<N>, p: Parsed): Output }): Command {
-  return {
-    args: spec.args, usage: spec.usage, flags: flagsOf(spec.op, spec.args), summary: spec.summary ?? operations[spec.op].summary,
-    async run(c, p) {
-      const { input } = spec.prepare ? await spec.prepare(p, c) : { input: given<N>(p) };
-      const meter = await blobMeter(spec.verb, p);
-      let out: Done<N> | undefined;
-      try {
-        for await (const item of c.stream(spec.op, input)) {
-          if (isDone(item)) out = item;
-          else if (isProgress(item)) meter?.(item.progress);
-        }
-      } finally {
-        meter?.();
+  return withRun(spec, async (connect, p) => {
+    const c = await connect();
+    const { input } = spec.prepare ? await spec.prepare(p, c) : { input: given<N>(p) };
+    const meter = await (await import("./blob-progress.ts")).blobMeter(spec.verb, p);
+    let out: Done<N> | undefined;
+    try {
+      for await (const item of c.stream(spec.op, input)) {
+        if (isDone(item)) out = item;
+        else if (isProgress(item)) meter?.(item.progress);
       }
-      if (out === undefined) throw failed(`${spec.op} ended without a result`);
-      return spec.show(out, p);
-    },
-  };
+    } finally {
+      meter?.();
+    }
+    if (out === undefined) throw failed(`${spec.op} ended without a result`);
+    return spec.show(out, p);
+  });
 }
 
 /** Files a registry command names, made absolute: a server may run in another directory. */
@@ -176,7 +210,7 @@ export const commands: { [name: string]: Command } = {
     op: "importLayer", args: ["source"], usage: "FILE|-|oci:DIR[:TAG]",
     summary: "import a layer blob (FILE, - for stdin) or an OCI layout image (oci:DIR[:TAG])",
     async prepare(p, c) {
-      const progress = await meter("importing", p);
+      const progress = await (await import("./progress.ts")).meter("importing", p);
       const input = given<"importLayer">(p);
       // Through a server, what the source reads here goes as the request body.
       const { forCall } = await import("../transfer/sources.ts"); // off the start-up path
@@ -188,7 +222,7 @@ export const commands: { [name: string]: Command } = {
   export: command({
     op: "exportRecord", args: ["ref"], summary: "blobs for REF's layer chain; with --output DIR, an OCI image layout",
     async prepare(p) {
-      const progress = await meter("exporting", p);
+      const progress = await (await import("./progress.ts")).meter("exporting", p);
       const input = given<"exportRecord">(p);
       return { input: { ...input, output: input.output && resolvePath(input.output) }, extra: { progress }, done: () => progress?.(-1) };
     },
@@ -229,6 +263,6 @@ export const commands: { [name: string]: Command } = {
 };
 
 /** `serve` runs the daemon itself rather than an operation; its flags come from its schema all the same. */
-export const serveSpec: CommandSpec & { summary: string } = {
-  args: [], flags: fields(serveInput), summary: "run the control endpoint and automatic GC",
+export const serveSpec: CommandSpec & { summary: string; positionals: Field[] } = {
+  args: [], flags: fields(serveInput), positionals: [], summary: "run the control endpoint and automatic GC",
 };

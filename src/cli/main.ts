@@ -12,15 +12,17 @@ import { codeOf, exitCodes, failed, StrataError, systemError, usage } from "../c
 import { errorBody } from "../api/wire.ts";
 import { runtimeName } from "../runtime/which.ts";
 import { parseArgs, type Parsed } from "./args.ts";
-import { type Command, commands, type Output, serveSpec } from "./commands.ts";
-import { commandHelp, helpText } from "./help.ts";
+import type { Output } from "./commands.ts";
+import { table } from "./table.ts";
 import { stderr, stdout, stdoutJson } from "./io.ts";
-
-/** `serve` in the table, for parsing and help; it runs the daemon rather than an operation. */
-const serve: Command = { ...serveSpec, run: async () => {} };
 
 export async function runCli(argv: string[]): Promise<number> {
   if (argv[0] === "__run") return runForDaemon(argv[1]!, argv[2]!);
+  // The completion scripts' helper, after any global flags (a wrapper may give --root).
+  const asked = argv.indexOf("__complete");
+  if (asked >= 0 && argv.slice(0, asked).every((w, i, a) => w.startsWith("--") || a[i - 1]?.startsWith("--"))) {
+    return complete(argv.slice(asked + 1), argv.slice(0, asked));
+  }
   let json = argv.includes("--json");
   let caller: Caller | undefined;
   const print = (o: Output) => {
@@ -29,19 +31,14 @@ export async function runCli(argv: string[]): Promise<number> {
     if (text !== "") stdout(text + "\n");
   };
   try {
-    const table: { [name: string]: Command } = { ...commands, serve };
     const p = parseArgs(argv, table);
     json = p.globals.json === true;
-    if (p.command === "help" || p.globals.help) {
-      const one = table[p.command];
-      stdout((one ? commandHelp(p.command, one) : helpText(commands, serve)) + "\n");
-      return 0;
-    }
+    if (p.globals.help) p.input = { command: p.command === "help" ? [] : p.command.split(" ") };
+    const command = p.globals.help ? "help" : p.command;
     // A daemon and its children take it as the default for new roots.
     if (typeof p.globals.snapshotter === "string") process.env.STRATA_SNAPSHOTTER = p.globals.snapshotter;
-    if (p.command === "serve") return await serveCommand(p);
-    caller = await connect(p);
-    const out = await commands[p.command]!.run(caller, p, print);
+    if (command === "serve") return await serveCommand(p);
+    const out = await table[command]!.run(async () => (caller ??= await connect(p)), p, print);
     if (out) print(out);
     return 0;
   } catch (err) {
@@ -54,9 +51,33 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * For the completion scripts: the candidates for the last of `words`, one a line. Never
+ * an error: a shell gets nothing rather than a message in the middle of a command line.
+ */
+async function complete(words: string[], globals: string[]): Promise<number> {
+  let caller: Caller | undefined;
+  try {
+    const { candidates, recordsOf } = await import("./complete.ts");
+    const all = [...globals, ...words.slice(0, -1)];
+    const flag = (name: string) => {
+      const i = all.lastIndexOf(`--${name}`);
+      return i >= 0 ? all[i + 1] : undefined;
+    };
+    const p: Parsed = { command: "", globals: { root: flag("root"), addr: flag("addr"), "token-file": flag("token-file") }, input: {} };
+    const found = await candidates(words, table, async () => recordsOf((caller ??= await connect(p))));
+    if (found.length) stdout(found.join("\n") + "\n");
+  } catch {
+    // nothing to offer
+  } finally {
+    await caller?.close().catch(() => {});
+  }
+  return 0;
+}
+
 const rootOf = async (p: Parsed) => {
   if (typeof p.globals.root === "string") return p.globals.root;
-  const { defaultRoot } = await import("../api/open.ts");
+  const { defaultRoot } = await import("../api/root.ts");
   return defaultRoot();
 };
 

@@ -135,8 +135,9 @@ export async function describeId(d: Deps, id: string, cache?: RecordCache): Prom
   if (!v) return undefined;
   const size = v.row.size ?? (await sizes(d, [v.row])).get(v.row.id) ?? 0;
   const record = toRecord(v.row, { parents: v.parents, inUse: v.inUse, size, sharing: v.sharing });
-  // Computing the size may have written it: then the version moved, and this is not cached.
-  if (cache && v.row.size !== null) cache.set(record, version, v.heldUntil ?? Infinity);
+  // Computing an immutable record's size writes it: then the version moved, and this is not
+  // cached. A mutable record's size is never written, and is cached for a moment (cache.ts).
+  if (cache && (v.row.size !== null || v.row.mutable)) cache.set(record, version, v.heldUntil ?? Infinity, now);
   return record;
 }
 

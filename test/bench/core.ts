@@ -1,7 +1,7 @@
 /**
  * Issue 2's benchmark: `strata new --parent` of a committed ≈5,000-file / ≈100 MB tree
- * against `cp -a` of the same tree, and compiled `strata version` start-up against
- * `bun -e 0`. Runs alternate and the median counts.
+ * against `cp -a` of the same tree, and compiled `strata version` and `strata help prune`
+ * start-up against `bun -e 0` (issues 2 and 16). Runs alternate and the median counts.
  */
 import { existsSync } from "node:fs";
 import { cliCommand, repo } from "../helpers/env.ts";
@@ -38,6 +38,9 @@ export function benchCore(runs = 5) {
         startStrata.push(time([bin, "version"]));
       }
       results.push(report("compiled version start-up", median(startStrata), median(startBun), "bun -e 0", 1.3));
+      const startHelp: number[] = [];
+      for (let i = 0; i < 30; i++) startHelp.push(time([bin, "help", "prune"]));
+      results.push(report("compiled `help prune` start-up", median(startHelp), median(startBun), "bun -e 0", 1.3));
     } else {
       console.log("compiled version start-up: dist/strata missing, run `npm run build` first");
     }

@@ -1,0 +1,11 @@
+/** Where the store is when no --root says: light, for commands that need only the path. */
+import os from "node:os";
+import process from "node:process";
+
+/** SPEC §4: `$XDG_DATA_HOME/strata`, else `~/.local/share/strata`; `/var/lib/strata` for root. */
+export function defaultRoot(env = process.env): string {
+  if (env.STRATA_ROOT) return env.STRATA_ROOT;
+  if (process.getuid?.() === 0) return "/var/lib/strata";
+  if (env.XDG_DATA_HOME) return `${env.XDG_DATA_HOME}/strata`;
+  return `${os.homedir()}/.local/share/strata`;
+}
