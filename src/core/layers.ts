@@ -39,6 +39,8 @@ export interface ImportOptions {
   description?: string;
   expected?: { digest?: string; size?: number };
   progress?: (bytes: number) => void;
+  /** Told of a record this import made (not of one it found already there): what a failed pull may undo. */
+  made?: (id: string) => void;
 }
 
 /**
@@ -115,6 +117,7 @@ async function importLazy(d: LayerDeps, o: ImportOptions, parent?: RecordRow): P
       chainID: chainID(parent?.chainID ?? null, r.diffID), blobChainID: bcid,
     };
     await tx.records.insert(row, parent ? [parent.id] : []);
+    o.made?.(row.id);
     return row;
   });
 }
@@ -161,7 +164,10 @@ async function importExtracted(d: LayerDeps, o: ImportOptions, parent?: RecordRo
     return { row: (await tx.records.get(id))!, discard: false, dropDir: twinContent !== undefined };
   });
   if (result.discard) await removeMarked(d, [(await d.store.read((tx) => tx.records.get(id)))!]);
-  else if (result.dropDir) await d.snapshots.remove(id);
+  else {
+    o.made?.(id);
+    if (result.dropDir) await d.snapshots.remove(id);
+  }
   return result.row;
 }
 

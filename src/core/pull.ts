@@ -138,6 +138,7 @@ async function lazyChain(d: LayerDeps, image: RemoteImage, layers: Layer[]): Pro
 /** Each layer downloaded and extracted as it streams, unless its blob chain is here already. */
 async function extractedChain(d: LayerDeps, registry: Registry, image: RemoteImage, layers: Layer[], progress?: BlobProgress): Promise<RecordRow> {
   const made: RecordRow[] = [];
+  const ids = new Set<string>();
   try {
     let parent: RecordRow | undefined;
     for (const l of layers) {
@@ -155,8 +156,10 @@ async function extractedChain(d: LayerDeps, registry: Registry, image: RemoteIma
         open: () => (d.content.has(l.digest) ? d.layers.open(l.digest) : remote()),
         rewindable: false, size: l.size, parent: parent?.id, mediaType: l.mediaType, description: l.description,
         expected: { digest: l.digest, size: l.size }, progress: (n) => progress?.(l.digest, n, l.size),
+        // Only what this pull made is undone: a record found already there is someone's.
+        made: (id) => ids.add(id),
       });
-      made.push(row);
+      if (ids.has(row.id)) made.push(row);
       if (row.blobDiffID !== l.diffID) {
         throw integrity(`layer ${l.digest} of ${image.repository}: its diffID is ${row.blobDiffID}, the image config says ${l.diffID}`);
       }

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { cleanup, cli, ok, tempDir } from "../helpers/env.ts";
 import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy.ts";
-import { startRegistry, type TestRegistry } from "../helpers/registry.ts";
+import { content, manifestBytes, startRegistry, type TestRegistry } from "../helpers/registry.ts";
 import { cliAsync, okAsync, treeOf } from "../helpers/remote-cli.ts";
 
 let reg: TestRegistry;
@@ -159,4 +159,30 @@ test("a remote blob deleted from under a lazy record is missing blob (exit 6) at
   expect(cli(b, "export", lazy.id, "--output", `${dir}/layout`).code).toBe(6);
   // Still there in the first repository.
   expect(treeOf(ok(`${dir}/c`, "path", ok(`${dir}/c`, "pull", `${reg.host}/faults/app:v1`).id).path)).toEqual(image.tree);
+});
+
+test("a pull that fails keeps the records it found already there: an image whose config lies about a diffID", async () => {
+  const c = `${dir}/c`;
+  const first = await okAsync(c, ["pull", `${reg.host}/faults/app:v1`]);
+  const before = ok(c, "du").records.map((r: any) => r.id).sort();
+  // The same layers under a config whose second diffID is not the layer's.
+  const m = await (await fetch(`${reg.url}/v2/faults/app/manifests/v1`, { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } })).json();
+  const config = await (await fetch(`${reg.url}/v2/faults/app/blobs/${m.config.digest}`)).json();
+  config.rootfs.diff_ids[1] = `sha256:${"1".repeat(64)}`;
+  const lie = content(new TextEncoder().encode(JSON.stringify(config)), m.config.mediaType);
+  const start = await fetch(`${reg.url}/v2/faults/app/blobs/uploads/`, { method: "POST" });
+  const location = new URL(start.headers.get("location")!, reg.url);
+  location.searchParams.set("digest", lie.descriptor.digest);
+  expect((await fetch(location, { method: "PUT", body: lie.bytes })).status).toBe(201);
+  const put = await fetch(`${reg.url}/v2/faults/app/manifests/liar`, {
+    method: "PUT", headers: { "content-type": m.mediaType }, body: manifestBytes(lie.descriptor, m.layers),
+  });
+  expect(put.status).toBe(201);
+
+  const r = await cliAsync(c, ["--json", "pull", `${reg.host}/faults/app:liar`]);
+  expect(r.code).toBe(8);
+  expect(JSON.parse(r.stderr).error.code).toBe("integrity");
+  expect(ok(c, "du").records.map((r: any) => r.id).sort()).toEqual(before);
+  expect(treeOf(ok(c, "path", first.id).path)).toEqual(image.tree);
+  expect(ok(c, "check").problems).toEqual([]);
 });
