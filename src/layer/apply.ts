@@ -54,7 +54,8 @@ export class Applier implements TarSink {
   /** Files go to the writer: set once HELP_AFTER files were opened. */
   private helping = false;
   private opened = 0;
-  private dirs: { abs: string; e: TarEntry }[] = [];
+  /** Directories whose metadata is set at the end, with the inode each was then. */
+  private dirs: { abs: string; e: TarEntry; dev: number; ino: number }[] = [];
   /** What this layer made, relative: an opaque whiteout keeps these. */
   private made = new Set<string>();
   /** Every directory this layer made, measured at the end. */
@@ -89,7 +90,7 @@ export class Applier implements TarSink {
     if (this.overlay) overlayRules(e);
     const rel = clean(e.path);
     if (rel === "") {
-      if (e.type === "dir") this.dirs.push({ abs: this.scope.root, e });
+      if (e.type === "dir") this.later(this.scope.root, e);
       return;
     }
     const slash = rel.lastIndexOf("/");
@@ -124,7 +125,7 @@ export class Applier implements TarSink {
       }
       this.scope.markReal(relPath);
       this.made.add(relPath);
-      this.dirs.push({ abs, e });
+      this.later(abs, e);
       return;
     }
     this.made.add(relPath);
@@ -191,11 +192,15 @@ export class Applier implements TarSink {
       this.writer = undefined;
       this.add(await writer.finish());
     }
-    for (const { abs, e } of this.dirs.reverse()) {
-      const st = lstatSync(abs);
+    for (const { abs, e, dev, ino } of this.dirs.reverse()) {
+      // A later entry may have removed the directory, or put a symlink on its path (to
+      // the host's /etc, say): only the inode made here gets the entry's metadata.
+      const st = lstatSync(abs, { throwIfNoEntry: false });
+      if (!st || st.dev !== dev || st.ino !== ino) continue;
       if (this.madeDirs.delete(abs)) this.count(st);
       this.meta(abs, e, st);
     }
+    if (this.bytes === undefined) return; // something was replaced: measured by a walk
     // Directories made for entries' parents, and the root, are measured too.
     for (const abs of this.madeDirs) this.count(lstatSync(abs));
     this.count(lstatSync(this.scope.root));
@@ -239,6 +244,12 @@ export class Applier implements TarSink {
       rmSync(`${abs}/${child}`, { recursive: true, force: true });
     }
     this.below?.hide(abs, keep);
+  }
+
+  /** A directory entry whose metadata goes on in finish(), once nothing more lands in it. */
+  private later(abs: string, e: TarEntry): void {
+    const { dev, ino } = lstatSync(abs);
+    this.dirs.push({ abs, e, dev, ino });
   }
 
   /** Makes a directory; true if something was already there (nothing was made). */

@@ -5,7 +5,9 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, utimesSync, writeFileSync,
+} from "node:fs";
 import { cleanup, cli, ok, tempDir } from "../helpers/env.ts";
 import { craftTar, gnuTar } from "../helpers/tars.ts";
 
@@ -87,6 +89,25 @@ test("a symlink in a lower layer is no way out either", () => {
   const up = ok(root, "import", layer(), "--parent", base.id);
   expect(readFileSync(`${ok(root, "path", up.id).path}${outside}/pwned`, "utf8")).toBe("pwned");
   execFileSync("rm", ["-f", `${dir}/base`]);
+});
+
+test("a directory's metadata is never set through a symlink a later entry put on its path", () => {
+  chmodSync(outside, 0o700);
+  utimesSync(outside, 1_000_000, 1_000_000);
+  const was = statSync(outside);
+  // "a/outside" is made (mode 0755 in the tar), then "a" becomes a symlink to the directory
+  // holding the real "outside": metadata set at the end by path would land there.
+  craftTar(layer(), [{ name: "a", type: "dir" }, { name: "a/outside", type: "dir" }, { name: "a", type: "symlink", link: dir }]);
+  const rec = ok(root, "import", layer());
+  expect(readlinkSync(`${ok(root, "path", rec.id).path}/a`)).toBe(dir);
+  const now = statSync(outside);
+  expect({ mode: now.mode & 0o7777, mtime: now.mtimeMs }).toEqual({ mode: 0o700, mtime: was.mtimeMs });
+});
+
+test("a directory removed by a later whiteout in the same layer is simply gone", () => {
+  craftTar(layer(), [{ name: "a", type: "dir" }, { name: "a/f", data: "x" }, { name: ".wh.a" }, { name: "b", data: "y" }]);
+  const rec = ok(root, "import", layer());
+  expect(readdirSync(ok(root, "path", rec.id).path)).toEqual(["b"]);
 });
 
 test("a hardlink to an outside file is rejected, by .. or by absolute path", () => {

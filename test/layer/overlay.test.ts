@@ -183,3 +183,30 @@ with tarfile.open("${dir}/xattr.tar", "w", format=tarfile.PAX_FORMAT) as t:
   expect(readFileSync(`${outside}/precious`, "utf8")).toBe("keep me");
   expect(readdirSync(`${root}/trash`)).toEqual([]);
 });
+
+test("a hardlink to a symlink, a fifo or a device below is copied up as that node, never as what a symlink names", () => {
+  const root = `${dir}/root`;
+  writeFileSync(`${dir}/secret`, "host secret");
+  craftTar(`${dir}/base`, [{ name: "evil", type: "symlink", link: `${dir}/secret` }]);
+  execFileSync("python3", ["-c", `
+import tarfile
+with tarfile.open("${dir}/nodes.tar", "w") as t:
+    for name, kind in (("fifo", tarfile.FIFOTYPE), ("null", tarfile.CHRTYPE)):
+        i = tarfile.TarInfo(name); i.type = kind; i.mode = 0o640
+        if kind == tarfile.CHRTYPE: i.devmajor, i.devminor = 1, 3
+        t.addfile(i)
+`]);
+  const base = overlay(root, "import", `${dir}/base`);
+  const nodes = overlay(root, "import", `${dir}/nodes.tar`, "--parent", base.id);
+  craftTar(`${dir}/links`, [
+    { name: "h", type: "hardlink", link: "evil" }, { name: "f", type: "hardlink", link: "fifo" }, { name: "n", type: "hardlink", link: "null" },
+  ]);
+  const up = overlay(root, "import", `${dir}/links`, "--parent", nodes.id);
+  const upper = ok(root, "path", up.id).path.replace(/merged$/, "fs");
+  expect(lstatSync(`${upper}/h`).isSymbolicLink()).toBe(true);
+  expect(readlinkSync(`${upper}/h`)).toBe(`${dir}/secret`);
+  expect(lstatSync(`${upper}/f`).isFIFO()).toBe(true);
+  expect(lstatSync(`${upper}/n`).isCharacterDevice()).toBe(true);
+  expect(lstatSync(`${upper}/n`).rdev).toBe(lstatSync("/dev/null").rdev);
+  expect(lstatSync(`${upper}/n`).mode & 0o7777).toBe(0o640);
+});

@@ -7,7 +7,9 @@
  * copied up first. Every path here is one `Scope` already resolved inside the snapshot:
  * this class decides where a name lives, never whether it may be written.
  */
-import { chmodSync, constants, copyFileSync, lchownSync, lstatSync, mkdirSync, readdirSync, rmSync, type Stats } from "node:fs";
+import {
+  chmodSync, constants, copyFileSync, lchownSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, type Stats, symlinkSync,
+} from "node:fs";
 import process from "node:process";
 import { isWhiteout, lstatOr, OVERLAY_XATTRS, setOpaque, whiteout } from "../../platform/overlay.ts";
 import type { Sys } from "../../platform/sys.ts";
@@ -113,15 +115,20 @@ export class Below {
   }
 
   /**
-   * A file seen only below `abs` is copied up (data, metadata, and its directories), so
-   * a hardlink can be made to it; true if it was.
+   * A non-directory seen only below `abs` is copied up (a file's data, a symlink's
+   * target, a node's device; metadata; its directories), so a hardlink can be made to
+   * it; true if it was.
    */
   copyUp(abs: string): boolean {
     if (lstatOr(abs)) return false;
     const rel = this.rel(abs);
     for (let at = rel.indexOf("/"); at >= 0; at = rel.indexOf("/", at + 1)) this.mkdir(`${this.upper}/${rel.slice(0, at)}`, 0o755);
     const from = `${this.lower}/${rel}`;
-    copyFileSync(from, abs, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
+    // The node itself, never what it points at: a symlink below may name a host file.
+    const st = lstatSync(from);
+    if (st.isFile()) copyFileSync(from, abs, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
+    else if (st.isSymbolicLink()) symlinkSync(readlinkSync(from), abs);
+    else this.sys.mknod(abs, st.mode, BigInt(st.rdev));
     this.copyMeta(from, abs);
     return true;
   }
@@ -135,7 +142,7 @@ export class Below {
   private copyMeta(from: string, to: string): void {
     const st = lstatSync(from, { bigint: true });
     if (asRoot) lchownSync(to, Number(st.uid), Number(st.gid));
-    chmodSync(to, Number(st.mode) & 0o7777);
+    if (!st.isSymbolicLink()) chmodSync(to, Number(st.mode) & 0o7777);
     for (const name of this.sys.listxattr(from)) {
       if (!name.startsWith(OVERLAY_XATTRS)) this.sys.setxattr(to, name, this.sys.getxattr(from, name));
     }
