@@ -3,10 +3,11 @@
  * `import oci:DIR[:TAG]`, and a target, for `export --output DIR --tag T`, which writes
  * a manifest and a config whose `rootfs.diff_ids` list the layers.
  */
+import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import process from "node:process";
-import { invalid, missingBlob, systemError } from "../core/errors.ts";
+import { integrity, invalid, missingBlob, systemError } from "../core/errors.ts";
 import type { ContentStore } from "../core/ports/content.ts";
 import type { Blob } from "../core/record.ts";
 import { isLayerMediaType } from "../layer/compression.ts";
@@ -36,19 +37,23 @@ export function blobPath(dir: string, digest: string): string {
   return `${dir}/blobs/${m[1]}/${m[2]}`;
 }
 
-function readJson(path: string, missing: "not_found" | "missing_blob" = "not_found"): any {
-  let text;
+function readBytes(path: string, missing: "not_found" | "missing_blob"): Buffer {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path);
   } catch (err) {
     throw systemError(err, `OCI layout: cannot read ${path}`, missing);
   }
+}
+
+function parseJson(bytes: Buffer, path: string): any {
   try {
-    return JSON.parse(text);
+    return JSON.parse(bytes.toString("utf8"));
   } catch (err) {
     throw bad(`${path} is not JSON: ${(err as Error).message}`);
   }
 }
+
+const readJson = (path: string): any => parseJson(readBytes(path, "not_found"), path);
 
 /** `oci:DIR[:TAG]`. */
 export function parseOciRef(ref: string): { dir: string; tag?: string } {
@@ -67,25 +72,49 @@ export function readLayout(dir: string, tag?: string): Descriptor[] {
     if ((err as { code?: string }).code === "ENOENT") throw bad(`${dir} has no oci-layout file`);
     throw systemError(err, `OCI layout: cannot read ${dir}/oci-layout`);
   }
-  let index = readJson(`${dir}/index.json`);
-  let manifests: Descriptor[] = index.manifests ?? [];
-  for (;;) {
+  let manifests = listed(readJson(`${dir}/index.json`), `${dir}/index.json`);
+  // A layout is a stranger's too: an index naming itself (or a chain of them) ends here.
+  for (let depth = 0; depth < MAX_NESTING; depth++) {
     const pick = tag ? manifests.filter((m) => m.annotations?.[REF] === tag) : manifests;
     const candidates = pick.length > 1 ? pick.filter((m) => !m.platform || (m.platform.os === "linux" && m.platform.architecture === hostArch())) : pick;
     if (candidates.length === 0) throw bad(tag ? `no image tagged "${tag}" in ${dir}` : `no image in ${dir}`);
     if (candidates.length > 1) throw bad(`${dir} has ${candidates.length} images; name one with oci:${dir}:TAG`);
     const desc = candidates[0]!;
-    const doc = readJson(blobPath(dir, desc.digest), "missing_blob");
+    const doc = readBlobJson(dir, desc.digest);
     if (desc.mediaType === INDEX || doc.mediaType === INDEX) {
-      index = doc;
-      manifests = index.manifests ?? [];
+      manifests = listed(doc, `index ${desc.digest}`);
       tag = undefined; // the tag named the index; its platform manifests are picked by platform
       continue;
     }
-    const layers: Descriptor[] = doc.layers ?? [];
+    const layers = descriptors(doc.layers, `manifest ${desc.digest}`, "layers");
     for (const l of layers) if (!isLayerMediaType(l.mediaType)) throw bad(`layer ${l.digest} has media type ${l.mediaType}`);
     return layers;
   }
+  throw bad(`${dir}: indexes nested more than ${MAX_NESTING} deep`);
+}
+
+const MAX_NESTING = 8;
+
+/** An index's `manifests`, each a descriptor. */
+const listed = (doc: any, where: string) => descriptors(doc?.manifests, where, "manifests");
+
+function descriptors(list: unknown, where: string, field: string): Descriptor[] {
+  if (!Array.isArray(list)) throw bad(`${where} has no ${field} list`);
+  for (const d of list) {
+    if (!d || typeof d !== "object" || typeof d.mediaType !== "string" || typeof d.digest !== "string" || !Number.isSafeInteger(d.size)) {
+      throw bad(`${where}: an entry of ${field} is not a descriptor (mediaType, digest, size)`);
+    }
+  }
+  return list as Descriptor[];
+}
+
+/** A JSON blob, checked against its digest before it is believed. */
+function readBlobJson(dir: string, digest: string): any {
+  const path = blobPath(dir, digest);
+  const bytes = readBytes(path, "missing_blob");
+  const [algorithm, hex] = digest.split(":");
+  if (createHash(algorithm!).update(bytes).digest("hex") !== hex) throw integrity(`OCI layout: ${path} does not hash to ${digest}`);
+  return parseJson(bytes, path);
 }
 
 function put(dir: string, bytes: Uint8Array): Descriptor & { bytes: Uint8Array } {

@@ -93,3 +93,38 @@ test("vanished between listing and reading: a layout's blob, a stored blob", asy
   expect(e2.message).toBe(`cannot read blob ${rec.blob.digest} from the content store: does not exist`);
   for (const e of [e1, e2]) expect(e.message).not.toMatch(raw);
 });
+
+test("a malformed layout is invalid (exit 5), one whose blob lies about its digest is integrity (exit 8), indexes nested too deep end", () => {
+  layout();
+  const L = `${dir}/layout`;
+  const index = JSON.parse(fs.readFileSync(`${L}/index.json`, "utf8"));
+  const put = (doc: unknown) => {
+    const bytes = JSON.stringify(doc);
+    const hex = new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
+    fs.writeFileSync(`${L}/blobs/sha256/${hex}`, bytes);
+    return { mediaType: "application/vnd.oci.image.index.v1+json", digest: `sha256:${hex}`, size: bytes.length };
+  };
+  const cases: [unknown, number, RegExp][] = [
+    [null, 5, /index\.json has no manifests list$/],
+    [{ manifests: [null] }, 5, /an entry of manifests is not a descriptor/],
+    [{ ...index, manifests: [{ ...index.manifests[0], digest: `sha256:${"0".repeat(64)}` }] }, 6, /cannot read .*: does not exist$/],
+  ];
+  // A manifest whose stored bytes are another's (its name kept, its content changed).
+  const m = index.manifests[0];
+  const real = fs.readFileSync(`${L}/blobs/sha256/${m.digest.slice(7)}`, "utf8");
+  fs.writeFileSync(`${L}/blobs/sha256/${"f".repeat(64)}`, real.replace('"layers"', ' "layers"'));
+  cases.push([{ manifests: [{ ...m, digest: `sha256:${"f".repeat(64)}` }] }, 8, /does not hash to sha256:f{64}$/]);
+  // Indexes nested nine deep (an index cannot name itself by digest, but a chain can be long).
+  let next = put({ schemaVersion: 2, manifests: [m] });
+  for (let i = 0; i < 9; i++) next = put({ schemaVersion: 2, manifests: [next] });
+  cases.push([{ manifests: [next] }, 5, /indexes nested more than 8 deep$/]);
+  cases.push([{ manifests: [{ ...m, mediaType: "application/vnd.oci.image.manifest.v1+json" }], extra: 1 }, 0, /^$/]);
+  for (const [doc, code, message] of cases) {
+    fs.writeFileSync(`${L}/index.json`, JSON.stringify(doc));
+    const r = cli(root, "import", `oci:${L}`);
+    expect({ doc, code: r.code }).toEqual({ doc, code });
+    expect(r.stderr.trimEnd()).toMatch(message);
+    expect(r.stderr).not.toMatch(raw);
+  }
+  expect(ok(root, "check").problems).toEqual([]);
+});
