@@ -5,7 +5,7 @@
  * holder's lock when it dies, so the waiter takes over.
  */
 import { dlopen, FFIType, read } from "bun:ffi";
-import { closeSync, mkdirSync, openSync, readdirSync, rmSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
 import type { Lock, Locks } from "../../core/ports/host.ts";
 import { startWorker } from "../../platform/worker.ts";
 import { LOCK_EX, LOCK_NB, LOCK_UN } from "../../platform/sys.ts";
@@ -42,34 +42,60 @@ function waitFor(fd: number, path: string): Promise<void> {
   });
 }
 
+/** Whether `fd` is still the file at `path`. */
+function samePlace(fd: number, path: string): boolean {
+  const here = statSync(path, { throwIfNoEntry: false });
+  const held = fstatSync(fd);
+  return here !== undefined && here.ino === held.ino && here.dev === held.dev;
+}
+
 export function locks(dir: string): Locks {
   mkdirSync(dir, { recursive: true });
   const turn = namedTurns();
   const take = async (name: string): Promise<Lock> => {
     const path = `${dir}/${name}`;
-    const fd = openSync(path, "a", 0o600);
-    try {
-      if (c().flock(fd, LOCK_EX | LOCK_NB) !== 0) {
-        const e = errno();
-        if (e !== EWOULDBLOCK) throw sysError(e, "flock", path);
-        await waitFor(fd, path);
-      }
-    } catch (err) {
-      closeSync(fd);
-      throw err;
-    }
-    return {
-      release() {
-        c().flock(fd, LOCK_UN);
+    for (;;) {
+      const fd = openSync(path, "a", 0o600);
+      try {
+        if (c().flock(fd, LOCK_EX | LOCK_NB) !== 0) {
+          const e = errno();
+          if (e !== EWOULDBLOCK) throw sysError(e, "flock", path);
+          await waitFor(fd, path);
+        }
+      } catch (err) {
         closeSync(fd);
-      },
-    };
+        throw err;
+      }
+      // gc may have removed the file while this waited on it: a lock on a name no longer
+      // there excludes nobody, so it is taken again on the file that is.
+      if (samePlace(fd, path)) {
+        return {
+          release() {
+            c().flock(fd, LOCK_UN);
+            closeSync(fd);
+          },
+        };
+      }
+      closeSync(fd);
+    }
   };
   return {
     hold: (name) => turn(name, () => take(name)),
     list: () => readdirSync(dir),
     forget(names) {
-      for (const name of names) rmSync(`${dir}/${name}`, { force: true });
+      // Only a lock nobody holds is removed, and while holding it; one waiting on it then
+      // finds its file gone and takes the new one (see take).
+      for (const name of names) {
+        const path = `${dir}/${name}`;
+        let fd;
+        try {
+          fd = openSync(path, "r");
+        } catch {
+          continue;
+        }
+        if (c().flock(fd, LOCK_EX | LOCK_NB) === 0 && samePlace(fd, path)) rmSync(path, { force: true });
+        closeSync(fd);
+      }
     },
   };
 }
