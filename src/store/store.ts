@@ -32,19 +32,32 @@ function full(err: unknown, file: string): boolean {
 
 const noRoom = (doing: string) => noSpace(`${doing} the metadata database: no space left on the device`);
 
+/** Opens tried before "locked" is believed (about 10 s of waiting in all). */
+const OPEN_TRIES = 45;
+
 /** Opens a SQLite file; each runtime supplies one (`runtime/*\/sqlite.ts`). */
 export type OpenSqlite = (file: string) => SqliteDatabase;
 
 export async function openStore(file: string, open: OpenSqlite, clock: Clock): Promise<MetadataStore> {
   let db: Kysely<Database>;
-  try {
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: open(file) }) });
-    await sql`PRAGMA busy_timeout = 10000`.execute(db);
-    await sql`PRAGMA journal_mode = WAL`.execute(db);
-    await sql`PRAGMA synchronous = NORMAL`.execute(db);
-    await migrate(db);
-  } catch (err) {
-    throw full(err, file) ? noRoom("opening") : err;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      db = new Kysely<Database>({ dialect: new SqliteDialect({ database: open(file) }) });
+      await sql`PRAGMA busy_timeout = 10000`.execute(db);
+      await sql`PRAGMA journal_mode = WAL`.execute(db);
+      await sql`PRAGMA synchronous = NORMAL`.execute(db);
+      await migrate(db);
+      break;
+    } catch (err) {
+      // An open that meets another process's last close (its checkpoint, its WAL going)
+      // can be told "locked" at once, without the busy timeout: it is tried again.
+      await db!?.destroy().catch(() => {});
+      if (attempt < OPEN_TRIES && /database is locked|SQLITE_BUSY/i.test(String(err))) {
+        await new Promise((r) => setTimeout(r, 10 * attempt));
+        continue;
+      }
+      throw full(err, file) ? noRoom("opening") : err;
+    }
   }
 
   // One connection: transactions from concurrent async calls in this process take turns.
@@ -55,20 +68,20 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
     return run;
   };
 
-  const transaction = <T>(begin: string, fn: (tx: Tx) => Promise<T>) =>
-    serial(() =>
-      db.connection().execute(async (conn) => {
-        await sql.raw(begin).execute(conn);
-        try {
-          const result = await fn(makeTx(conn as Kysely<Database>, clock));
-          await sql`COMMIT`.execute(conn);
-          return result;
-        } catch (err) {
-          await sql`ROLLBACK`.execute(conn).catch(() => {});
-          throw full(err, file) ? noRoom("writing") : err;
-        }
-      })
-    );
+  /** One transaction; the caller has its turn on the connection (`serial`). */
+  const inTurn = <T>(begin: string, fn: (tx: Tx) => Promise<T>) =>
+    db.connection().execute(async (conn) => {
+      await sql.raw(begin).execute(conn);
+      try {
+        const result = await fn(makeTx(conn as Kysely<Database>, clock));
+        await sql`COMMIT`.execute(conn);
+        return result;
+      } catch (err) {
+        await sql`ROLLBACK`.execute(conn).catch(() => {});
+        throw full(err, file) ? noRoom("writing") : err;
+      }
+    });
+  const transaction = <T>(begin: string, fn: (tx: Tx) => Promise<T>) => serial(() => inTurn(begin, fn));
 
   const busyTimeout = (ms: number) => sql.raw(`PRAGMA busy_timeout = ${ms}`).execute(db);
   // data_version moves when another connection commits; our own commits count here.
@@ -88,15 +101,18 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
     async tryWrite(fn) {
       // SQLite's busy handler backs off in steps up to 100 ms, so waiting behind a
       // stream of short writers (a prune) can take long: here we do not wait at all.
-      await serial(() => busyTimeout(0));
-      try {
-        return await transaction("BEGIN IMMEDIATE", fn).finally(() => ownWrites++);
-      } catch (err) {
-        if (/busy|locked/i.test(String(err))) return undefined;
-        throw err;
-      } finally {
-        await serial(() => busyTimeout(10000));
-      }
+      // All in one turn: no other transaction of this process may run without the timeout.
+      return serial(async () => {
+        await busyTimeout(0);
+        try {
+          return await inTurn("BEGIN IMMEDIATE", fn).finally(() => ownWrites++);
+        } catch (err) {
+          if (/busy|locked/i.test(String(err))) return undefined;
+          throw err;
+        } finally {
+          await busyTimeout(10000);
+        }
+      });
     },
     size() {
       let total = 0;
