@@ -27,7 +27,9 @@ async function step<T>(op: string, fn: () => Promise<T>): Promise<T | undefined>
     say({ op, code: "ok" });
     return out;
   } catch (err) {
-    say({ op, code: codeOf(err), message: codeOf(err) === "error" ? String((err as Error).stack ?? err) : undefined });
+    // The message too, so a failed soak says what went wrong (a stack for unexpected ones).
+    const code = codeOf(err);
+    say({ op, code, message: code === "error" ? String((err as Error).stack ?? err) : String((err as Error).message ?? err) });
     return undefined;
   }
 }
