@@ -9,6 +9,7 @@ import { sys } from "../../src/runtime/bun/sys.ts";
 import { hostProcesses } from "../../src/runtime/processes.ts";
 import { overlaySnapshotter } from "../../src/snapshot/overlay/index.ts";
 import { mountPoints } from "../../src/snapshot/overlay/mountinfo.ts";
+import { MS_REMOUNT } from "../../src/platform/sys.ts";
 import { cleanup, tempDir } from "../helpers/env.ts";
 
 let root: string;
@@ -109,6 +110,27 @@ test("a file still open for writing keeps a child from being committed (locked) 
   await expect(s.commit("c")).rejects.toMatchObject({ code: "locked" });
   closeSync(fd);
   await s.commit("c");
+  expect(() => writeFileSync(`${c}/late`, "x")).toThrow(/EROFS|read-only/);
+});
+
+test("a remount the kernel calls busy for a moment (a write in progress) is tried again, and the commit succeeds", async () => {
+  // The kernel's EBUSY for a write that was under way at that instant, once.
+  let busy = 1;
+  const flaky = {
+    ...sys,
+    mount(...args: Parameters<typeof sys.mount>) {
+      if (args[3] & MS_REMOUNT && busy-- > 0) throw Object.assign(new Error("mount: EBUSY"), { code: "EBUSY" });
+      return sys.mount(...args);
+    },
+  };
+  const s = overlaySnapshotter(root, flaky, hostProcesses());
+  await s.prepare("p");
+  await s.commit("p");
+  await s.prepare("c", "p");
+  const c = await s.mount("c");
+  writeFileSync(`${c}/f`, "x");
+  await s.commit("c");
+  expect(busy).toBe(-1);
   expect(() => writeFileSync(`${c}/late`, "x")).toThrow(/EROFS|read-only/);
 });
 

@@ -38,6 +38,9 @@ export interface OverlayOptions {
   maxLayers?: number;
 }
 
+/** How long a commit retries a remount the kernel calls busy (10 + 20 + … + 160 ms). */
+const REMOUNT_PATIENCE_MS = 160;
+
 /** overlayfs' own limit on lower layers (OVL_MAX_STACK). */
 export const KERNEL_MAX_LAYERS = 500;
 
@@ -137,13 +140,19 @@ export function overlaySnapshotter(root: string, sys: Sys, processes: Processes,
       if (at.committed(key)) return;
       // The mount goes read-only first: marked committed, it is never made writable again.
       const target = at.merged(key);
-      if (isMountPoint(target)) {
+      // EBUSY also comes from a write in progress there at that instant (a timestamp being
+      // set, an atime update), which ends at once: only one that lasts is an open file.
+      for (let wait = 10; isMountPoint(target); wait *= 2) {
         try {
           remountReadOnly(sys, target);
+          break;
         } catch (err) {
           const code = (err as { code?: string }).code;
           if (code !== "EBUSY") throw err;
-          throw new StrataError("locked", `snapshot ${key} has files open for writing; close them to commit it`);
+          if (wait > REMOUNT_PATIENCE_MS) {
+            throw new StrataError("locked", `snapshot ${key} has files open for writing; close them to commit it`);
+          }
+          await new Promise((r) => setTimeout(r, wait));
         }
       }
       at.setCommitted(key);
