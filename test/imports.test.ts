@@ -82,3 +82,31 @@ test("the core imports nothing but itself: no adapter, no runtime, no file syste
   );
   expect(outside).toEqual([]);
 });
+
+/** Modules a file imports statically, types aside (those are erased): what loading it loads. */
+const staticImports = (file: string) =>
+  [...readFileSync(file, "utf8").matchAll(/^(?:import|export)\s+(?!type\s)[^;]*?\sfrom\s+["']([^"']+)["']/gms)].map((m) => m[1]!);
+
+/** Every module loading `entry` loads before any of its code runs. */
+function loadedAtStart(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    for (const spec of staticImports(file)) {
+      const target = spec.startsWith(".") ? resolve(dirname(file), spec) : spec;
+      if (seen.has(target)) continue;
+      seen.add(target);
+      if (spec.startsWith(".") && target.endsWith(".ts")) visit(target);
+    }
+  };
+  visit(entry);
+  return seen;
+}
+
+test("a local command starts without node:crypto, node:zlib or node:stream: they load on demand (~4 ms each in Bun)", () => {
+  // What every command on a root loads (cli/main.ts imports these on demand, all of them).
+  const entries = ["main.ts", "cli/main.ts", "runtime/bun/index.ts", "api/open.ts", "api/invoke.ts", "api/operations.ts", "api/wire.ts"];
+  const loaded = new Set(entries.flatMap((e) => [...loadedAtStart(`${src}/${e}`)]));
+  expect(loaded.has(`${src}/api/service.ts`)).toBe(true);
+  expect(loaded.has(`${src}/transfer/oci-layout.ts`)).toBe(true);
+  expect(["node:crypto", "node:zlib", "node:stream"].filter((m) => loaded.has(m))).toEqual([]);
+});

@@ -56,7 +56,7 @@ export async function openRoot(
     snapshotter: choice,
     clock,
     processes,
-    locks: runtime.locks(`${root}/locks`),
+    locks: runtime.locks(`${root}/locks`, { alone: !opts.daemon }),
     // A daemon's holds for its clients end with the client's expiry or with the daemon.
     holdOwner: opts.daemon ? processes.self : null,
     // Lazy remote records met outside push and pull fetch with docker's credentials and the system's CAs.

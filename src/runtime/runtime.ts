@@ -38,8 +38,12 @@ export interface Runtime {
   version: string;
   openSqlite: OpenSqlite;
   sys: Sys;
-  /** Locks between processes, as files in `dir`. */
-  locks(dir: string): Locks;
+  /**
+   * Locks between processes, as files in `dir`. `alone`: this process has nothing else
+   * to do while it waits for a lock (a CLI command, not the daemon), so it may wait on
+   * its own thread when no other lock of its own is held or awaited.
+   */
+  locks(dir: string, opts?: { alone?: boolean }): Locks;
   listen(at: Listen, fetch: Handler): Listener;
   sendFile: SendFile;
   /** fetch, reaching a unix socket when one is named. */

@@ -15,6 +15,9 @@ import remote from "./migrations/006_remote.sql" with { type: "text" };
 
 const files = [init, leases, blobs, blobHolds, status, remote];
 
+/** The schema this strata writes: `PRAGMA user_version` once every migration ran. */
+export const SCHEMA_VERSION = files.length;
+
 const statements = (text: string) =>
   text.split(/;\s*\n/).filter((s) => s.replace(/--.*$/gm, "").trim());
 

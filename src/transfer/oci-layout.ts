@@ -3,7 +3,6 @@
  * `import oci:DIR[:TAG]`, and a target, for `export --output DIR --tag T`, which writes
  * a manifest and a config whose `rootfs.diff_ids` list the layers.
  */
-import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import process from "node:process";
@@ -108,12 +107,22 @@ function descriptors(list: unknown, where: string, field: string): Descriptor[] 
   return list as Descriptor[];
 }
 
+/**
+ * The hex digest of a small document. node:crypto is loaded only for sha512: loading it
+ * costs every command ~4 ms (see core/sha256.ts), and this module is on every command's path.
+ */
+function hashHex(algorithm: string, bytes: Uint8Array): string {
+  if (algorithm === "sha256") return sha256Hex(bytes);
+  const { createHash } = process.getBuiltinModule("node:crypto");
+  return createHash(algorithm).update(bytes).digest("hex");
+}
+
 /** A JSON blob, checked against its digest before it is believed. */
 function readBlobJson(dir: string, digest: string): any {
   const path = blobPath(dir, digest);
   const bytes = readBytes(path, "missing_blob");
   const [algorithm, hex] = digest.split(":");
-  if (createHash(algorithm!).update(bytes).digest("hex") !== hex) throw integrity(`OCI layout: ${path} does not hash to ${digest}`);
+  if (hashHex(algorithm!, bytes) !== hex) throw integrity(`OCI layout: ${path} does not hash to ${digest}`);
   return parseJson(bytes, path);
 }
 

@@ -47,3 +47,35 @@ test("a waiter whose file was removed under it takes the lock on the file that i
   three.release();
   (await waiting).release();
 });
+
+/** Another process holding `file` (flock(1)) until told to go; resolves once it holds it. */
+async function holder(file: string, then = "read _"): Promise<{ proc: ReturnType<typeof Bun.spawn>; go(): void }> {
+  const proc = Bun.spawn(["flock", file, "sh", "-c", `echo held; ${then}`], { stdin: "pipe", stdout: "pipe" });
+  const reader = proc.stdout.getReader();
+  await reader.read(); // "held"
+  reader.releaseLock();
+  return { proc, go: () => proc.stdin.end() };
+}
+
+test("a lone process holding no other lock waits on its own thread: no timer runs until it has the lock", async () => {
+  const other = await holder(`${dir}/x`, "sleep 0.3");
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 5);
+  const lock = await locks(dir, { alone: true }).hold("x");
+  clearInterval(timer);
+  expect(ticks).toBe(0);
+  expect(await other.proc.exited).toBe(0); // it had let go: the lock came from it
+  lock.release();
+});
+
+test("a lone process that holds a lock waits on a helper thread, so its own work goes on meanwhile (no deadlock)", async () => {
+  const mine = locks(dir, { alone: true });
+  const d = await mine.hold("d");
+  // The other process holds `l` and then wants `d`, which this one holds.
+  const other = await holder(`${dir}/l`, `timeout 20 flock ${dir}/d true`);
+  const wantL = mine.hold("l");
+  // Released by a timer: if waiting for `l` blocked this thread, the timer would not run.
+  setTimeout(() => d.release(), 50);
+  (await wantL).release();
+  expect(await other.proc.exited).toBe(0); // it got `d` (not 124: timed out waiting for it)
+});
