@@ -6,10 +6,9 @@
  *
  * A process that is `alone` (a CLI command) and holds or awaits no other lock blocks in
  * flock on this thread instead: starting the helper costs ~10 ms of CPU, which eight
- * commands waiting on one extraction take from it. Nobody can be waiting on such a
- * process, and nothing of its own needs the event loop meanwhile (its other work waits
- * for locks too), so blocking cannot deadlock. Ctrl-C still ends it: a CLI process
- * installs no signal handler.
+ * commands waiting on one extraction take from it. Holding no lock, such a process has
+ * nobody waiting on it, so blocking cannot deadlock; whatever else it has in flight
+ * waits too. Ctrl-C still ends it: a CLI process installs no signal handler.
  */
 import { dlopen, FFIType, read } from "bun:ffi";
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
