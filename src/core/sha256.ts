@@ -17,8 +17,9 @@ function fractions(count: number, root: (p: number) => number): Uint32Array {
   return out;
 }
 
-const K = fractions(64, Math.cbrt);
-const H0 = fractions(8, Math.sqrt);
+// Made on the first hash, not at load: ~1 ms of a cold start that most commands never hash.
+let tables: { K: Uint32Array; H0: Uint32Array } | undefined;
+const constants = () => (tables ??= { K: fractions(64, Math.cbrt), H0: fractions(8, Math.sqrt) });
 const encoder = new TextEncoder();
 
 export function sha256Hex(input: Uint8Array | string): string {
@@ -32,6 +33,7 @@ export function sha256Hex(input: Uint8Array | string): string {
   view.setUint32(msg.length - 8, Math.floor(data.length / 2 ** 29));
   view.setUint32(msg.length - 4, (data.length * 8) >>> 0);
 
+  const { K, H0 } = constants();
   const h = H0.slice();
   const w = new Uint32Array(64);
   for (let b = 0; b < blocks; b++) {
