@@ -9,34 +9,10 @@ import {
   closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync,
   writeSync,
 } from "node:fs";
-import { open } from "node:fs/promises";
 import type { ContentStore, Ingest } from "../core/ports/content.ts";
 import { guarded, integrity, usage } from "../core/errors.ts";
+import { fileChunks } from "../platform/file-chunks.ts";
 import { Sha256 } from "../platform/sha256.ts";
-
-/** Bytes per read of a blob. */
-const CHUNK = 1 << 20;
-
-/**
- * A file's bytes from `start` up to and including `end`, a read at a time. Plain reads,
- * not a node stream: a fresh process takes ~20 ms longer to start reading through one,
- * and every command is a fresh process.
- */
-async function* chunks(file: string, range?: { start: number; end: number }): AsyncGenerator<Uint8Array> {
-  const handle = await open(file, "r");
-  try {
-    for (let at = range?.start ?? 0, last = range?.end ?? Infinity; at <= last;) {
-      const want = Math.min(CHUNK, last - at + 1);
-      const buf = new Uint8Array(want);
-      const { bytesRead } = await handle.read(buf, 0, want, at);
-      if (!bytesRead) return;
-      at += bytesRead;
-      yield bytesRead === want ? buf : buf.subarray(0, bytesRead);
-    }
-  } finally {
-    await handle.close();
-  }
-}
 
 const hexOf = (digest: string) => {
   const m = digest.match(/^sha256:([0-9a-f]{64})$/);
@@ -127,7 +103,7 @@ export function localContent(root: string, owner: string, hold?: (digest: string
       return total;
     },
     read(digest, range) {
-      return guarded(chunks(path(digest), range), `cannot read blob ${digest}`, "missing_blob");
+      return guarded(fileChunks(path(digest), range), `cannot read blob ${digest}`, "missing_blob");
     },
     stat(digest) {
       try {
@@ -140,7 +116,7 @@ export function localContent(root: string, owner: string, hold?: (digest: string
     async rehash(digest) {
       const { createHash } = await import("node:crypto");
       const h = createHash("sha256");
-      for await (const chunk of chunks(path(digest))) h.update(chunk);
+      for await (const chunk of fileChunks(path(digest))) h.update(chunk);
       return `sha256:${h.digest("hex")}`;
     },
     strayIngests: stray,

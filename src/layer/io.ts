@@ -4,6 +4,7 @@ import { guarded, integrity, isSystemError, missingBlob, StrataError } from "../
 import type { Compression, LayerIO } from "../core/ports/layers.ts";
 import type { ContentStore, Ingest } from "../core/ports/content.ts";
 import type { Sys } from "../platform/sys.ts";
+import { fileChunks } from "../platform/file-chunks.ts";
 import { Sha256 } from "../platform/sha256.ts";
 import { Applier } from "./apply.ts";
 import type { FileWriter } from "./files.ts";
@@ -47,8 +48,7 @@ export interface Helpers {
 export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}): LayerIO {
   const open = (digest: string) => {
     if (!content.has(digest)) throw missingBlob(`blob ${digest} is not in the content store`);
-    const stream = createReadStream(content.path(digest), { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
-    return guarded(stream, `cannot read blob ${digest} from the content store`, "missing_blob");
+    return guarded(fileChunks(content.path(digest)), `cannot read blob ${digest} from the content store`, "missing_blob");
   };
   // An uncompressed layer's blob is its tar: hashed once, as the diffID, by whoever reads
   // or writes the tar; its ingest takes that digest.

@@ -26,8 +26,8 @@ async function userVersion(db: Kysely<any>): Promise<number> {
   return rows[0]?.user_version ?? 0;
 }
 
+/** Runs the migrations a store lacks; the caller found its version short of SCHEMA_VERSION. */
 export async function migrate(db: Kysely<any>): Promise<void> {
-  if ((await userVersion(db)) === files.length) return;
   await db.connection().execute(async (conn) => {
     await sql`BEGIN IMMEDIATE`.execute(conn);
     try {

@@ -1,7 +1,8 @@
 /** A layer blob in a file: `strata import layer.tar.gz`. */
-import { createReadStream, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { guarded, notFound, systemError, usage } from "../core/errors.ts";
+import { fileChunks } from "../platform/file-chunks.ts";
 import type { Source } from "./source.ts";
 
 /**
@@ -9,7 +10,7 @@ import type { Source } from "./source.ts";
  * file is `not found`, or `missing blob` for a blob a manifest names).
  */
 export const readFile = (path: string, what = `cannot read ${path}`, missing?: "not_found" | "missing_blob") =>
-  guarded(createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>, what, missing);
+  guarded(fileChunks(path), what, missing);
 
 /** The size of a layer file, or a clear error for a path that is not one. */
 export function layerFileSize(path: string): number {

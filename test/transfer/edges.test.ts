@@ -128,3 +128,22 @@ test("a malformed layout is invalid (exit 5), one whose blob lies about its dige
   }
   expect(ok(root, "check").problems).toEqual([]);
 });
+
+test("a layout may name its manifest by sha512: checked as sha256 is (a lie is integrity, exit 8)", () => {
+  layout();
+  const L = `${dir}/layout`;
+  const index = JSON.parse(fs.readFileSync(`${L}/index.json`, "utf8"));
+  const m = index.manifests[0];
+  const bytes = fs.readFileSync(`${L}/blobs/sha256/${m.digest.slice(7)}`, "utf8");
+  const hex = new Bun.CryptoHasher("sha512").update(bytes).digest("hex");
+  fs.mkdirSync(`${L}/blobs/sha512`);
+  fs.writeFileSync(`${L}/blobs/sha512/${hex}`, bytes);
+  fs.writeFileSync(`${L}/index.json`, JSON.stringify({ ...index, manifests: [{ ...m, digest: `sha512:${hex}` }] }));
+  expect(cli(root, "import", `oci:${L}`).code).toBe(0);
+
+  fs.writeFileSync(`${L}/blobs/sha512/${hex}`, bytes.replace('"layers"', ' "layers"'));
+  const r = cli(root, "import", `oci:${L}`);
+  expect(r.code).toBe(8);
+  expect(r.stderr.trimEnd()).toMatch(new RegExp(`does not hash to sha512:${hex}$`));
+  expect(ok(root, "check").problems).toEqual([]);
+});
