@@ -19,8 +19,11 @@ export interface Call {
   /** Scopes the request needs, `repository:NAME:pull[,push]`. */
   scopes: string[];
   headers?: { [name: string]: string };
-  /** Bytes, never a stream: a request may be sent again after a 401. */
-  body?: Uint8Array<ArrayBuffer>;
+  /**
+   * Bytes, or (for `once` only) a stream, which cannot be sent again after a 401: that
+   * 401 is `Transient`, for the caller to start over with the token it brought.
+   */
+  body?: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>;
 }
 
 export interface SessionDeps {
@@ -75,6 +78,10 @@ export class Session {
         await refusal.body?.cancel();
         throw err;
       });
+      if (next && call.body instanceof ReadableStream) {
+        await res.body?.cancel();
+        throw new Transient(`${describeRequest(call.method, url)}: HTTP 401 with a new token to try`);
+      }
       if (next) {
         await res.body?.cancel();
         res = await this.exchange(call, url, next);
@@ -111,7 +118,8 @@ export class Session {
       if (authorization && url.origin === first.origin) headers.authorization = authorization;
       let res: Response;
       try {
-        res = await this.deps.fetch(url, { method: call.method, headers, body: call.body, redirect: "manual" });
+        const duplex = call.body instanceof ReadableStream ? { duplex: "half" } : {};
+        res = await this.deps.fetch(url, { method: call.method, headers, body: call.body, redirect: "manual", ...duplex });
       } catch (err) {
         if (err instanceof StrataError) throw err;
         throw new Transient(`${describeRequest(call.method, url)}: ${reason(err, this.secrets())}`);

@@ -1,15 +1,15 @@
 /**
  * Blob uploads (distribution-spec "pushing blobs"). A blob the repository has is never
  * sent again (HEAD first), one in another repository of the registry is mounted, and
- * the rest is sent: small blobs in one `PUT ?digest=`, large ones as `PATCH` chunks with
- * `Content-Range` and a closing `PUT`. Each answer's `Location` (relative or absolute)
- * is where the next step goes.
+ * the rest is sent: small blobs streamed in one `PUT ?digest=`, large ones as `PATCH`
+ * chunks with `Content-Range` and a closing `PUT`. Each answer's `Location` (relative or
+ * absolute) is where the next step goes.
  *
  * The steps of an upload are not safe to repeat one by one (a PATCH that broke off has
  * moved the upload by an unknown amount), so a failed upload is cancelled and started
  * over from `open()`, with backoff, a bounded number of times; before starting over, a
  * HEAD checks whether the last attempt landed after all. The bytes are hashed on the way
- * and the closing PUT is only sent when they are the descriptor's.
+ * and the closing PUT is only sent whole when they are the descriptor's.
  */
 import { invalid, remoteRefused } from "../core/errors.ts";
 import { pullScope, pushScope } from "./auth.ts";
@@ -119,20 +119,55 @@ const withDigest = (at: URL, digest: string) => {
   return url;
 };
 
+/**
+ * The stream as a request body, each chunk hashed as the request takes it. The last
+ * chunk is held back until the digest and size check out, so a registry never has all
+ * of a blob whose bytes are wrong: the request fails short instead.
+ */
+function verified(source: AsyncIterable<Uint8Array>, verifier: Verifier, progress?: Progress): ReadableStream<Uint8Array> {
+  const chunks = source[Symbol.asyncIterator]();
+  let held: Uint8Array | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(out) {
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done) {
+          verifier.finish();
+          if (held) out.enqueue(held);
+          progress?.(verifier.count);
+          return out.close();
+        }
+        verifier.update(next.value);
+        const ready = held;
+        held = next.value;
+        if (ready) {
+          out.enqueue(ready);
+          return progress?.(verifier.count - held.length);
+        }
+      }
+    },
+    async cancel() {
+      await chunks.return?.();
+    },
+  });
+}
+
 /** One upload from the first byte, through the upload at `at`. */
 async function send(session: Session, name: string, blob: Descriptor, open: () => AsyncIterable<Uint8Array>, sizes: UploadSizes, at: URL, progress?: Progress): Promise<void> {
   const what = `blob ${blob.digest} for ${session.host}/${name}`;
   const verifier = new Verifier(blob, what);
   const scopes = [pushScope(name)];
-  const piece = blob.size <= sizes.monolithicMax ? Math.max(blob.size, 1) : sizes.chunkSize;
+  const close = async (body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>, length: number) => {
+    const headers = { ...OCTETS, "content-length": String(length) };
+    const res = await session.once({ method: "PUT", target: withDigest(at, blob.digest), scopes, headers, body });
+    if (res.status !== 201) throw await stepFailed(session, "PUT", at, res);
+    await res.body?.cancel();
+  };
+  // Reading and hashing overlap the registry's writing: the blob streams in one PUT.
+  if (blob.size <= sizes.monolithicMax) return close(verified(open(), verifier, progress), blob.size);
   let sent = 0;
-  let last = new Uint8Array(0);
-  for await (const chunk of pieces(open(), piece)) {
+  for await (const chunk of pieces(open(), sizes.chunkSize)) {
     verifier.update(chunk);
-    if (blob.size <= sizes.monolithicMax) {
-      last = chunk;
-      continue;
-    }
     const headers = { ...OCTETS, "content-range": `${sent}-${sent + chunk.length - 1}` };
     const res = await session.once({ method: "PATCH", target: at, scopes, headers, body: chunk });
     if (res.status !== 202) throw await stepFailed(session, "PATCH", at, res);
@@ -141,10 +176,7 @@ async function send(session: Session, name: string, blob: Descriptor, open: () =
     progress?.(sent);
   }
   verifier.finish();
-  const res = await session.once({ method: "PUT", target: withDigest(at, blob.digest), scopes, headers: OCTETS, body: last });
-  if (res.status !== 201) throw await stepFailed(session, "PUT", at, res);
-  await res.body?.cancel();
-  if (!sent) progress?.(blob.size);
+  await close(new Uint8Array(0), 0);
 }
 
 export async function pushBlob(

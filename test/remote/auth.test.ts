@@ -113,6 +113,27 @@ describe("token auth", () => {
     expect(reg.issuer!.hits - before).toBe(2);
   });
 
+  test("a 401 to a streamed PUT starts the upload over, with the token the 401 brought", async () => {
+    const puts: number[] = [];
+    let stripped = false;
+    // The first upload PUT goes without its Authorization, so the registry refuses it.
+    const fetcher = ((input: string | URL, init?: RequestInit) => {
+      if (init?.method !== "PUT") return fetch(input, init);
+      const headers = new Headers(init.headers);
+      if (!stripped) (stripped = true, headers.delete("authorization"));
+      return fetch(input, { ...init, headers }).then((res) => (puts.push(res.status), res));
+    }) as typeof fetch;
+    const registry = createRegistry({ fetch: fetcher, credentials: () => ({ username: USER, password: PASSWORD }), retry: { sleep: async () => {} } });
+    const repo = `${reg.host}/token/restart`;
+    const b = blob(50_000);
+    let opened = 0;
+    expect(await registry.pushBlob(repo, b.descriptor, () => (opened++, chunks(b.bytes)))).toBe("pushed");
+    // A stream is not sent twice: the blob is read again from its first byte.
+    expect(puts).toEqual([401, 201]);
+    expect(opened).toBe(2);
+    expect(await collect(await registry.fetchBlob(repo, b.descriptor))).toEqual(b.bytes);
+  });
+
   test("an identity token from config.json is traded with grant_type=refresh_token", async () => {
     reg.issuer!.expiresIn = 300;
     const env = dockerConfig({ [reg.host]: { auth: Buffer.from("<token>:").toString("base64"), identitytoken: IDENTITY } });

@@ -83,6 +83,21 @@ test("a small blob goes up in one PUT, a large one in PATCH chunks, and both com
   expect(await collect(await registry.fetchBlob(repo, small.descriptor))).toEqual(small.bytes);
 });
 
+test("bytes that are not the descriptor's are an integrity error, in one PUT or in chunks, and the registry keeps nothing", async () => {
+  const { registry } = client();
+  const repo = `${reg.host}/pushpull/lies`;
+  for (const size of [10_000, 100_000]) {
+    const b = blob(size);
+    const flipped = b.bytes.slice();
+    flipped[size - 1]! ^= 1;
+    const err = await registry.pushBlob(repo, b.descriptor, () => chunks(flipped, 3000)).catch((e) => e);
+    expect(err.code).toBe("integrity");
+    expect(await registry.hasBlob(repo, b.descriptor.digest)).toBe(false);
+    const longer = await registry.pushBlob(repo, b.descriptor, () => chunks(new Uint8Array(size + 1), 3000)).catch((e) => e);
+    expect(longer.code).toBe("integrity");
+  }
+});
+
 test("HEAD tells a blob the repository has from one it lacks, and a present blob is not sent again", async () => {
   const { registry, calls } = client();
   const repo = `${reg.host}/pushpull/head`;
