@@ -11,7 +11,7 @@ import { writing } from "./space.ts";
 import { keepBlob, type LayerDeps, materialize, parentsOf } from "./layers.ts";
 import type { Compression } from "./ports/layers.ts";
 import type { Blob, RecordRow } from "./record.ts";
-import { finalize, freeze, getImmutable } from "./refs.ts";
+import { holding } from "./refs.ts";
 import { fetchLazyBlob } from "./remote-blob.ts";
 
 export interface ExportResult {
@@ -48,7 +48,15 @@ class Exporter {
     private opts: ExportOptions = {},
   ) {}
 
-  private row = async (id: string) => (await this.d.store.read((tx) => tx.records.get(id)))!;
+  /** Rows as read last; a write here through `update` forgets the row it changes. */
+  private rows = new Map<string, RecordRow>();
+  private row = async (id: string) => {
+    const known = this.rows.get(id);
+    if (known) return known;
+    const r = (await this.d.store.read((tx) => tx.records.get(id)))!;
+    this.rows.set(id, r);
+    return r;
+  };
 
   /** The layers of a record, root first, each in the asked compression. */
   async layers(r: RecordRow): Promise<Blob[]> {
@@ -83,6 +91,7 @@ class Exporter {
           chainID: chainID(p?.chainID ?? null, fresh.blobDiffID!),
           blobChainID: blobChainID(p?.blobChainID ?? null, fresh.blobDigest!, fresh.blobDiffID!),
         }));
+        this.rows.delete(r.id);
       }
     }
     this.done.set(r.id, out);
@@ -93,6 +102,7 @@ class Exporter {
     if (!blobs.length) return;
     const c = chainOver(blobs);
     await this.d.store.write((tx) => tx.records.update([r.id], c));
+    this.rows.delete(r.id);
   }
 
   /** The record's own layer: computed and stored if it has none, then in the asked compression. */
@@ -112,6 +122,7 @@ class Exporter {
         await keepBlob(this.d, tx, b);
         await tx.records.update([owner.id], { blobDigest: b.digest, blobMediaType: b.mediaType, blobSize: b.size, blobDiffID: b.diffID });
       });
+      this.rows.delete(owner.id);
       return b;
     }
     return this.variant(now);
@@ -137,30 +148,28 @@ class Exporter {
   }
 }
 
-export async function exportRecord(
+/** The layers of the record `ref`, each in `compression` (computed where missing). */
+export function exportRecord(
   d: LayerDeps,
   ref: string,
   compression: Compression,
   progress?: (bytes: number) => void,
   opts: ExportOptions = {},
 ): Promise<ExportResult> {
-  // Held by this process while it works; export finalizes a committed twin (SPEC §3.2).
-  const top = await d.store.write(async (tx) => {
-    const r = await finalize(tx, await getImmutable(tx, ref, d.clock.now()));
-    await tx.holds.add(r.id, d.processes.self, null);
-    return r;
+  return holding(d, ref, (top) => exportHeld(d, top, compression, progress, opts));
+}
+
+/** `exportRecord` of a record the caller holds. */
+export async function exportHeld(
+  d: LayerDeps,
+  top: RecordRow,
+  compression: Compression,
+  progress?: (bytes: number) => void,
+  opts: ExportOptions = {},
+): Promise<ExportResult> {
+  const layers = await new Exporter(d, compression, progress, opts).layers(top).catch((err) => {
+    throw writing(d, err, `exporting record ${top.id}`);
   });
-  let done = false;
-  try {
-    await freeze(d, [top]);
-    const layers = await new Exporter(d, compression, progress, opts).layers(top).catch((err) => {
-      throw writing(d, err, `exporting record ${top.id}`);
-    });
-    if (!layers.length) throw invalid(`record ${top.id} has no layers to export`);
-    done = true;
-    return { layers, chainID: chainOver(layers).chainID };
-  } finally {
-    // A failed export does not count as a use.
-    await d.store.write((tx) => tx.holds.end({ records: [top.id], owner: d.processes.self, uncounted: done ? undefined : true }));
-  }
+  if (!layers.length) throw invalid(`record ${top.id} has no layers to export`);
+  return { layers, chainID: chainOver(layers).chainID };
 }

@@ -17,13 +17,13 @@
  * stays, as after `export`).
  */
 import { usage } from "./errors.ts";
-import { exportRecord } from "./export.ts";
+import { exportHeld } from "./export.ts";
 import { type LayerDeps, parentsOf } from "./layers.ts";
 import type { Compression } from "./ports/layers.ts";
 import type { PushAction, Registry, RemoteBlob } from "./ports/registry.ts";
 import type { BlobProgress } from "./pull.ts";
 import type { Blob, RecordRow } from "./record.ts";
-import { finalize, freeze, getImmutable } from "./refs.ts";
+import { holding } from "./refs.ts";
 import { fetchKnownBlob } from "./remote-blob.ts";
 import { sha256Hex } from "./sha256.ts";
 
@@ -62,22 +62,18 @@ export async function push(d: LayerDeps, registry: Registry, o: PushOptions): Pr
   if (target.digest) throw usage(`push goes to a tag, not a digest: ${o.target}`);
   const repository = target.repository;
   const tag = target.tag ?? "latest";
-  // Refused before anything is computed: a wrong password, a registry that is down.
-  await registry.hasBlob(repository, EMPTY);
+  // Refused before anything is computed: a wrong password, a registry that is down. The
+  // check goes out at once; only taking the hold overlaps it.
+  const checked = registry.hasBlob(repository, EMPTY);
+  checked.catch(() => {});
 
   /** Repositories of the target's registry known to hold a blob (the target's own included). */
   const sameRegistry = async (digest: string) =>
     (await d.store.read((tx) => tx.remoteBlobs.repositories(digest))).filter((r) => registry.parse(r).registry === target.registry);
   const dd: LayerDeps = { ...d, registry: async () => registry };
-  const top = await d.store.write(async (tx) => {
-    const r = await finalize(tx, await getImmutable(tx, o.ref, d.clock.now()));
-    await tx.holds.add(r.id, d.processes.self, null);
-    return r;
-  });
-  let done = false;
-  try {
-    await freeze(d, [top]);
-    const exported = await exportRecord(dd, top.id, o.compression ?? "gzip", undefined, {
+  return holding(d, o.ref, async (top) => {
+    await checked;
+    const exported = await exportHeld(dd, top, o.compression ?? "gzip", undefined, {
       anyCompression: o.compression === undefined,
       // A lazy remote blob stays where it is when the target's registry has it.
       leaveRemote: async (blob) => (await sameRegistry(blob.digest)).length > 0,
@@ -126,16 +122,12 @@ export async function push(d: LayerDeps, registry: Registry, o: PushOptions): Pr
     await d.store.write(async (tx) => {
       await tx.remoteBlobs.add(repository, [...layers, configBlob].map((b) => b.digest));
     });
-    done = true;
     return {
       target: `${repository}:${tag}`,
       digest,
       layers: layers.map((l, i) => ({ digest: l.digest, size: l.size, action: actions[i]! })),
     };
-  } finally {
-    // A failed push does not count as a use.
-    await d.store.write((tx) => tx.holds.end({ records: [top.id], owner: d.processes.self, uncounted: done ? undefined : true }));
-  }
+  });
 }
 
 /** The records whose layers make up `r`, root first, laid out as export lays out their blobs. */

@@ -89,6 +89,27 @@ export async function freeze(d: Pick<Deps, "snapshots">, rows: (RecordRow | unde
   for (const r of rows) if (r?.snapshot && !r.mutable && !r.twin) await d.snapshots.commit(r.snapshot);
 }
 
+/**
+ * `work` on the immutable record `ref` (finalized first, SPEC §3.2, and frozen), held by
+ * this process while it runs. Work that fails does not count as a use.
+ */
+export async function holding<T>(d: Deps, ref: string, work: (top: RecordRow) => Promise<T>): Promise<T> {
+  const top = await d.store.write(async (tx) => {
+    const r = await finalize(tx, await getImmutable(tx, ref, d.clock.now()));
+    await tx.holds.add(r.id, d.processes.self, null);
+    return r;
+  });
+  let done = false;
+  try {
+    await freeze(d, [top]);
+    const out = await work(top);
+    done = true;
+    return out;
+  } finally {
+    await d.store.write((tx) => tx.holds.end({ records: [top.id], owner: d.processes.self, uncounted: done ? undefined : true }));
+  }
+}
+
 export class Refs {
   private owner: string | null;
   constructor(private d: Deps) {
