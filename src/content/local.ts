@@ -12,6 +12,7 @@ import {
 import type { ContentStore, Ingest } from "../core/ports/content.ts";
 import { guarded, integrity, usage } from "../core/errors.ts";
 import { fileChunks } from "../platform/file-chunks.ts";
+import { hasher } from "../platform/hash.ts";
 import { Sha256 } from "../platform/sha256.ts";
 
 const hexOf = (digest: string) => {
@@ -114,10 +115,9 @@ export function localContent(root: string, owner: string, hold?: (digest: string
       }
     },
     async rehash(digest) {
-      const { createHash } = await import("node:crypto");
-      const h = createHash("sha256");
+      const h = hasher("sha256");
       for await (const chunk of fileChunks(path(digest))) h.update(chunk);
-      return `sha256:${h.digest("hex")}`;
+      return `sha256:${h.hex()}`;
     },
     strayIngests: stray,
     sweepIngests(alive) {

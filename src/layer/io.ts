@@ -5,6 +5,7 @@ import type { Compression, LayerIO } from "../core/ports/layers.ts";
 import type { ContentStore, Ingest } from "../core/ports/content.ts";
 import type { Sys } from "../platform/sys.ts";
 import { fileChunks } from "../platform/file-chunks.ts";
+import { hasher } from "../platform/hash.ts";
 import { Sha256 } from "../platform/sha256.ts";
 import { Applier } from "./apply.ts";
 import type { FileWriter } from "./files.ts";
@@ -56,10 +57,9 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
     content.ingest(expected, { callerHashes: c === "uncompressed" });
   return {
     async digest(source) {
-      const { createHash } = await import("node:crypto");
-      const h = createHash("sha256");
+      const h = hasher("sha256");
       for await (const c of source) h.update(c);
-      return `sha256:${h.digest("hex")}`;
+      return `sha256:${h.hex()}`;
     },
 
     async read(source, opts) {

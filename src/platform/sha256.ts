@@ -6,6 +6,7 @@
  * under 4 MiB is hashed here, where a thread would cost more.
  * One thread serves every stream of the process and stops when none is left.
  */
+import { hasher } from "./hash.ts";
 import { startWorker } from "./worker.ts";
 
 const BATCH = 1 << 20;
@@ -77,12 +78,10 @@ export class Sha256 {
   async digest(): Promise<string> {
     this.finished = true;
     if (this.id < 0) {
-      // Loaded when first needed: node:crypto takes ~4 ms to load in Bun.
-      const { createHash } = await import("node:crypto");
-      const h = createHash("sha256");
+      const h = hasher("sha256");
       for (const c of this.held) h.update(c);
       this.held = [];
-      return `sha256:${h.digest("hex")}`;
+      return `sha256:${h.hex()}`;
     }
     if (this.used) this.post(this.batch.slice(0, this.used));
     if (this.batch.length === BATCH) pool.push(this.batch);

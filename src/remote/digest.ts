@@ -1,16 +1,15 @@
 /**
  * Checking bytes against a descriptor while they stream. Only sha256 is verified; any
- * other algorithm is refused rather than passed on unchecked. Hashing uses node:crypto
- * (native in Bun and Deno), since blobs are large; a byte more than the descriptor's size
+ * other algorithm is refused rather than passed on unchecked. Hashing is native
+ * (platform/hash.ts), since blobs are large; a byte more than the descriptor's size
  * fails at once, so a lying server cannot make us read forever.
  *
  *     const v = new Verifier(desc, "blob sha256:… of host/repo");
  *     for await (const c of body) { v.update(c); write(c); }
  *     v.finish(); // throws integrity if the digest or size is not the descriptor's
  */
-import { createHash, type Hash } from "node:crypto";
 import { integrity, invalid } from "../core/errors.ts";
-import { sha256Hex } from "../core/sha256.ts";
+import { type Hasher, hasher, hashHex } from "../platform/hash.ts";
 
 /** The hex of a sha256 digest; anything else is invalid here. */
 export function digestHex(digest: string): string {
@@ -20,10 +19,10 @@ export function digestHex(digest: string): string {
 }
 
 /** The digest of a small document (a manifest, a config). */
-export const digestOf = (bytes: Uint8Array) => `sha256:${sha256Hex(bytes)}`;
+export const digestOf = (bytes: Uint8Array) => `sha256:${hashHex("sha256", bytes)}`;
 
 export class Verifier {
-  private hash: Hash = createHash("sha256");
+  private hash: Hasher = hasher("sha256");
   private seen = 0;
   private readonly hex: string;
 
@@ -48,7 +47,7 @@ export class Verifier {
     if (this.seen !== this.want.size) {
       throw integrity(`${this.what}: ${this.seen} bytes where its descriptor says ${this.want.size}`);
     }
-    const got = this.hash.digest("hex");
+    const got = this.hash.hex();
     if (got !== this.hex) throw integrity(`${this.what}: content is sha256:${got}, not ${this.want.digest}`);
   }
 }

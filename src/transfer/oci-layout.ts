@@ -11,6 +11,7 @@ import type { ContentStore } from "../core/ports/content.ts";
 import type { Blob } from "../core/record.ts";
 import { isLayerMediaType } from "../layer/compression.ts";
 import { sha256Hex } from "../core/sha256.ts";
+import { hashHex } from "../platform/hash.ts";
 import { readFile } from "./file.ts";
 import type { Source } from "./source.ts";
 import type { Target } from "./target.ts";
@@ -107,22 +108,15 @@ function descriptors(list: unknown, where: string, field: string): Descriptor[] 
   return list as Descriptor[];
 }
 
-/**
- * The hex digest of a small document. node:crypto is loaded only for sha512: loading it
- * costs every command ~4 ms (see core/sha256.ts), and this module is on every command's path.
- */
-function hashHex(algorithm: string, bytes: Uint8Array): string {
-  if (algorithm === "sha256") return sha256Hex(bytes);
-  const { createHash } = process.getBuiltinModule("node:crypto");
-  return createHash(algorithm).update(bytes).digest("hex");
-}
+/** The hex digest of a small document (sha256 in TypeScript, which needs nothing loaded). */
+const digestHex = (algorithm: string, bytes: Uint8Array) => (algorithm === "sha256" ? sha256Hex(bytes) : hashHex("sha512", bytes));
 
 /** A JSON blob, checked against its digest before it is believed. */
 function readBlobJson(dir: string, digest: string): any {
   const path = blobPath(dir, digest);
   const bytes = readBytes(path, "missing_blob");
   const [algorithm, hex] = digest.split(":");
-  if (hashHex(algorithm!, bytes) !== hex) throw integrity(`OCI layout: ${path} does not hash to ${digest}`);
+  if (digestHex(algorithm!, bytes) !== hex) throw integrity(`OCI layout: ${path} does not hash to ${digest}`);
   return parseJson(bytes, path);
 }
 

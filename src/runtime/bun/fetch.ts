@@ -13,7 +13,7 @@
  *
  *     const registryFetch = fetchTrusting("/etc/strata/registry-ca.pem");
  */
-import tls from "node:tls";
+import process from "node:process";
 import { readCaFile, untrusted } from "../../remote/tls.ts";
 
 /** BoringSSL's verification failures, as Bun reports them in `code`. */
@@ -27,7 +27,11 @@ const isCertificateError = (err: unknown) => {
 export function fetchTrusting(caFile?: string): typeof fetch {
   const extra = caFile ? readCaFile(caFile) : undefined;
   let ca: string[] | undefined;
-  const all = () => (ca ??= [...new Set([...tls.getCACertificates("default"), ...tls.getCACertificates("system"), ...(extra ? [extra] : [])])]);
+  const all = () => {
+    // node:tls is loaded only here: it costs a fresh process ~18 ms, and most never need it.
+    const tls = process.getBuiltinModule("node:tls");
+    return (ca ??= [...new Set([...tls.getCACertificates("default"), ...tls.getCACertificates("system"), ...(extra ? [extra] : [])])]);
+  };
   /** Hosts whose certificates Bun's own roots did not verify. */
   const wide = new Set<string>();
   const trusting = async (input: string | URL | Request, init?: RequestInit) => {
