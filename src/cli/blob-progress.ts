@@ -5,15 +5,13 @@
  */
 import { humanSize } from "../core/units.ts";
 import type { Parsed } from "./args.ts";
-import { stderr } from "./io.ts";
+import { stderr, stderrIsTerminal } from "./io.ts";
 
 export type BlobMeter = (update?: { blob: string; bytes: number; size: number }) => void;
 
 /** A callback for each blob's progress (called without one when done), or undefined when quiet. */
-export async function blobMeter(verb: string, p: Parsed): Promise<BlobMeter | undefined> {
-  if (p.globals.json) return undefined;
-  const { isatty } = await import("node:tty");
-  if (!isatty(2)) return undefined;
+export function blobMeter(verb: string, p: Parsed): BlobMeter | undefined {
+  if (p.globals.json || !stderrIsTerminal()) return undefined;
   const blobs = new Map<string, { bytes: number; size: number }>();
   let last = Number.NEGATIVE_INFINITY;
   let shown = false;

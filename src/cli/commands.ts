@@ -135,7 +135,7 @@ function transferring<N extends StreamName>(spec: Spec<N> & { verb: string; show
   return withRun(spec, async (connect, p) => {
     const c = await connect();
     const { input } = spec.prepare ? await spec.prepare(p, c) : { input: given<N>(p) };
-    const meter = await (await import("./blob-progress.ts")).blobMeter(spec.verb, p);
+    const meter = (await import("./blob-progress.ts")).blobMeter(spec.verb, p);
     let out: Done<N> | undefined;
     try {
       for await (const item of c.stream(spec.op, input)) {
@@ -210,7 +210,7 @@ export const commands: { [name: string]: Command } = {
     op: "importLayer", args: ["source"], usage: "FILE|-|oci:DIR[:TAG]",
     summary: "import a layer blob (FILE, - for stdin) or an OCI layout image (oci:DIR[:TAG])",
     async prepare(p, c) {
-      const progress = await (await import("./progress.ts")).meter("importing", p);
+      const progress = (await import("./progress.ts")).meter("importing", p);
       const input = given<"importLayer">(p);
       // Through a server, what the source reads here goes as the request body.
       const { forCall } = await import("../transfer/sources.ts"); // off the start-up path
@@ -222,7 +222,7 @@ export const commands: { [name: string]: Command } = {
   export: command({
     op: "exportRecord", args: ["ref"], summary: "blobs for REF's layer chain; with --output DIR, an OCI image layout",
     async prepare(p) {
-      const progress = await (await import("./progress.ts")).meter("exporting", p);
+      const progress = (await import("./progress.ts")).meter("exporting", p);
       const input = given<"exportRecord">(p);
       return { input: { ...input, output: input.output && resolvePath(input.output) }, extra: { progress }, done: () => progress?.(-1) };
     },

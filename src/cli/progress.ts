@@ -4,16 +4,11 @@
  */
 import { humanSize } from "../core/units.ts";
 import type { Parsed } from "./args.ts";
-import { stderr } from "./io.ts";
+import { stderr, stderrIsTerminal } from "./io.ts";
 
-/**
- * A callback taking total bytes so far (-1 when done), or undefined when quiet.
- * node:tty loads node:stream (~4 ms), so only commands that may show progress load it.
- */
-export async function meter(verb: string, p: Parsed): Promise<((bytes: number) => void) | undefined> {
-  if (p.globals.json) return undefined;
-  const { isatty } = await import("node:tty");
-  if (!isatty(2)) return undefined;
+/** A callback taking total bytes so far (-1 when done), or undefined when quiet. */
+export function meter(verb: string, p: Parsed): ((bytes: number) => void) | undefined {
+  if (p.globals.json || !stderrIsTerminal()) return undefined;
   const start = performance.now();
   let last = Number.NEGATIVE_INFINITY;
   let shown = false;

@@ -35,7 +35,6 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
     owners: await tx.holds.owners(),
     expired: await tx.holds.anyExpired(),
     deleting: await tx.records.inState("deleting"),
-    creating: await tx.records.inState("creating"),
     mark: await tx.meta.get(versionMark),
   }));
   const dead = seen.owners.filter((o) => !isLeaseOwner(o) && !processes.alive(o));
