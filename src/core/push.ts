@@ -63,7 +63,8 @@ export async function push(d: LayerDeps, registry: Registry, o: PushOptions): Pr
   const repository = target.repository;
   const tag = target.tag ?? "latest";
   // Refused before anything is computed: a wrong password, a registry that is down. The
-  // check goes out at once; only taking the hold overlaps it.
+  // check goes out at once; only taking the hold (finalizing and freezing the record,
+  // which a refused push leaves as `export` would) overlaps it.
   const checked = registry.hasBlob(repository, EMPTY);
   checked.catch(() => {});
 

@@ -21,7 +21,8 @@ export interface Call {
   headers?: { [name: string]: string };
   /**
    * Bytes, or (for `once` only) a stream, which cannot be sent again after a 401: that
-   * 401 is `Transient`, for the caller to start over with the token it brought.
+   * 401 is `Transient`, and the caller starts over; the token the 401 brought is cached
+   * by then, so the new attempt carries it.
    */
   body?: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>;
 }

@@ -120,36 +120,60 @@ const withDigest = (at: URL, digest: string) => {
 };
 
 /**
- * The stream as a request body, each chunk hashed as the request takes it. The last
- * chunk is held back until the digest and size check out, so a registry never has all
- * of a blob whose bytes are wrong: the request fails short instead.
+ * A blob as a request body, each chunk hashed as the request takes it. The last chunk is
+ * held back until the digest and size check out, so a registry never has all of a blob
+ * whose bytes are wrong: the request fails short instead. The body keeps its own failure
+ * (a wrong byte, a read error), since a runtime may say only that the request failed
+ * (Deno does); `end()` stops a runtime that reads on after the answer (Deno after a 401).
  */
-function verified(source: AsyncIterable<Uint8Array>, verifier: Verifier, progress?: Progress): ReadableStream<Uint8Array> {
-  const chunks = source[Symbol.asyncIterator]();
-  let held: Uint8Array | undefined;
-  return new ReadableStream<Uint8Array>({
-    async pull(out) {
+class VerifiedBody {
+  readonly stream: ReadableStream<Uint8Array>;
+  failure: unknown;
+  private ended = false;
+
+  constructor(source: AsyncIterable<Uint8Array>, verifier: Verifier, progress?: Progress) {
+    const chunks = source[Symbol.asyncIterator]();
+    let held: Uint8Array | undefined;
+    const next = async (out: ReadableStreamDefaultController<Uint8Array>) => {
       for (;;) {
-        const next = await chunks.next();
-        if (next.done) {
+        const got = await chunks.next();
+        if (got.done) {
           verifier.finish();
           if (held) out.enqueue(held);
           progress?.(verifier.count);
           return out.close();
         }
-        verifier.update(next.value);
+        verifier.update(got.value);
         const ready = held;
-        held = next.value;
+        held = got.value;
         if (ready) {
           out.enqueue(ready);
           return progress?.(verifier.count - held.length);
         }
       }
-    },
-    async cancel() {
-      await chunks.return?.();
-    },
-  });
+    };
+    this.stream = new ReadableStream<Uint8Array>({
+      pull: async (out) => {
+        try {
+          if (!this.ended) return await next(out);
+          await chunks.return?.();
+          out.close();
+        } catch (err) {
+          this.failure ??= err;
+          // An errored stream is not cancelled: the file is closed here.
+          await chunks.return?.().catch(() => {});
+          throw err;
+        }
+      },
+      cancel: async () => {
+        await chunks.return?.();
+      },
+    });
+  }
+
+  end(): void {
+    this.ended = true;
+  }
 }
 
 /** One upload from the first byte, through the upload at `at`. */
@@ -163,8 +187,17 @@ async function send(session: Session, name: string, blob: Descriptor, open: () =
     if (res.status !== 201) throw await stepFailed(session, "PUT", at, res);
     await res.body?.cancel();
   };
-  // Reading and hashing overlap the registry's writing: the blob streams in one PUT.
-  if (blob.size <= sizes.monolithicMax) return close(verified(open(), verifier, progress), blob.size);
+  if (blob.size <= sizes.monolithicMax) {
+    // Reading and hashing overlap the registry's writing: the blob streams in one PUT.
+    const body = new VerifiedBody(open(), verifier, progress);
+    try {
+      return await close(body.stream, blob.size);
+    } catch (err) {
+      throw body.failure ?? err;
+    } finally {
+      body.end();
+    }
+  }
   let sent = 0;
   for await (const chunk of pieces(open(), sizes.chunkSize)) {
     verifier.update(chunk);

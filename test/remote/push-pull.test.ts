@@ -3,6 +3,9 @@
  * up comes back byte for byte, by the request shapes the distribution spec describes.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { fileChunks } from "../../src/platform/file-chunks.ts";
 import { createRegistry, type RegistryOptions } from "../../src/remote/client.ts";
 import { hostPlatform, mediaTypes } from "../../src/remote/manifest.ts";
 import { newest } from "../../src/remote/tags.ts";
@@ -84,19 +87,45 @@ test("a small blob goes up in one PUT, a large one in PATCH chunks, and both com
 });
 
 test("bytes that are not the descriptor's are an integrity error, in one PUT or in chunks, and the registry keeps nothing", async () => {
-  const { registry } = client();
-  const repo = `${reg.host}/pushpull/lies`;
-  for (const size of [10_000, 100_000]) {
-    const b = blob(size);
-    const flipped = b.bytes.slice();
-    flipped[size - 1]! ^= 1;
-    const err = await registry.pushBlob(repo, b.descriptor, () => chunks(flipped, 3000)).catch((e) => e);
-    expect(err.code).toBe("integrity");
-    expect(await registry.hasBlob(repo, b.descriptor.digest)).toBe(false);
-    const longer = await registry.pushBlob(repo, b.descriptor, () => chunks(new Uint8Array(size + 1), 3000)).catch((e) => e);
-    expect(longer.code).toBe("integrity");
+  // Deno's fetch says only "fetch failed" when a body fails, keeping the reason in `cause`.
+  const denoLike = (async (input: string | URL, init?: RequestInit) => {
+    try {
+      return await fetch(input, init);
+    } catch (cause) {
+      throw new TypeError("fetch failed", { cause });
+    }
+  }) as typeof fetch;
+  for (const { registry } of [client(), client({ fetch: denoLike, retry: { sleep: async () => {} } })]) {
+    const repo = `${reg.host}/pushpull/lies`;
+    for (const size of [10_000, 100_000]) {
+      const b = blob(size);
+      const flipped = b.bytes.slice();
+      flipped[size - 1]! ^= 1;
+      const err = await registry.pushBlob(repo, b.descriptor, () => chunks(flipped, 3000)).catch((e) => e);
+      expect(err.code).toBe("integrity");
+      expect(await registry.hasBlob(repo, b.descriptor.digest)).toBe(false);
+      const longer = await registry.pushBlob(repo, b.descriptor, () => chunks(new Uint8Array(size + 1), 3000)).catch((e) => e);
+      expect(longer.code).toBe("integrity");
+    }
   }
 });
+
+test("a file longer than its descriptor is refused, and the file is closed", async () => {
+  const { registry } = client();
+  const dir = mkdtempSync(`${tmpdir()}/strata-push-`);
+  try {
+    const b = blob(20_000);
+    writeFileSync(`${dir}/blob`, new Uint8Array(3 << 20));
+    const open = () => readdirSync("/proc/self/fd").length;
+    const before = open();
+    const err = await registry.pushBlob(`${reg.host}/pushpull/long`, b.descriptor, () => fileChunks(`${dir}/blob`)).catch((e) => e);
+    expect(err.code).toBe("integrity");
+    expect(open()).toBe(before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 
 test("HEAD tells a blob the repository has from one it lacks, and a present blob is not sent again", async () => {
   const { registry, calls } = client();
