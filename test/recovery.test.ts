@@ -1,6 +1,6 @@
 /** Start-up recovery (SPEC §3.14): damage and interrupted work found and mended on open. */
 import { afterEach, beforeEach, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { runtime } from "../src/runtime/bun/index.ts";
 import { openStore } from "../src/store/store.ts";
 import { cleanup, open, tempDir } from "./helpers/env.ts";
@@ -52,6 +52,28 @@ test("a removal interrupted after its tombstone is finished", async () => {
   const svc = await open(root);
   await expect(svc.info({ ref: ib.id })).rejects.toMatchObject({ code: "not_found" });
   expect(existsSync(b.path)).toBe(false);
+  await svc.close();
+});
+
+test("a removal a live process is making is left to it, with the directory scan; once that process is gone, the next open does both", async () => {
+  const { ib, b } = await chain();
+  // Changed behind strata's back meanwhile: found by the scan, once it runs.
+  mkdirSync(`${root}/snapshots/stray`);
+  const remover = Bun.spawn(["sleep", "60"]);
+  const owner = `${remover.pid}:${readFileSync(`/proc/${remover.pid}/stat`, "utf8").split(") ")[1]!.split(" ")[19]}`;
+  try {
+    const store = await rawStore();
+    await store.write((tx) => tx.records.update([ib.id, b.id], { state: "deleting", owner }));
+    await store.close();
+    await (await open(root)).close();
+    expect([existsSync(b.path), existsSync(`${root}/snapshots/stray`)]).toEqual([true, true]);
+  } finally {
+    remover.kill(9);
+    await remover.exited;
+  }
+  const svc = await open(root);
+  await expect(svc.info({ ref: ib.id })).rejects.toMatchObject({ code: "not_found" });
+  expect([existsSync(b.path), existsSync(`${root}/snapshots/stray`)]).toEqual([false, false]);
   await svc.close();
 });
 

@@ -48,8 +48,16 @@ export function stdoutJson(value: unknown): void {
 }
 export const stderr = (text: string) => write(2, text);
 
-/** Character devices of Linux's tty drivers: consoles and serial lines, /dev/tty, pseudo-terminals. */
-const TTY_MAJORS = new Set([4, 5, 136, 137, 138, 139, 140, 141, 142, 143]);
+/**
+ * Majors of Linux's tty drivers (Documentation/admin-guide/devices.txt): virtual consoles
+ * and 8250 serial lines (4), /dev/tty and /dev/console (5), pseudo-terminals (136–143),
+ * USB serial (ttyACM 166, ttyUSB 188), other serial lines such as ttyAMA (204) and
+ * hypervisor consoles (hvc, 229).
+ */
+const TTY_MAJORS = new Set([4, 5, 136, 137, 138, 139, 140, 141, 142, 143, 166, 188, 204, 229]);
+
+/** Whether a character device number belongs to a terminal (see TTY_MAJORS). */
+export const isTerminalDevice = (rdev: number) => TTY_MAJORS.has(Math.floor(rdev / 256) & 0xfff);
 
 /**
  * Whether stderr is a terminal, by its device number: node:tty's isatty would load
@@ -58,7 +66,7 @@ const TTY_MAJORS = new Set([4, 5, 136, 137, 138, 139, 140, 141, 142, 143]);
 export function stderrIsTerminal(): boolean {
   try {
     const st = fstatSync(2);
-    return st.isCharacterDevice() && TTY_MAJORS.has(Math.floor(st.rdev / 256) & 0xfff);
+    return st.isCharacterDevice() && isTerminalDevice(st.rdev);
   } catch {
     return false;
   }

@@ -59,7 +59,7 @@ export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<R
       }
       const twins = await tx.records.ready(ok.map((r) => r.twin).filter((t): t is string => t !== null));
       const all = [...ok, ...twins];
-      await tx.records.update(all.map((r) => r.id), { state: "deleting" });
+      await tx.records.update(all.map((r) => r.id), { state: "deleting", owner: d.processes.self });
       return all;
     });
     blobBytes += await removeMarked(d, marked, { later: deleting });

@@ -184,7 +184,7 @@ async function undo(d: LayerDeps, made: RecordRow[]): Promise<void> {
     const doomed = await d.store.write(async (tx) => {
       const now = await tx.records.get(r.id);
       if (now?.state !== "ready" || (await tx.links.children([r.id])).size || (await tx.holds.inUse([r.id])).size) return undefined;
-      await tx.records.update([r.id], { state: "deleting" });
+      await tx.records.update([r.id], { state: "deleting", owner: d.processes.self });
       return now;
     });
     if (doomed) await removeMarked(d, [doomed]);

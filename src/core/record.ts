@@ -19,7 +19,7 @@ export type RecordState = "creating" | "ready" | "deleting";
 export interface RecordRow {
   id: string;
   state: RecordState;
-  /** The process creating the record, while `state` is `creating`. */
+  /** The process creating or removing the record, while `state` is `creating` or `deleting`. */
   owner: string | null;
   kind: Kind;
   mutable: boolean;

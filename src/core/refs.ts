@@ -239,7 +239,7 @@ export class Refs {
       await tx.holds.end({ records: [r.id], owner: processes.self });
       if (!r.mutable || r.cachePolicy === "retain" || (await tx.records.twinOf(r.id))) return undefined;
       if ((await tx.holds.held([r.id])).size) return undefined;
-      await tx.records.update([r.id], { state: "deleting" });
+      await tx.records.update([r.id], { state: "deleting", owner: processes.self });
       return r;
     });
     if (doomed) await removeMarked(this.d, [doomed]);

@@ -32,9 +32,12 @@ export class Trash {
 
   /** Entries this process or a dead one put there. */
   mine(): string[] {
+    // Asked once per owner: during a prune, its thousands of entries share one.
+    const gone = new Map<string, boolean>();
+    const dead = (owner: string) => gone.get(owner) ?? gone.set(owner, !this.processes.alive(owner)).get(owner)!;
     return readdirSync(this.dir).filter((name) => {
       const owner = name.split("~")[0]!;
-      return owner === this.processes.self || !owner.includes(":") || !this.processes.alive(owner);
+      return owner === this.processes.self || !owner.includes(":") || dead(owner);
     }).map((name) => `${this.dir}/${name}`);
   }
 

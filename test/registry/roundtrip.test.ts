@@ -227,6 +227,18 @@ test("bad references, targets and platforms are usage errors", () => {
   expect(cli(a, "push", one!.id, `${reg.host}/rt/x:v1`, "--annotation", "no-equals").code).toBe(2);
 });
 
+test("pushing a record that does not exist is not found (exit 3) even with the registry down; a real one then is exit 10", () => {
+  const a = `${dir}/a`;
+  const [one] = threeLayers(a);
+  // Nothing listens on port 1 of loopback: every connection is refused at once.
+  const nobody = "0".repeat(25);
+  const missing = cli(a, "push", nobody, "127.0.0.1:1/rt/x:v1");
+  expect([missing.code, missing.stderr.trim()]).toEqual([3, expect.stringContaining(nobody)]);
+  const down = cli(a, "push", one!.id, "127.0.0.1:1/rt/x:v1");
+  expect(down.code).toBe(10);
+  expect(down.stderr.trim().split("\n")).toHaveLength(1);
+});
+
 test("through strata serve: POST /v1/pull and /v1/push answer NDJSON progress lines, then the result", async () => {
   const a = `${dir}/a`, root = `${dir}/daemon`;
   const [, , three] = threeLayers(a);
