@@ -7,7 +7,8 @@
  */
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Database } from "bun:sqlite";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { open as openFile } from "node:fs/promises";
 import { cleanup, cliCommand, ok, tempDir } from "./helpers/env.ts";
 import { gnuTar } from "./helpers/tars.ts";
@@ -97,6 +98,37 @@ test("the first killed half way through extracting: the second, already waiting,
   writeFileSync(blob, bytes);
   expect(ok(root, "check").problems).toEqual([]);
   expect(ok(root, "info", rec.id)).toMatchObject({ lazy: false, inUse: false });
+});
+
+test("a command started while another process extracts leaves the directory scan to a later one", async () => {
+  const { rec, blob, bytes } = lazyOverFifo();
+  const first = spawn("path", rec.id);
+  const half = await feed(blob, bytes, bytes.length >> 1); // the first is extracting: its directory is made
+  const stray = `${root}/snapshots/stray`;
+  mkdirSync(stray); // behind strata's back
+  ok(root, "info", rec.id);
+  expect(existsSync(stray)).toBe(true);
+  await half.write(bytes.subarray(bytes.length >> 1));
+  await half.close();
+  expect((await result(first)).code).toBe(0);
+  // The stray was not the extractor's change, so the next start-up scans and removes it.
+  ok(root, "du");
+  expect(existsSync(stray)).toBe(false);
+});
+
+test("after an extraction, the snapshot directory's mark is where the extractor left it: the next start-up has nothing to scan", async () => {
+  mkdirSync(`${dir}/t`);
+  writeFileSync(`${dir}/t/f`, "x");
+  gnuTar(`${dir}/t`, `${dir}/t.tgz`);
+  const rec = ok(root, "import", `${dir}/t.tgz`, "--lazy");
+  ok(root, "path", rec.id);
+  const st = statSync(`${root}/snapshots`, { bigint: true });
+  const db = new Database(`${root}/meta.db`, { readonly: true });
+  try {
+    expect(db.query("SELECT value FROM meta WHERE name = 'snapshots.version'").get()).toEqual({ value: `${st.mtimeNs}:${st.nlink}` });
+  } finally {
+    db.close();
+  }
 });
 
 test("two processes asking for one merge at once: both get the same tree, neither is locked", async () => {

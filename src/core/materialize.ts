@@ -11,6 +11,7 @@ import { writing } from "./space.ts";
 import { fetchLazyBlob } from "./remote-blob.ts";
 import type { LayerDeps } from "./layers.ts";
 import type { RecordRow } from "./record.ts";
+import { noteOwnChange } from "./refs.ts";
 
 /** Whether a record's snapshot is made, and nobody is making it. */
 const made = (r: RecordRow) => r.snapshot !== null && !r.lazy && !r.owner;
@@ -61,9 +62,9 @@ async function make(d: LayerDeps, id: string): Promise<RecordRow> {
   if (claim.stale && !(await d.store.read((tx) => tx.records.stillUsed([claim.stale!], []))).has(claim.stale)) {
     await d.snapshots.remove(claim.stale);
   }
+  let own: Change;
   try {
-    if (row.kind === "merge" || row.kind === "diff") await build(d, row, key);
-    else await extract(d, row, key);
+    own = row.kind === "merge" || row.kind === "diff" ? await build(d, row, key) : await extract(d, row, key);
     await d.snapshots.commit(key);
   } catch (err) {
     await d.snapshots.remove(key);
@@ -76,6 +77,8 @@ async function make(d: LayerDeps, id: string): Promise<RecordRow> {
   return d.store.write(async (tx) => {
     await tx.records.update([id], { lazy: false, owner: null, size: null });
     await tx.holds.end({ records: [id], owner: self });
+    // The new directory is this process's own change: start-ups need not scan for it.
+    await noteOwnChange(tx, own.before, own.after);
     return (await tx.records.get(id))!;
   });
 }
@@ -103,16 +106,35 @@ export async function layerTarget(d: LayerDeps, key: string, parent?: string): P
   return { dir: changes, overlay: { below: parent === undefined ? undefined : await d.snapshots.mount(parent) } };
 }
 
-async function extract(d: LayerDeps, row: RecordRow, key: string) {
+/**
+ * The snapshot directory's version just before and just after a maker added its
+ * snapshot there (writing inside that snapshot changes neither): anything else that
+ * changed it later still makes the next start-up scan.
+ */
+interface Change {
+  before: string;
+  after: string;
+}
+
+/** Adds the snapshot `key` with `add`, the versions around it. */
+async function adding(d: LayerDeps, add: () => Promise<unknown>): Promise<Change> {
+  const before = d.snapshots.version();
+  await add();
+  return { before, after: d.snapshots.version() };
+}
+
+/** extract and build make their inputs first, then the record's snapshot. */
+async function extract(d: LayerDeps, row: RecordRow, key: string): Promise<Change> {
   const [p] = await parentsOf(d, row.id);
   const parent = p ? await materialize(d, p) : undefined;
   if (!row.blobDigest) throw missingBlob(`record ${row.id} is lazy and its blob is unknown`);
   // Not stored here: fetched from a registry it is known to live in (pull --lazy), or missing blob.
   if (!d.content.has(row.blobDigest)) await fetchLazyBlob(d, row);
-  await d.snapshots.prepare(key, parent?.snapshot ?? undefined);
+  const own = await adding(d, () => d.snapshots.prepare(key, parent?.snapshot ?? undefined));
   const into = await layerTarget(d, key, parent?.snapshot ?? undefined);
   const got = await d.layers.read(d.layers.open(row.blobDigest), { ...into, store: false, expected: { digest: row.blobDigest } });
   if (got.diffID !== row.blobDiffID) throw integrity(`blob ${row.blobDigest} has diffID ${got.diffID}, not ${row.blobDiffID}`);
+  return own;
 }
 
 /** One layer of a merge: the changes from `lower` (none: an empty tree) to `upper`. */
@@ -150,20 +172,26 @@ async function dirs(d: LayerDeps, s: Step): Promise<{ lower?: string; upper: str
   return changes ? { lower, upper: changes, overlay: true } : { lower, upper: await d.snapshots.mount(up.snapshot!) };
 }
 
-async function build(d: LayerDeps, row: RecordRow, key: string) {
+async function build(d: LayerDeps, row: RecordRow, key: string): Promise<Change> {
+  // The inputs first, side by side; a diff's inputs are its parents (never itself).
+  const all = row.kind === "merge" ? await steps(d, row) : [];
+  const inputs = row.kind === "merge" ? all.flatMap((s) => (s.lower ? [s.lower, s.upper] : [s.upper])) : await parentsOf(d, row.id);
+  await Promise.all(inputs.map((r) => materialize(d, r)));
   if (row.kind === "merge") {
-    const all = await steps(d, row);
-    if (await stacked(d, all, key)) return;
-    await d.snapshots.prepare(key);
+    let stack = false;
+    const own = await adding(d, async () => (stack = await stacked(d, all, key)) || d.snapshots.prepare(key));
+    if (stack) return own;
     const dest = await d.snapshots.mount(key);
-    return d.layers.applySteps(dest, await Promise.all(all.map((s) => dirs(d, s))), { deletions: true });
+    await d.layers.applySteps(dest, await Promise.all(all.map((s) => dirs(d, s))), { deletions: true });
+    return own;
   }
-  await d.snapshots.prepare(key);
+  const own = await adding(d, () => d.snapshots.prepare(key));
   const dest = await d.snapshots.mount(key);
   // A diff's own tree: what UPPER added or changed over LOWER (deletions live only in its
   // layer); without UPPER it stays empty.
   const [lo, up] = await parentsOf(d, row.id);
   if (up) await d.layers.applySteps(dest, [await dirs(d, { lower: lo!, upper: up })], { deletions: false });
+  return own;
 }
 
 /**

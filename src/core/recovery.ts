@@ -34,7 +34,7 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
   const seen = await store.read(async (tx) => ({
     owners: await tx.holds.owners(),
     expired: await tx.holds.anyExpired(),
-    deleting: await tx.records.inState("deleting"),
+    unfinished: await tx.records.inState(),
     mark: await tx.meta.get(versionMark),
   }));
   const dead = seen.owners.filter((o) => !isLeaseOwner(o) && !processes.alive(o));
@@ -45,7 +45,7 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
   const known = new Map<string, boolean>();
   const alive = (owner: string) => known.get(owner) ?? known.set(owner, processes.alive(owner)).get(owner)!;
   const orphaned = (rows: RecordRow[]) => rows.filter((r) => !r.owner || r.owner === processes.self || !alive(r.owner));
-  let doomed: RecordRow[] = orphaned(seen.deleting);
+  let doomed: RecordRow[] = orphaned(seen.unfinished.filter((r) => r.state === "deleting"));
   const halfSnapshots: string[] = [];
   if (dead.length || seen.expired) {
     doomed = await store.write(async (tx) => {
@@ -83,11 +83,13 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
   await snapshots.sweep();
   // What a writer that died left half written (SPEC §3.14: no data without a record).
   d.content.sweepIngests((o) => processes.alive(o));
-  // A live process removing records moves their directories as it goes, so the change
-  // is its own: scanning now would read every row for nothing (and, by moving the mark
-  // on, make the next start-ups scan too). The start-up after it looks again.
-  const othersRemoving = seen.deleting.some((r) => r.owner && r.owner !== processes.self && alive(r.owner));
-  if (opts.full || (seen.mark !== version && !othersRemoving)) {
+  // A live process creating, making or removing records changes the directory as it goes,
+  // and moves the mark when it is done: scanning now would read every row for nothing (and,
+  // by moving the mark on, make the next start-ups scan too). A later start-up looks.
+  const other = (owner: string | null) => owner !== null && owner !== processes.self && alive(owner);
+  const othersAtWork = async () =>
+    seen.unfinished.some((r) => other(r.owner)) || (await store.read((tx) => tx.records.makers())).some(other);
+  if (opts.full || (seen.mark !== version && !(await othersAtWork()))) {
     await scan(d, out);
   }
   return out;

@@ -112,9 +112,10 @@ export class SqlRecords implements Records {
     });
   }
 
-  async inState(state: "creating" | "deleting") {
+  async inState(state?: "creating" | "deleting") {
     // `state <> 'ready'` lets SQLite use the partial index records_state.
-    return fromRows(await this.select().where("state", "<>", "ready").where("state", "=", state).execute());
+    const unready = this.select().where("state", "<>", "ready");
+    return fromRows(await (state ? unready.where("state", "=", state) : unready).execute());
   }
 
   async twinOf(mutableId: string) {
@@ -136,6 +137,12 @@ export class SqlRecords implements Records {
   async ownedBy(owners: string[]) {
     if (!owners.length) return [];
     return fromRows(await this.select().where("owner", "in", owners).where("state", "=", "ready").execute());
+  }
+
+  async makers() {
+    const rows = await this.db.selectFrom("records").select("owner").distinct()
+      .where("owner", "is not", null).where("state", "=", "ready").execute();
+    return rows.map((r) => r.owner!);
   }
 
   async byBlobChain(id: string) {

@@ -44,10 +44,17 @@ export function metadataSuite(test: Test, name: string, make: MakeStore): void {
     assert.deepEqual((await s.read((tx) => tx.records.ready(["a", "b", "zz"]))).map((r) => r.id), ["a"]);
     assert.deepEqual((await s.read((tx) => tx.records.allReady())).map((r) => r.id), ["a"]);
     assert.deepEqual((await s.read((tx) => tx.records.inState("creating"))).map((r) => r.id), ["b"]);
+    await w(s, (tx) => tx.records.insert(row("c", { state: "deleting", owner: "p:2" }), []));
+    assert.deepEqual((await s.read((tx) => tx.records.inState())).map((r) => r.id).sort(), ["b", "c"]);
+    assert.deepEqual((await s.read((tx) => tx.records.inState("deleting"))).map((r) => r.id), ["c"]);
+    await w(s, (tx) => tx.records.delete(["c"]));
     await w(s, (tx) => tx.records.update(["a"], { mutable: false, lazy: false, size: null }));
     const a = await s.read((tx) => tx.records.get("a"));
     assert.deepEqual([a?.mutable, a?.lazy, a?.shared, a?.size], [false, false, true, null]);
     assert.deepEqual((await s.read((tx) => tx.records.ownedBy(["p:1"]))), []); // creating is not ready
+    assert.deepEqual(await s.read((tx) => tx.records.makers()), []);
+    await w(s, (tx) => tx.records.update(["a"], { owner: "p:3" }));
+    assert.deepEqual(await s.read((tx) => tx.records.makers()), ["p:3"]);
   }));
 
   test(`${name}: parent links keep their order; unlinking makes orphans bases`, on(async (s) => {

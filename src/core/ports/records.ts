@@ -18,7 +18,8 @@ export interface Records {
   update(ids: string[], patch: Partial<RecordRow>): Promise<void>;
   /** Deletes rows with their parent links, holds and keys. */
   delete(ids: string[]): Promise<void>;
-  inState(state: Exclude<RecordState, "ready">): Promise<RecordRow[]>;
+  /** Rows in `state`; without one, every row being created or removed. */
+  inState(state?: Exclude<RecordState, "ready">): Promise<RecordRow[]>;
   /** The immutable twin committed from a mutable record, if not finalized. */
   twinOf(mutableId: string): Promise<RecordRow | undefined>;
   /** Those of `snapshots` that some row other than `ids` still uses. */
@@ -27,6 +28,8 @@ export interface Records {
   snapshotKeys(): Promise<Set<string>>;
   /** Ready rows these owners are making a snapshot for. */
   ownedBy(owners: string[]): Promise<RecordRow[]>;
+  /** The owners making a snapshot for some ready row now. */
+  makers(): Promise<string[]>;
   /** A ready immutable record with this blob chain. */
   byBlobChain(blobChainID: string): Promise<RecordRow | undefined>;
   /** The same for many blob chains at once: one record for each that has one. */
