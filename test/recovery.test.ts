@@ -1,6 +1,7 @@
 /** Start-up recovery (SPEC §3.14): damage and interrupted work found and mended on open. */
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostProcesses } from "../src/runtime/processes.ts";
 import { runtime } from "../src/runtime/bun/index.ts";
 import { openStore } from "../src/store/store.ts";
 import { cleanup, open, tempDir } from "./helpers/env.ts";
@@ -75,6 +76,19 @@ test("a removal a live process is making is left to it, with the directory scan;
   await expect(svc.info({ ref: ib.id })).rejects.toMatchObject({ code: "not_found" });
   expect([existsSync(b.path), existsSync(`${root}/snapshots/stray`)]).toEqual([false, false]);
   await svc.close();
+});
+
+test("this process's own removals are not taken over by its own recovery (a daemon's reap beside its prune)", async () => {
+  const { ib, b } = await chain();
+  const store = await rawStore();
+  await store.write((tx) => tx.records.update([ib.id, b.id], { state: "deleting", owner: hostProcesses().self }));
+  await (await open(root)).close();
+  expect(existsSync(b.path)).toBe(true);
+  // Given back (a removal that failed): the next open finishes it.
+  await store.write((tx) => tx.records.update([ib.id, b.id], { owner: null }));
+  await store.close();
+  await (await open(root)).close();
+  expect(existsSync(b.path)).toBe(false);
 });
 
 test("whatever was left in the trash is deleted", async () => {

@@ -63,6 +63,17 @@ async function until(what: string, ok: () => boolean) {
   if (!ok()) throw new Error(`gave up waiting: ${what}`);
 }
 
+/** Whether the mark recovery compares is the snapshot directory as it is (the native snapshotter's version). */
+function markIsDirectory(): boolean {
+  const st = statSync(`${root}/snapshots`, { bigint: true });
+  const db = new Database(`${root}/meta.db`, { readonly: true });
+  try {
+    return (db.query("SELECT value FROM meta WHERE name = 'snapshots.version'").get() as { value: string }).value === `${st.mtimeNs}:${st.nlink}`;
+  } finally {
+    db.close();
+  }
+}
+
 const files = (path: string) => readdirSync(path).filter((n) => n.startsWith("f")).length;
 
 test("two processes asking for one lazy record at once: one extraction, both get it", async () => {
@@ -122,13 +133,30 @@ test("after an extraction, the snapshot directory's mark is where the extractor 
   gnuTar(`${dir}/t`, `${dir}/t.tgz`);
   const rec = ok(root, "import", `${dir}/t.tgz`, "--lazy");
   ok(root, "path", rec.id);
-  const st = statSync(`${root}/snapshots`, { bigint: true });
-  const db = new Database(`${root}/meta.db`, { readonly: true });
-  try {
-    expect(db.query("SELECT value FROM meta WHERE name = 'snapshots.version'").get()).toEqual({ value: `${st.mtimeNs}:${st.nlink}` });
-  } finally {
-    db.close();
-  }
+  expect(markIsDirectory()).toBe(true);
+});
+
+test("after a merge is made, the mark covers its directory too", () => {
+  const made = (name: string) => {
+    mkdirSync(`${dir}/${name}`);
+    writeFileSync(`${dir}/${name}/${name}`, name);
+    gnuTar(`${dir}/${name}`, `${dir}/${name}.tgz`);
+    return ok(root, "import", `${dir}/${name}.tgz`, "--lazy").id;
+  };
+  const merged = ok(root, "merge", made("a"), made("b"));
+  expect(readdirSync(ok(root, "path", merged.id).path).sort()).toEqual(["a", "b"]);
+  expect(markIsDirectory()).toBe(true);
+});
+
+test("a diff without UPPER is an empty tree, made without making LOWER (whose blob may be gone)", () => {
+  mkdirSync(`${dir}/t`);
+  writeFileSync(`${dir}/t/f`, "x");
+  gnuTar(`${dir}/t`, `${dir}/t.tgz`);
+  const lower = ok(root, "import", `${dir}/t.tgz`, "--lazy");
+  rmSync(`${root}/content/blobs/sha256/${lower.blob.digest.slice(7)}`);
+  const diff = ok(root, "diff", lower.id);
+  expect(readdirSync(ok(root, "path", diff.id).path)).toEqual([]);
+  expect(ok(root, "info", lower.id).lazy).toBe(true);
 });
 
 test("two processes asking for one merge at once: both get the same tree, neither is locked", async () => {

@@ -148,7 +148,7 @@ async function importExtracted(d: LayerDeps, o: ImportOptions, parent?: RecordRo
     const same = await tx.records.byBlobChain(bcid);
     if (same) {
       await tx.blobs.release([r.digest], d.processes.self);
-      await tx.records.update([id], { state: "deleting" });
+      await tx.records.update([id], { state: "deleting", owner: d.processes.self });
       return { row: same, discard: true };
     }
     await keepBlob(d, tx, { digest: r.digest, mediaType, size: r.size, diffID: r.diffID });

@@ -116,7 +116,7 @@ interface Change {
   after: string;
 }
 
-/** Adds the snapshot `key` with `add`, the versions around it. */
+/** Runs `add`, which puts the record's snapshot in the directory; the versions around it. */
 async function adding(d: LayerDeps, add: () => Promise<unknown>): Promise<Change> {
   const before = d.snapshots.version();
   await add();
@@ -173,24 +173,27 @@ async function dirs(d: LayerDeps, s: Step): Promise<{ lower?: string; upper: str
 }
 
 async function build(d: LayerDeps, row: RecordRow, key: string): Promise<Change> {
-  // The inputs first, side by side; a diff's inputs are its parents (never itself).
-  const all = row.kind === "merge" ? await steps(d, row) : [];
-  const inputs = row.kind === "merge" ? all.flatMap((s) => (s.lower ? [s.lower, s.upper] : [s.upper])) : await parentsOf(d, row.id);
-  await Promise.all(inputs.map((r) => materialize(d, r)));
   if (row.kind === "merge") {
-    let stack = false;
-    const own = await adding(d, async () => (stack = await stacked(d, all, key)) || d.snapshots.prepare(key));
-    if (stack) return own;
+    // Every input made first, one at a time, so a failure leaves no other maker running.
+    const all = await steps(d, row);
+    for (const s of all) {
+      if (s.lower) s.lower = await materialize(d, s.lower);
+      s.upper = await materialize(d, s.upper);
+    }
+    const own = await stacked(d, all, key);
+    if (own) return own;
+    const added = await adding(d, () => d.snapshots.prepare(key));
     const dest = await d.snapshots.mount(key);
     await d.layers.applySteps(dest, await Promise.all(all.map((s) => dirs(d, s))), { deletions: true });
-    return own;
+    return added;
   }
+  // A diff's own tree: what UPPER added or changed over LOWER (deletions live only in its
+  // layer); without UPPER it stays empty, and LOWER need not be made.
+  const [lo, up] = await parentsOf(d, row.id);
+  const step = up ? { lower: await materialize(d, lo!), upper: await materialize(d, up) } : undefined;
   const own = await adding(d, () => d.snapshots.prepare(key));
   const dest = await d.snapshots.mount(key);
-  // A diff's own tree: what UPPER added or changed over LOWER (deletions live only in its
-  // layer); without UPPER it stays empty.
-  const [lo, up] = await parentsOf(d, row.id);
-  if (up) await d.layers.applySteps(dest, [await dirs(d, { lower: lo!, upper: up })], { deletions: false });
+  if (step) await d.layers.applySteps(dest, [await dirs(d, step)], { deletions: false });
   return own;
 }
 
@@ -199,21 +202,20 @@ async function build(d: LayerDeps, row: RecordRow, key: string): Promise<Change>
  * keeps apart are laid over one another as they are, from the bottom; the rest are
  * applied on top, into the stack's upper, with hardlinks and whiteouts. A step met again
  * later is taken once, at its last place: applying it there redoes all it did before.
- * False when nothing could be stacked.
+ * The steps' records are made already. Undefined when nothing could be stacked.
  */
-async function stacked(d: LayerDeps, all: Step[], key: string): Promise<boolean> {
+async function stacked(d: LayerDeps, made: Step[], key: string): Promise<Change | undefined> {
   const { stack, changes } = d.snapshots;
-  if (!stack || !changes) return false;
-  const made: Step[] = [];
-  for (const s of all) made.push({ lower: s.lower && (await materialize(d, s.lower)), upper: await materialize(d, s.upper) });
+  if (!stack || !changes) return undefined;
   const id = (s: Step) => `${s.lower?.snapshot ?? ""}>${s.upper.snapshot}`;
   const once = made.filter((s, i) => !made.slice(i + 1).some((t) => id(t) === id(s)));
   let ready = 0;
   while (ready < once.length && changes.call(d.snapshots, once[ready]!.upper.snapshot!, once[ready]!.lower?.snapshot ?? undefined)) ready++;
-  if (!ready) return false;
-  const { stacked, upper } = await stack.call(d.snapshots, key, once.slice(0, ready).map((s) => s.upper.snapshot!));
-  if (!stacked) return false;
-  const rest = once.slice(stacked);
-  if (rest.length) await d.layers.applySteps(upper, await Promise.all(rest.map((s) => dirs(d, s))), { deletions: true, overlay: true });
-  return true;
+  if (!ready) return undefined;
+  let put = { stacked: 0, upper: "" };
+  const own = await adding(d, async () => (put = await stack.call(d.snapshots, key, once.slice(0, ready).map((s) => s.upper.snapshot!))));
+  if (!put.stacked) return undefined;
+  const rest = once.slice(put.stacked);
+  if (rest.length) await d.layers.applySteps(put.upper, await Promise.all(rest.map((s) => dirs(d, s))), { deletions: true, overlay: true });
+  return own;
 }

@@ -19,7 +19,7 @@ export type RecordState = "creating" | "ready" | "deleting";
 export interface RecordRow {
   id: string;
   state: RecordState;
-  /** The process creating or removing the record, while `state` is `creating` or `deleting`. */
+  /** The process creating or removing the record, or making a ready one's snapshot (materialize.ts). */
   owner: string | null;
   kind: Kind;
   mutable: boolean;

@@ -9,7 +9,8 @@
  * - when the snapshot directory changed behind strata's back, drops rows whose data
  *   is missing (children with a tree of their own become bases; those without one, an
  *   unmaterialized merge, diff or lazy layer on them, go too) and deletes
- *   directories no row owns.
+ *   directories no row owns. While another live process creates, makes or removes
+ *   records, the change may be its own (noted when it is done): a later start-up looks.
  */
 import { isLeaseOwner } from "./ports/leases.ts";
 import type { Deps } from "./refs.ts";
@@ -44,7 +45,8 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
   // made a command started during a prune delete directories for it (~0.2 s).
   const known = new Map<string, boolean>();
   const alive = (owner: string) => known.get(owner) ?? known.set(owner, processes.alive(owner)).get(owner)!;
-  const orphaned = (rows: RecordRow[]) => rows.filter((r) => !r.owner || r.owner === processes.self || !alive(r.owner));
+  // Not this process's own either: a daemon's periodic reap runs beside its own prunes.
+  const orphaned = (rows: RecordRow[]) => rows.filter((r) => !r.owner || (r.owner !== processes.self && !alive(r.owner)));
   let doomed: RecordRow[] = orphaned(seen.unfinished.filter((r) => r.state === "deleting"));
   const halfSnapshots: string[] = [];
   if (dead.length || seen.expired) {
@@ -55,13 +57,14 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
       }
       if (seen.expired) await tx.holds.end({ expired: true });
       const halfMade = (await tx.records.inState("creating")).filter((r) => r.owner && dead.includes(r.owner));
+      // Marked as this process's removal, finished below: another start-up leaves them.
       await tx.records.update(halfMade.map((r) => r.id), { state: "deleting", owner: processes.self });
       // A snapshot a dead process was extracting or building: dropped, to be made again.
       for (const r of await tx.records.ownedBy(dead)) {
         if (r.snapshot) halfSnapshots.push(r.snapshot);
         await tx.records.update([r.id], { snapshot: r.lazy || r.kind === "merge" || r.kind === "diff" ? null : r.snapshot, owner: null });
       }
-      return orphaned(await tx.records.inState("deleting"));
+      return [...halfMade, ...orphaned(await tx.records.inState("deleting"))];
     });
   }
   if (doomed.length) {

@@ -258,6 +258,21 @@ export async function removeMarked(
   rows: RecordRow[],
   opts: { later?: Promise<void>[] } = {},
 ): Promise<number> {
+  try {
+    return await removeRows(d, rows, opts);
+  } catch (err) {
+    // Left to whoever starts next (recovery finishes removals of no live process), not
+    // to this one, which may live on (a daemon) without coming back to them.
+    await d.store.write((tx) => tx.records.update(rows.map((r) => r.id), { owner: null })).catch(() => {});
+    throw err;
+  }
+}
+
+async function removeRows(
+  d: Pick<Deps, "store" | "snapshots" | "content">,
+  rows: RecordRow[],
+  opts: { later?: Promise<void>[] },
+): Promise<number> {
   const ids = rows.map((r) => r.id);
   const dirs = [...new Set(rows.map((r) => r.snapshot).filter((s): s is string => s !== null))];
   const before = d.snapshots.version();

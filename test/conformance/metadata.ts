@@ -47,14 +47,15 @@ export function metadataSuite(test: Test, name: string, make: MakeStore): void {
     await w(s, (tx) => tx.records.insert(row("c", { state: "deleting", owner: "p:2" }), []));
     assert.deepEqual((await s.read((tx) => tx.records.inState())).map((r) => r.id).sort(), ["b", "c"]);
     assert.deepEqual((await s.read((tx) => tx.records.inState("deleting"))).map((r) => r.id), ["c"]);
-    await w(s, (tx) => tx.records.delete(["c"]));
     await w(s, (tx) => tx.records.update(["a"], { mutable: false, lazy: false, size: null }));
     const a = await s.read((tx) => tx.records.get("a"));
     assert.deepEqual([a?.mutable, a?.lazy, a?.shared, a?.size], [false, false, true, null]);
     assert.deepEqual((await s.read((tx) => tx.records.ownedBy(["p:1"]))), []); // creating is not ready
     assert.deepEqual(await s.read((tx) => tx.records.makers()), []);
     await w(s, (tx) => tx.records.update(["a"], { owner: "p:3" }));
+    // Only ready rows have makers: b (p:1, creating) and c (p:2, deleting) do not count.
     assert.deepEqual(await s.read((tx) => tx.records.makers()), ["p:3"]);
+    await w(s, (tx) => tx.records.delete(["c"]));
   }));
 
   test(`${name}: parent links keep their order; unlinking makes orphans bases`, on(async (s) => {
