@@ -61,6 +61,37 @@ test("named insecure, it is asked in plain HTTP once HTTPS fails, and then only 
   ]);
 });
 
+const registryRoot = () => Response.json({}, { headers: { "docker-distribution-api-version": "registry/2.0" } });
+
+test("on a loopback address a registry's answer in plain HTTP settles the scheme: HTTPS is not tried", async () => {
+  const { fetcher, asked } = stub((req) => {
+    if (req.url.startsWith("https:")) return new Promise<Response>(() => {}); // a TLS attempt would never end
+    return new URL(req.url).pathname === "/v2/" ? registryRoot() : new Response(null, { status: 404 });
+  });
+  expect(await createRegistry({ fetch: fetcher, retry: quick }).hasBlob("127.0.0.1:5000/app", D)).toBe(false);
+  expect(asked.map((r) => `${r.method} ${r.url}`)).toEqual(["GET http://127.0.0.1:5000/v2/", `HEAD http://127.0.0.1:5000/v2/app/blobs/${D}`]);
+});
+
+test("localhost, a name that may stand for several addresses, still tries HTTPS first", async () => {
+  const { fetcher, asked } = stub((req) => (req.url.startsWith("https:") ? noTls() : new URL(req.url).pathname === "/v2/" ? registryRoot() : new Response(null, { status: 404 })));
+  expect(await createRegistry({ fetch: fetcher, retry: quick }).hasBlob("localhost:5000/app", D)).toBe(false);
+  expect(asked.map((r) => r.url).slice(0, 2)).toEqual(["https://localhost:5000/v2/", "http://localhost:5000/v2/"]);
+});
+
+test("a loopback port silent to plain HTTP is asked in HTTPS after a second", async () => {
+  const { fetcher, asked } = stub((req) => {
+    if (req.url.startsWith("http:")) {
+      // Silent until the caller gives up, as a TLS port waiting for a handshake may be.
+      return new Promise<Response>((_, reject) => req.signal.addEventListener("abort", () => reject(req.signal.reason)));
+    }
+    return new URL(req.url).pathname === "/v2/" ? registryRoot() : new Response(null, { status: 404 });
+  });
+  expect(await createRegistry({ fetch: fetcher, retry: quick }).hasBlob("127.0.0.1:5000/app", D)).toBe(false);
+  expect(asked.map((r) => `${r.method} ${r.url}`)).toEqual([
+    "GET http://127.0.0.1:5000/v2/", "GET https://127.0.0.1:5000/v2/", `HEAD https://127.0.0.1:5000/v2/app/blobs/${D}`,
+  ]);
+});
+
 test("a TLS server's 400 to plain HTTP is not taken for a registry", async () => {
   const { fetcher } = stub((req) => (req.url.startsWith("https:") ? Promise.reject(new TypeError("unable to verify the first certificate")) : new Response("Client sent an HTTP request to an HTTPS server.", { status: 400 })));
   const err = await createRegistry({ fetch: fetcher, retry: quick }).hasBlob("127.0.0.1:5000/app", D).catch((e) => e);
