@@ -91,6 +91,24 @@ test("this process's own removals are not taken over by its own recovery (a daem
   expect(existsSync(b.path)).toBe(false);
 });
 
+test("a removal that fails half way is given back: the next open finishes it", async () => {
+  const svc = await open(root);
+  const m = await svc.create({});
+  writeFileSync(`${m.path}/f`, "x");
+  // The trash cannot take the directory: its place is a file.
+  rmSync(`${root}/trash`, { recursive: true });
+  writeFileSync(`${root}/trash`, "");
+  await expect(svc.release({ id: m.id })).rejects.toThrow();
+  await svc.close();
+  const store = await rawStore();
+  const row = await store.read((tx) => tx.records.get(m.id));
+  await store.close();
+  expect([row?.state, row?.owner, existsSync(m.path)]).toEqual(["deleting", null, true]);
+  rmSync(`${root}/trash`);
+  await (await open(root)).close();
+  expect(existsSync(m.path)).toBe(false);
+});
+
 test("whatever was left in the trash is deleted", async () => {
   await chain();
   mkdirSync(`${root}/trash/leftover/deep`, { recursive: true });

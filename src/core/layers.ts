@@ -15,7 +15,7 @@ import type { ContentStore } from "./ports/content.ts";
 import type { LayerIO } from "./ports/layers.ts";
 import type { Registry } from "./ports/registry.ts";
 import { newRow, type RecordRow } from "./record.ts";
-import { type Deps, finalize, freeze, getImmutable, noteOwnChange, removeMarked } from "./refs.ts";
+import { type Deps, finalize, freeze, getImmutable, markDeleting, noteOwnChange, removeMarked } from "./refs.ts";
 import { layerTarget, materialize } from "./materialize.ts";
 
 export { dirOf, materialize, parentsOf } from "./materialize.ts";
@@ -148,7 +148,7 @@ async function importExtracted(d: LayerDeps, o: ImportOptions, parent?: RecordRo
     const same = await tx.records.byBlobChain(bcid);
     if (same) {
       await tx.blobs.release([r.digest], d.processes.self);
-      await tx.records.update([id], { state: "deleting", owner: d.processes.self });
+      await markDeleting(tx, [id], d.processes.self);
       return { row: same, discard: true };
     }
     await keepBlob(d, tx, { digest: r.digest, mediaType, size: r.size, diffID: r.diffID });

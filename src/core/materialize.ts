@@ -212,10 +212,11 @@ async function stacked(d: LayerDeps, made: Step[], key: string): Promise<Change 
   let ready = 0;
   while (ready < once.length && changes.call(d.snapshots, once[ready]!.upper.snapshot!, once[ready]!.lower?.snapshot ?? undefined)) ready++;
   if (!ready) return undefined;
-  let put = { stacked: 0, upper: "" };
-  const own = await adding(d, async () => (put = await stack.call(d.snapshots, key, once.slice(0, ready).map((s) => s.upper.snapshot!))));
-  if (!put.stacked) return undefined;
-  const rest = once.slice(put.stacked);
-  if (rest.length) await d.layers.applySteps(put.upper, await Promise.all(rest.map((s) => dirs(d, s))), { deletions: true, overlay: true });
+  const before = d.snapshots.version();
+  const { stacked, upper } = await stack.call(d.snapshots, key, once.slice(0, ready).map((s) => s.upper.snapshot!));
+  if (!stacked) return undefined;
+  const own = { before, after: d.snapshots.version() };
+  const rest = once.slice(stacked);
+  if (rest.length) await d.layers.applySteps(upper, await Promise.all(rest.map((s) => dirs(d, s))), { deletions: true, overlay: true });
   return own;
 }

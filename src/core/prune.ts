@@ -4,7 +4,7 @@
  * removed record as it goes.
  */
 import type { Deps } from "./refs.ts";
-import { removeMarked } from "./refs.ts";
+import { markDeleting, removeMarked } from "./refs.ts";
 import { hasSpaceTarget, plan, type Policy } from "./plan.ts";
 import type { Record } from "./record.ts";
 import { turn } from "./turn.ts";
@@ -59,7 +59,7 @@ export async function* prune(d: Deps, opts: PruneOptions = {}): AsyncGenerator<R
       }
       const twins = await tx.records.ready(ok.map((r) => r.twin).filter((t): t is string => t !== null));
       const all = [...ok, ...twins];
-      await tx.records.update(all.map((r) => r.id), { state: "deleting", owner: d.processes.self });
+      await markDeleting(tx, all.map((r) => r.id), d.processes.self);
       return all;
     });
     blobBytes += await removeMarked(d, marked, { later: deleting });

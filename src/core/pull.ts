@@ -21,7 +21,7 @@ import { newId } from "./ids.ts";
 import { importBlob, type LayerDeps, materialize } from "./layers.ts";
 import type { ImageRef, Registry, RemoteBlob, RemoteImage } from "./ports/registry.ts";
 import { newRow, type RecordRow } from "./record.ts";
-import { removeMarked } from "./refs.ts";
+import { markDeleting, removeMarked } from "./refs.ts";
 
 /** Bytes of one blob moved so far, out of its size. */
 export type BlobProgress = (digest: string, bytes: number, size: number) => void;
@@ -184,7 +184,7 @@ async function undo(d: LayerDeps, made: RecordRow[]): Promise<void> {
     const doomed = await d.store.write(async (tx) => {
       const now = await tx.records.get(r.id);
       if (now?.state !== "ready" || (await tx.links.children([r.id])).size || (await tx.holds.inUse([r.id])).size) return undefined;
-      await tx.records.update([r.id], { state: "deleting", owner: d.processes.self });
+      await markDeleting(tx, [r.id], d.processes.self);
       return now;
     });
     if (doomed) await removeMarked(d, [doomed]);

@@ -12,9 +12,10 @@
  *   directories no row owns. While another live process creates, makes or removes
  *   records, the change may be its own (noted when it is done): a later start-up looks.
  */
+import { aliveOnce } from "./ports/host.ts";
 import { isLeaseOwner } from "./ports/leases.ts";
 import type { Deps } from "./refs.ts";
-import { removeMarked, versionMark } from "./refs.ts";
+import { markDeleting, removeMarked, versionMark } from "./refs.ts";
 import type { RecordRow } from "./record.ts";
 import type { Tx } from "./ports/metadata.ts";
 
@@ -38,15 +39,15 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
     unfinished: await tx.records.inState(),
     mark: await tx.meta.get(versionMark),
   }));
-  const dead = seen.owners.filter((o) => !isLeaseOwner(o) && !processes.alive(o));
+  const alive = aliveOnce(processes);
+  const dead = seen.owners.filter((o) => !isLeaseOwner(o) && !alive(o));
   out.deadHolders = dead.length;
 
   // Removals a live process is making are its own to finish: taking them over here
   // made a command started during a prune delete directories for it (~0.2 s).
-  const known = new Map<string, boolean>();
-  const alive = (owner: string) => known.get(owner) ?? known.set(owner, processes.alive(owner)).get(owner)!;
-  // Not this process's own either: a daemon's periodic reap runs beside its own prunes.
-  const orphaned = (rows: RecordRow[]) => rows.filter((r) => !r.owner || (r.owner !== processes.self && !alive(r.owner)));
+  // Nor this process's own: a daemon's periodic reap runs beside its own prunes.
+  const byOther = (owner: string | null) => owner !== null && owner !== processes.self && alive(owner);
+  const orphaned = (rows: RecordRow[]) => rows.filter((r) => r.owner !== processes.self && !byOther(r.owner));
   let doomed: RecordRow[] = orphaned(seen.unfinished.filter((r) => r.state === "deleting"));
   const halfSnapshots: string[] = [];
   if (dead.length || seen.expired) {
@@ -58,7 +59,7 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
       if (seen.expired) await tx.holds.end({ expired: true });
       const halfMade = (await tx.records.inState("creating")).filter((r) => r.owner && dead.includes(r.owner));
       // Marked as this process's removal, finished below: another start-up leaves them.
-      await tx.records.update(halfMade.map((r) => r.id), { state: "deleting", owner: processes.self });
+      await markDeleting(tx, halfMade.map((r) => r.id), processes.self);
       // A snapshot a dead process was extracting or building: dropped, to be made again.
       for (const r of await tx.records.ownedBy(dead)) {
         if (r.snapshot) halfSnapshots.push(r.snapshot);
@@ -85,13 +86,12 @@ export async function recover(d: Deps, opts: { full?: boolean; scan?: boolean } 
   }
   await snapshots.sweep();
   // What a writer that died left half written (SPEC §3.14: no data without a record).
-  d.content.sweepIngests((o) => processes.alive(o));
+  d.content.sweepIngests(alive);
   // A live process creating, making or removing records changes the directory as it goes,
   // and moves the mark when it is done: scanning now would read every row for nothing (and,
   // by moving the mark on, make the next start-ups scan too). A later start-up looks.
-  const other = (owner: string | null) => owner !== null && owner !== processes.self && alive(owner);
   const othersAtWork = async () =>
-    seen.unfinished.some((r) => other(r.owner)) || (await store.read((tx) => tx.records.makers())).some(other);
+    seen.unfinished.some((r) => byOther(r.owner)) || (await store.read((tx) => tx.records.makers())).some(byOther);
   if (opts.full || (seen.mark !== version && !(await othersAtWork()))) {
     await scan(d, out);
   }

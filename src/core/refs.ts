@@ -239,13 +239,16 @@ export class Refs {
       await tx.holds.end({ records: [r.id], owner: processes.self });
       if (!r.mutable || r.cachePolicy === "retain" || (await tx.records.twinOf(r.id))) return undefined;
       if ((await tx.holds.held([r.id])).size) return undefined;
-      await tx.records.update([r.id], { state: "deleting", owner: processes.self });
+      await markDeleting(tx, [r.id], processes.self);
       return r;
     });
     if (doomed) await removeMarked(this.d, [doomed]);
     return { id, deleted: doomed !== undefined };
   }
 }
+
+/** Marks rows for removal by `owner`: it finishes them (removeMarked), or recovery does once it is gone. */
+export const markDeleting = (tx: Tx, ids: string[], owner: string) => tx.records.update(ids, { state: "deleting", owner });
 
 /**
  * Finishes removing rows already marked `deleting`: each directory no other row uses is

@@ -5,7 +5,7 @@
  * by the next sweep.
  */
 import { mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
-import type { Processes } from "../core/ports/host.ts";
+import { aliveOnce, type Processes } from "../core/ports/host.ts";
 import { turn } from "../core/turn.ts";
 import { treeUsage } from "./usage.ts";
 
@@ -32,12 +32,11 @@ export class Trash {
 
   /** Entries this process or a dead one put there. */
   mine(): string[] {
-    // Asked once per owner: during a prune, its thousands of entries share one.
-    const gone = new Map<string, boolean>();
-    const dead = (owner: string) => gone.get(owner) ?? gone.set(owner, !this.processes.alive(owner)).get(owner)!;
+    // During a prune, its thousands of entries share one owner.
+    const alive = aliveOnce(this.processes);
     return readdirSync(this.dir).filter((name) => {
       const owner = name.split("~")[0]!;
-      return owner === this.processes.self || !owner.includes(":") || dead(owner);
+      return owner === this.processes.self || !owner.includes(":") || !alive(owner);
     }).map((name) => `${this.dir}/${name}`);
   }
 

@@ -12,6 +12,12 @@ export interface Processes {
   alive(owner: string): boolean;
 }
 
+/** `alive`, asked once per owner: for one pass over many entries of few owners (a prune's). */
+export function aliveOnce(processes: Processes): (owner: string) => boolean {
+  const known = new Map<string, boolean>();
+  return (owner) => known.get(owner) ?? known.set(owner, processes.alive(owner)).get(owner)!;
+}
+
 /**
  * Exclusive locks between processes on one root (and between callers in one process),
  * released by the kernel when a holder dies, so a waiter takes over from a process that
