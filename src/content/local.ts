@@ -116,7 +116,7 @@ export function localContent(root: string, owner: string, hold?: (digest: string
     },
     async rehash(digest) {
       const h = hasher("sha256");
-      for await (const chunk of fileChunks(path(digest))) h.update(chunk);
+      for await (const chunk of fileChunks(path(digest), undefined, { reused: true })) h.update(chunk);
       return `sha256:${h.hex()}`;
     },
     strayIngests: stray,

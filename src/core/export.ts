@@ -25,6 +25,8 @@ export interface ExportOptions {
   anyCompression?: boolean;
   /** Whether a blob not in the content store can be used where it lives (a push to its registry). */
   leaveRemote?: (blob: Blob) => Promise<boolean>;
+  /** Awaited before anything is computed, fetched or transcoded (a push's check that the registry lets it in). */
+  beforeWork?: () => Promise<unknown>;
 }
 
 const blobOf = (r: RecordRow): Blob | null =>
@@ -109,6 +111,7 @@ class Exporter {
   private async blob(owner: RecordRow, lower: RecordRow | undefined, upper: RecordRow | undefined): Promise<Blob> {
     const now = await this.row(owner.id);
     if (!blobOf(now)) {
+      await this.opts.beforeWork?.();
       const lo = lower && (await materialize(this.d, lower));
       // A diff without UPPER compares against an empty tree: its own (empty) snapshot.
       const up = await materialize(this.d, upper ?? now);
@@ -128,18 +131,24 @@ class Exporter {
     return this.variant(now);
   }
 
+  private async fetch(r: RecordRow): Promise<void> {
+    await this.opts.beforeWork?.();
+    await fetchLazyBlob(this.d, r);
+  }
+
   /** A record's blob in the asked compression: itself, a stored variant, or a new one. */
   private async variant(r: RecordRow): Promise<Blob> {
     const blob = blobOf(r)!;
     const here = this.d.content.has(blob.digest);
     if (this.opts.anyCompression || this.d.layers.compressionOf(blob.mediaType) === this.compression) {
       // Not stored here: a lazy remote blob, fetched unless the caller can use it where it is.
-      if (!here && !(await this.opts.leaveRemote?.(blob))) await fetchLazyBlob(this.d, r);
+      if (!here && !(await this.opts.leaveRemote?.(blob))) await this.fetch(r);
       return blob;
     }
     const variants = await this.d.store.read((tx) => tx.blobs.byDiffID(blob.diffID));
     const v = variants.find((x) => this.d.layers.compressionOf(x.mediaType) === this.compression && this.d.content.has(x.digest));
     if (v) return { digest: v.digest, mediaType: v.mediaType, size: v.size, diffID: v.diffID };
+    await this.opts.beforeWork?.();
     if (!here) await fetchLazyBlob(this.d, r);
     const t = await this.d.layers.transcode(blob.digest, this.compression);
     const b: Blob = { digest: t.digest, mediaType: this.d.layers.mediaType(this.compression), size: t.size, diffID: blob.diffID };

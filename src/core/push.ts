@@ -63,8 +63,8 @@ export async function push(d: LayerDeps, registry: Registry, o: PushOptions): Pr
   const repository = target.repository;
   const tag = target.tag ?? "latest";
   // Refused before anything is computed: a wrong password, a registry that is down. The
-  // check goes out at once; only taking the hold (finalizing and freezing the record,
-  // which a refused push leaves as `export` would) overlaps it.
+  // check goes out at once; taking the hold (finalizing and freezing the record, which a
+  // refused push leaves as `export` would) and reading what is exported already overlap it.
   const checked = registry.hasBlob(repository, EMPTY);
   checked.catch(() => {});
 
@@ -73,12 +73,13 @@ export async function push(d: LayerDeps, registry: Registry, o: PushOptions): Pr
     (await d.store.read((tx) => tx.remoteBlobs.repositories(digest))).filter((r) => registry.parse(r).registry === target.registry);
   const dd: LayerDeps = { ...d, registry: async () => registry };
   return holding(d, o.ref, async (top) => {
-    await checked;
     const exported = await exportHeld(dd, top, o.compression ?? "gzip", undefined, {
       anyCompression: o.compression === undefined,
       // A lazy remote blob stays where it is when the target's registry has it.
       leaveRemote: async (blob) => (await sameRegistry(blob.digest)).length > 0,
+      beforeWork: () => checked,
     });
+    await checked;
     // Docker's layer types in an OCI manifest are OCI's: the same bytes under the OCI name.
     const layers = exported.layers.map((l) => ({ ...l, mediaType: d.layers.mediaType(d.layers.compressionOf(l.mediaType)) }));
     const records = await layerRecords(d, top);
@@ -92,7 +93,7 @@ export async function push(d: LayerDeps, registry: Registry, o: PushOptions): Pr
         for (const from of mountFrom) if (await registry.mountBlob(repository, from, l.digest)) return "mounted";
         await fetchKnownBlob(dd, l, `the image for ${o.target}`);
       }
-      return registry.pushBlob(repository, l, () => d.layers.open(l.digest), { mountFrom, progress });
+      return registry.pushBlob(repository, l, () => d.layers.open(l.digest), { mountFrom, progress, file: d.content.path(l.digest) });
     };
 
     const config = json({

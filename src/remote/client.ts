@@ -22,7 +22,7 @@ import { defaultRetry, type RetryPolicy } from "./retry.ts";
 import { Session } from "./session.ts";
 import { listTags, tagsWithPrefix } from "./tags.ts";
 import { Transport } from "./transport.ts";
-import { defaultSizes, hasBlob, mountBlob, pushBlob, type UploadSizes } from "./upload.ts";
+import { defaultSizes, type FileBody, hasBlob, mountBlob, pushBlob, type UploadSizes } from "./upload.ts";
 import type { Descriptor, FetchOptions, ImageIndex, Manifest, MountResult, Platform, PushAction, PushOptions, Registry, Resolved, TagInfo } from "./types.ts";
 
 export interface RegistryOptions {
@@ -39,6 +39,8 @@ export interface RegistryOptions {
   transfers?: number;
   /** The clock tokens expire by. */
   now?: () => number;
+  /** How the runtime sends a local file as a request body; without it, files are streamed through `open`. */
+  fileBody?: FileBody;
 }
 
 /** Indexes inside indexes, followed at most this deep. */
@@ -164,7 +166,7 @@ class Client implements Registry {
     const { session, name } = this.repo(repo);
     // Mounting only works inside one registry; other candidates are no help.
     const mountFrom = (opts.mountFrom ?? []).map((f) => parseRepository(f)).filter((f) => f.registry === session.host).map((f) => f.repository);
-    return pushBlob(session, this.slots, name, blob, open, { ...opts, mountFrom }, this.sizes);
+    return pushBlob(session, this.slots, name, blob, open, { ...opts, mountFrom }, this.sizes, this.opts.fileBody);
   }
 
   async putManifest(repo: string, tagOrDigest: string, bytes: Uint8Array, mediaType: string): Promise<string> {

@@ -20,11 +20,11 @@ export interface Call {
   scopes: string[];
   headers?: { [name: string]: string };
   /**
-   * Bytes, or (for `once` only) a stream, which cannot be sent again after a 401: that
+   * Bytes or a file (a Blob), or (for `once` only) a stream, which cannot be sent again after a 401: that
    * 401 is `Transient`, and the caller starts over; the token the 401 brought is cached
    * by then, so the new attempt carries it.
    */
-  body?: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>;
+  body?: BodyInit;
 }
 
 export interface SessionDeps {

@@ -98,6 +98,8 @@ export interface PushOptions {
   mountFrom?: string[];
   /** An upload opened earlier (by a refused mount) to send the bytes through. */
   session?: UploadSession;
+  /** A local file holding the same bytes as `open()`, which the client may send as it is. */
+  file?: string;
 }
 
 /** A tag and what its manifest says about when it was made. */

@@ -70,6 +70,8 @@ test("Basic auth: --creds-file and $DOCKER_CONFIG let push and pull in; a wrong 
       secretFree(r.stdout, r.stderr);
     }
   }
+  // Refused before anything was computed: the record has no blob yet.
+  expect(ok(a, "info", rec.id).blob ?? null).toBeNull();
   const anonymous = cli(b, "pull", target);
   expect(anonymous.code).toBe(10);
   expect(anonymous.stderr).toContain(`no credentials for ${basic.host}`);

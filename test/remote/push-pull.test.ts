@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileChunks } from "../../src/platform/file-chunks.ts";
+import { sendFile } from "../../src/runtime/bun/serve.ts";
 import { createRegistry, type RegistryOptions } from "../../src/remote/client.ts";
 import { hostPlatform, mediaTypes } from "../../src/remote/manifest.ts";
 import { newest } from "../../src/remote/tags.ts";
@@ -121,6 +122,60 @@ test("a file longer than its descriptor is refused, and the file is closed", asy
     const err = await registry.pushBlob(`${reg.host}/pushpull/long`, b.descriptor, () => fileChunks(`${dir}/blob`)).catch((e) => e);
     expect(err.code).toBe("integrity");
     expect(open()).toBe(before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a blob in a local file goes up from the file, whole or in ranges, only once its bytes check out", async () => {
+  const dir = mkdtempSync(`${tmpdir()}/strata-push-`);
+  // Bodies as the fetch saw them: a file is sent as a Blob, never read through a stream.
+  const bodies: string[] = [];
+  const recording = ((input: string | URL, init?: RequestInit) => {
+    const body = init?.body;
+    const range = new Headers(init?.headers).get("content-range");
+    if (body) bodies.push(`${init!.method} ${body instanceof Blob ? `file ${body.size}` : body instanceof ReadableStream ? "stream" : "bytes"}${range ? ` ${range}` : ""}`);
+    return fetch(input, init);
+  }) as typeof fetch;
+  const { registry } = client({ fetch: recording, fileBody: sendFile });
+  const unused = () => { throw new Error("opened the stream"); };
+  try {
+    const repo = `${reg.host}/pushpull/files`;
+    for (const size of [10_000, 60_000]) {
+      const b = blob(size);
+      writeFileSync(`${dir}/${size}`, b.bytes);
+      const progress: number[] = [];
+      bodies.length = 0;
+      expect(await registry.pushBlob(repo, b.descriptor, unused, { file: `${dir}/${size}`, progress: (n) => progress.push(n) })).toBe("pushed");
+      expect(bodies).toEqual([`PUT file ${size}`]);
+      expect(progress.at(-1)).toBe(size);
+      expect(await collect(await registry.fetchBlob(repo, b.descriptor))).toEqual(b.bytes);
+    }
+    // Above 64 KiB this client sends 16 KiB chunks: each a range of the file.
+    const big = blob(70_000);
+    writeFileSync(`${dir}/big`, big.bytes);
+    bodies.length = 0;
+    expect(await registry.pushBlob(repo, big.descriptor, unused, { file: `${dir}/big` })).toBe("pushed");
+    expect(bodies).toEqual([
+      "PATCH file 16384 0-16383", "PATCH file 16384 16384-32767", "PATCH file 16384 32768-49151",
+      "PATCH file 16384 49152-65535", "PATCH file 4464 65536-69999", "PUT bytes",
+    ]);
+    expect(await collect(await registry.fetchBlob(repo, big.descriptor))).toEqual(big.bytes);
+
+    // A file that is not the blob: nothing of it goes up, whole or in part.
+    for (const size of [10_000, 70_000]) {
+      const b = blob(size);
+      const flipped = b.bytes.slice();
+      flipped[size - 1]! ^= 1;
+      writeFileSync(`${dir}/wrong`, flipped);
+      bodies.length = 0;
+      const err = await registry.pushBlob(repo, b.descriptor, unused, { file: `${dir}/wrong` }).catch((e) => e);
+      expect(err.code).toBe("integrity");
+      expect(bodies.filter((x) => x.includes("file"))).toEqual([]);
+      expect(await registry.hasBlob(repo, b.descriptor.digest)).toBe(false);
+    }
+    const gone = await registry.pushBlob(repo, blob(100).descriptor, unused, { file: `${dir}/none` }).catch((e) => e);
+    expect(gone.code).toBe("missing_blob");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -69,13 +69,14 @@ export interface Registry {
   mountBlob(repository: string, from: string, digest: string): Promise<boolean>;
   /**
    * Makes sure `repository` has the blob: already there, mounted from one of `mountFrom`,
-   * or sent from `open()` (called again from the start when an upload is retried).
+   * or sent from `open()` (called again from the start when an upload is retried), or
+   * from `file`, a local file of the same bytes, where the implementation can send one.
    */
   pushBlob(
     repository: string,
     blob: RemoteBlob,
     open: () => AsyncIterable<Uint8Array>,
-    opts?: { mountFrom?: string[]; progress?: Progress },
+    opts?: { mountFrom?: string[]; progress?: Progress; file?: string },
   ): Promise<PushAction>;
   /** Stores a manifest under a tag; returns its digest. The manifest goes last. */
   putManifest(repository: string, tag: string, bytes: Uint8Array, mediaType: string): Promise<string>;
