@@ -1,57 +1,60 @@
 /** The blobs port on SQLite: what the content store holds, by digest, linked by diffID. */
-import { type Kysely, sql } from "kysely";
 import type { BlobRow, Blobs } from "../core/ports/blobs.ts";
-import { eachChunk } from "./query.ts";
-import type { Database } from "./schema.ts";
+import type { BlobsTable } from "./schema.ts";
+import { LIST, list } from "./statements.ts";
+import type { Conn } from "./tx.ts";
 
 export class SqlBlobs implements Blobs {
-  constructor(private db: Kysely<Database>, private now: number) {}
+  constructor(private c: Conn) {}
 
-  get(digest: string) {
-    return this.db.selectFrom("blobs").selectAll().where("digest", "=", digest).executeTakeFirst();
+  async get(digest: string) {
+    return this.c.s.first<BlobsTable>("SELECT * FROM blobs WHERE digest = ?", [digest]);
   }
 
   async anyOfSize(size: number) {
-    return (await this.db.selectFrom("blobs").select("digest").where("size", "=", size).limit(1).executeTakeFirst()) !== undefined;
+    return this.c.s.first("SELECT digest FROM blobs WHERE size = ? LIMIT 1", [size]) !== undefined;
   }
 
-  byDiffID(diffID: string) {
-    return this.db.selectFrom("blobs").selectAll().where("diffID", "=", diffID).execute();
+  async byDiffID(diffID: string) {
+    return this.c.s.all<BlobsTable>("SELECT * FROM blobs WHERE diffID = ?", [diffID]);
   }
 
   async put(b: Omit<BlobRow, "createdAt">) {
-    await this.db.insertInto("blobs").values({ ...b, createdAt: this.now }).onConflict((oc) => oc.column("digest").doNothing()).execute();
+    this.c.s.run(
+      "INSERT INTO blobs (digest, mediaType, size, diffID, createdAt) VALUES (?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+      [b.digest, b.mediaType, b.size, b.diffID, this.c.now],
+    );
   }
 
   async delete(digests: string[]) {
-    await eachChunk(digests, async (part) => {
-      await this.db.deleteFrom("blobs").where("digest", "in", part).execute();
-      await this.db.deleteFrom("leaseBlobs").where("digest", "in", part).execute();
-    });
+    if (!digests.length) return;
+    this.c.s.run(`DELETE FROM blobs WHERE digest IN ${LIST}`, [list(digests)]);
+    this.c.s.run(`DELETE FROM leaseBlobs WHERE digest IN ${LIST}`, [list(digests)]);
   }
 
-  all() {
-    return this.db.selectFrom("blobs").selectAll().execute();
+  async all() {
+    return this.c.s.all<BlobsTable>("SELECT * FROM blobs");
   }
 
   async referenced() {
-    const { rows } = await sql<{ digest: string }>`
-      SELECT blobDigest AS digest FROM records WHERE blobDigest IS NOT NULL
-      UNION SELECT b.digest FROM blobs b JOIN records r ON r.blobDiffID = b.diffID
-      UNION SELECT digest FROM leaseBlobs
-      UNION SELECT digest FROM blobHolds`.execute(this.db);
+    const rows = this.c.s.all<{ digest: string }>(
+      `SELECT blobDigest AS digest FROM records WHERE blobDigest IS NOT NULL
+       UNION SELECT b.digest FROM blobs b JOIN records r ON r.blobDiffID = b.diffID
+       UNION SELECT digest FROM leaseBlobs
+       UNION SELECT digest FROM blobHolds`,
+    );
     return new Set(rows.map((r) => r.digest));
   }
 
   async hold(digest: string, owner: string) {
-    await this.db.insertInto("blobHolds").values({ digest, owner }).onConflict((oc) => oc.doNothing()).execute();
+    this.c.s.run("INSERT INTO blobHolds (digest, owner) VALUES (?, ?) ON CONFLICT DO NOTHING", [digest, owner]);
   }
 
   async release(digests: string[], owner: string) {
-    await eachChunk(digests, (part) => this.db.deleteFrom("blobHolds").where("owner", "=", owner).where("digest", "in", part).execute());
+    if (digests.length) this.c.s.run(`DELETE FROM blobHolds WHERE owner = ? AND digest IN ${LIST}`, [owner, list(digests)]);
   }
 
   async releaseOwners(owners: string[]) {
-    await eachChunk(owners, (part) => this.db.deleteFrom("blobHolds").where("owner", "in", part).execute());
+    if (owners.length) this.c.s.run(`DELETE FROM blobHolds WHERE owner IN ${LIST}`, [list(owners)]);
   }
 }

@@ -1,28 +1,27 @@
 /** The keys port on SQLite: one row per name. */
-import type { Kysely } from "kysely";
 import type { Keys } from "../core/ports/keys.ts";
-import type { Database } from "./schema.ts";
+import type { KeysTable } from "./schema.ts";
+import type { Conn } from "./tx.ts";
 
 export class SqlKeys implements Keys {
-  constructor(private db: Kysely<Database>, private now: number) {}
+  constructor(private c: Conn) {}
 
   async get(name: string) {
-    const row = await this.db.selectFrom("keys").select("record").where("name", "=", name).executeTakeFirst();
-    return row?.record;
+    return this.c.s.first<{ record: string }>("SELECT record FROM keys WHERE name = ?", [name])?.record;
   }
 
   async set(name: string, record: string) {
-    const updatedAt = this.now;
-    await this.db.insertInto("keys").values({ name, record, updatedAt })
-      .onConflict((oc) => oc.column("name").doUpdateSet({ record, updatedAt })).execute();
+    this.c.s.run(
+      "INSERT INTO keys (name, record, updatedAt) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET record = excluded.record, updatedAt = excluded.updatedAt",
+      [name, record, this.c.now],
+    );
   }
 
-  list() {
-    return this.db.selectFrom("keys").selectAll().orderBy("name").execute();
+  async list() {
+    return this.c.s.all<KeysTable>("SELECT * FROM keys ORDER BY name");
   }
 
   async delete(name: string) {
-    const r = await this.db.deleteFrom("keys").where("name", "=", name).executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
+    return this.c.s.run("DELETE FROM keys WHERE name = ?", [name]) > 0;
   }
 }

@@ -1,44 +1,45 @@
 /** The leases port on SQLite: leases and their blob lists; their record holds live in `holds`. */
-import type { Kysely } from "kysely";
 import { leaseOf, leaseOwner, type Leases } from "../core/ports/leases.ts";
-import type { Database } from "./schema.ts";
+import type { LeasesTable } from "./schema.ts";
+import { LIST, list } from "./statements.ts";
+import type { Conn } from "./tx.ts";
 
 export class SqlLeases implements Leases {
-  constructor(private db: Kysely<Database>, private now: number) {}
+  constructor(private c: Conn) {}
 
-  get(id: string) {
-    return this.db.selectFrom("leases").selectAll().where("id", "=", id).executeTakeFirst();
+  async get(id: string) {
+    return this.c.s.first<LeasesTable>("SELECT * FROM leases WHERE id = ?", [id]);
   }
 
-  list() {
-    return this.db.selectFrom("leases").selectAll().orderBy("createdAt").execute();
+  async list() {
+    return this.c.s.all<LeasesTable>("SELECT * FROM leases ORDER BY createdAt");
   }
 
   async create(id: string, expiresAt: number | null) {
-    await this.db.insertInto("leases").values({ id, expiresAt, createdAt: this.now }).execute();
+    this.c.s.run("INSERT INTO leases (id, expiresAt, createdAt) VALUES (?, ?, ?)", [id, expiresAt, this.c.now]);
   }
 
   async delete(ids: string[]) {
     if (!ids.length) return;
-    await this.db.deleteFrom("leaseBlobs").where("lease", "in", ids).execute();
-    await this.db.deleteFrom("leases").where("id", "in", ids).execute();
+    this.c.s.run(`DELETE FROM leaseBlobs WHERE lease IN ${LIST}`, [list(ids)]);
+    this.c.s.run(`DELETE FROM leases WHERE id IN ${LIST}`, [list(ids)]);
   }
 
   async addBlob(lease: string, digest: string) {
-    await this.db.insertInto("leaseBlobs").values({ lease, digest }).onConflict((oc) => oc.doNothing()).execute();
+    this.c.s.run("INSERT INTO leaseBlobs (lease, digest) VALUES (?, ?) ON CONFLICT DO NOTHING", [lease, digest]);
   }
 
   async blobs(lease: string) {
-    return (await this.db.selectFrom("leaseBlobs").select("digest").where("lease", "=", lease).execute()).map((r) => r.digest);
+    return this.c.s.all<{ digest: string }>("SELECT digest FROM leaseBlobs WHERE lease = ?", [lease]).map((r) => r.digest);
   }
 
   async records(ids: string[]) {
-    const owners = ids.map(leaseOwner);
-    const rows = owners.length
-      ? await this.db.selectFrom("holds").select(["owner", "record"]).distinct().where("owner", "in", owners).execute()
-      : [];
     const out = new Map<string, string[]>(ids.map((id) => [id, []]));
-    for (const r of rows) out.get(leaseOf(r.owner!))?.push(r.record);
+    if (!ids.length) return out;
+    const rows = this.c.s.all<{ owner: string; record: string }>(
+      `SELECT DISTINCT owner, record FROM holds WHERE owner IN ${LIST}`, [list(ids.map(leaseOwner))],
+    );
+    for (const r of rows) out.get(leaseOf(r.owner))?.push(r.record);
     return out;
   }
 }

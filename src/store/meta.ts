@@ -1,17 +1,15 @@
 /** The meta port on SQLite: named values. */
-import type { Kysely } from "kysely";
 import type { Meta } from "../core/ports/meta.ts";
-import type { Database } from "./schema.ts";
+import type { Conn } from "./tx.ts";
 
 export class SqlMeta implements Meta {
-  constructor(private db: Kysely<Database>) {}
+  constructor(private c: Conn) {}
 
   async get(name: string) {
-    const row = await this.db.selectFrom("meta").select("value").where("name", "=", name).executeTakeFirst();
-    return row?.value;
+    return this.c.s.first<{ value: string }>("SELECT value FROM meta WHERE name = ?", [name])?.value;
   }
 
   async set(name: string, value: string) {
-    await this.db.insertInto("meta").values({ name, value }).onConflict((oc) => oc.column("name").doUpdateSet({ value })).execute();
+    this.c.s.run("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", [name, value]);
   }
 }

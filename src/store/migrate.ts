@@ -4,8 +4,8 @@
  * not used: two processes opening a new root at once would both run it, and the second
  * fails with "table already exists"; the write lock taken first makes them queue.
  */
-import { type Kysely, sql } from "kysely";
 import { failed } from "../core/errors.ts";
+import type { Statements } from "./statements.ts";
 import init from "./migrations/001_init.sql" with { type: "text" };
 import leases from "./migrations/002_leases.sql" with { type: "text" };
 import blobs from "./migrations/003_blobs.sql" with { type: "text" };
@@ -21,29 +21,27 @@ export const SCHEMA_VERSION = files.length;
 const statements = (text: string) =>
   text.split(/;\s*\n/).filter((s) => s.replace(/--.*$/gm, "").trim());
 
-async function userVersion(db: Kysely<any>): Promise<number> {
-  const { rows } = await sql<{ user_version: number }>`PRAGMA user_version`.execute(db);
-  return rows[0]?.user_version ?? 0;
-}
+const userVersion = (s: Statements) => s.first<{ user_version: number }>("PRAGMA user_version")?.user_version ?? 0;
 
 /** Runs the migrations a store lacks; the caller found its version short of SCHEMA_VERSION. */
-export async function migrate(db: Kysely<any>): Promise<void> {
-  await db.connection().execute(async (conn) => {
-    await sql`BEGIN IMMEDIATE`.execute(conn);
-    try {
-      // Read again under the lock: another process may have migrated meanwhile.
-      const version = await userVersion(conn);
-      if (version > files.length) {
-        throw failed(`the store was written by a newer strata (schema ${version}, this one knows ${files.length})`);
-      }
-      for (const text of files.slice(version)) {
-        for (const statement of statements(text)) await sql.raw(statement).execute(conn);
-      }
-      await sql.raw(`PRAGMA user_version = ${files.length}`).execute(conn);
-      await sql`COMMIT`.execute(conn);
-    } catch (err) {
-      await sql`ROLLBACK`.execute(conn).catch(() => {});
-      throw err;
+export function migrate(s: Statements): void {
+  s.run("BEGIN IMMEDIATE");
+  try {
+    // Read again under the lock: another process may have migrated meanwhile.
+    const version = userVersion(s);
+    if (version > files.length) {
+      throw failed(`the store was written by a newer strata (schema ${version}, this one knows ${files.length})`);
     }
-  });
+    for (const text of files.slice(version)) {
+      // Each text once, not through the statement cache: it runs once per store.
+      for (const statement of statements(text)) s.once(statement);
+    }
+    s.once(`PRAGMA user_version = ${files.length}`);
+    s.run("COMMIT");
+  } catch (err) {
+    try {
+      s.run("ROLLBACK");
+    } catch { /* no transaction left to end */ }
+    throw err;
+  }
 }

@@ -1,13 +1,13 @@
 /**
- * The records port on SQLite. Rows come back with their 0/1 flags turned into
- * booleans in place: `du` reads every row, and a copy of each would cost more than
- * the query.
+ * The records port on SQLite, in fixed statements (statements.ts): every command reads
+ * records. Rows come back with their 0/1 flags turned into booleans in place: `du`
+ * reads every row, and a copy of each would cost more than the query.
  */
-import { CompiledQuery, type Kysely, sql } from "kysely";
 import type { Records } from "../core/ports/records.ts";
 import type { RecordRow } from "../core/record.ts";
-import { chunked, eachChunk } from "./query.ts";
-import type { Database, RecordsTable } from "./schema.ts";
+import type { RecordsTable } from "./schema.ts";
+import { LIST, list } from "./statements.ts";
+import type { Conn } from "./tx.ts";
 
 /** A stored row as the core sees it (the same object, flags made booleans). */
 export function fromRow(r: RecordsTable): RecordRow {
@@ -63,121 +63,120 @@ const viewSql = `
   WHERE r.id = ? AND r.state = 'ready'`;
 
 export class SqlRecords implements Records {
-  constructor(private db: Kysely<Database>, private now: number) {}
+  constructor(private c: Conn) {}
 
-  private select() {
-    return this.db.selectFrom("records").selectAll();
+  private rows(where: string, params: readonly unknown[] = []) {
+    return fromRows(this.c.s.all<RecordsTable>(`SELECT * FROM records WHERE ${where}`, params));
+  }
+
+  private one(where: string, params: readonly unknown[]) {
+    return maybe(this.c.s.first<RecordsTable>(`SELECT * FROM records WHERE ${where} LIMIT 1`, params));
   }
 
   async get(id: string) {
-    return maybe(await this.select().where("id", "=", id).executeTakeFirst());
+    return this.one("id = ?", [id]);
   }
 
   async ready(ids: string[]) {
-    return fromRows(await chunked(ids, (part) => this.select().where("id", "in", part).where("state", "=", "ready").execute()));
+    return ids.length ? this.rows(`id IN ${LIST} AND state = 'ready'`, [list(ids)]) : [];
   }
 
   async allReady() {
-    return fromRows(await this.select().where("state", "=", "ready").execute());
+    return this.rows("state = 'ready'");
   }
 
   async insert(row: RecordRow, parents: string[]) {
-    await this.db.insertInto("records").values(toRow(row) as RecordsTable).execute();
-    if (parents.length) {
-      await this.db.insertInto("parents").values(parents.map((parent, position) => ({ child: row.id, position, parent }))).execute();
-    }
+    this.c.s.insert("records", toRow(row));
+    this.link(row.id, parents);
   }
 
   async insertAll(entries: { row: RecordRow; parents: string[] }[]) {
-    // A record binds ~25 values: 500 rows stay far below SQLite's limit on bound parameters.
-    for (let i = 0; i < entries.length; i += 500) {
-      const part = entries.slice(i, i + 500);
-      await this.db.insertInto("records").values(part.map((e) => toRow(e.row) as RecordsTable)).execute();
-      const links = part.flatMap((e) => e.parents.map((parent, position) => ({ child: e.row.id, position, parent })));
-      if (links.length) await this.db.insertInto("parents").values(links).execute();
-    }
+    // One prepared statement for every row of the same shape: as quick as rows in bulk.
+    for (const e of entries) await this.insert(e.row, e.parents);
+  }
+
+  private link(child: string, parents: string[]) {
+    parents.forEach((parent, position) =>
+      this.c.s.run("INSERT INTO parents (child, position, parent) VALUES (?, ?, ?)", [child, position, parent]));
   }
 
   async update(ids: string[], patch: Partial<RecordRow>) {
-    const set = toRow(patch);
-    await eachChunk(ids, (part) => this.db.updateTable("records").set(set).where("id", "in", part).execute());
+    const set = toRow(patch) as { [column: string]: unknown };
+    const names = Object.keys(set).filter((k) => set[k] !== undefined);
+    if (!names.length || !ids.length) return;
+    this.c.s.run(
+      `UPDATE records SET ${names.map((n) => `${n} = ?`).join(", ")} WHERE id IN ${LIST}`,
+      [...names.map((n) => set[n]), list(ids)],
+    );
   }
 
   async delete(ids: string[]) {
-    await eachChunk(ids, async (part) => {
-      await this.db.deleteFrom("holds").where("record", "in", part).execute();
-      await this.db.deleteFrom("keys").where("record", "in", part).execute();
-      await this.db.deleteFrom("parents").where("child", "in", part).execute();
-      await this.db.deleteFrom("records").where("id", "in", part).execute();
-    });
+    if (!ids.length) return;
+    const p = [list(ids)];
+    this.c.s.run(`DELETE FROM holds WHERE record IN ${LIST}`, p);
+    this.c.s.run(`DELETE FROM keys WHERE record IN ${LIST}`, p);
+    this.c.s.run(`DELETE FROM parents WHERE child IN ${LIST}`, p);
+    this.c.s.run(`DELETE FROM records WHERE id IN ${LIST}`, p);
   }
 
   async inState(state?: "creating" | "deleting") {
     // `state <> 'ready'` lets SQLite use the partial index records_state.
-    const unready = this.select().where("state", "<>", "ready");
-    return fromRows(await (state ? unready.where("state", "=", state) : unready).execute());
+    return state ? this.rows("state <> 'ready' AND state = ?", [state]) : this.rows("state <> 'ready'");
   }
 
   async twinOf(mutableId: string) {
-    return maybe(await this.select().where("twin", "=", mutableId).where("state", "=", "ready").executeTakeFirst());
+    return this.one("twin = ? AND state = 'ready'", [mutableId]);
   }
 
   async stillUsed(snapshots: string[], ids: string[]) {
     if (!snapshots.length) return new Set<string>();
-    const rows = await this.db.selectFrom("records").select("snapshot").distinct()
-      .where("snapshot", "in", snapshots).where("id", "not in", ids.length ? ids : [""]).execute();
-    return new Set(rows.map((r) => r.snapshot!));
+    const rows = this.c.s.all<{ snapshot: string }>(
+      `SELECT DISTINCT snapshot FROM records WHERE snapshot IN ${LIST} AND id NOT IN ${LIST}`,
+      [list(snapshots), list(ids)],
+    );
+    return new Set(rows.map((r) => r.snapshot));
   }
 
   async snapshotKeys() {
-    const rows = await this.db.selectFrom("records").select("snapshot").distinct().where("snapshot", "is not", null).execute();
-    return new Set(rows.map((r) => r.snapshot!));
+    const rows = this.c.s.all<{ snapshot: string }>("SELECT DISTINCT snapshot FROM records WHERE snapshot IS NOT NULL");
+    return new Set(rows.map((r) => r.snapshot));
   }
 
   async ownedBy(owners: string[]) {
-    if (!owners.length) return [];
-    return fromRows(await this.select().where("owner", "in", owners).where("state", "=", "ready").execute());
+    return owners.length ? this.rows(`owner IN ${LIST} AND state = 'ready'`, [list(owners)]) : [];
   }
 
   async makers() {
-    const rows = await this.db.selectFrom("records").select("owner").distinct()
-      .where("owner", "is not", null).where("state", "=", "ready").execute();
-    return rows.map((r) => r.owner!);
+    const rows = this.c.s.all<{ owner: string }>("SELECT DISTINCT owner FROM records WHERE owner IS NOT NULL AND state = 'ready'");
+    return rows.map((r) => r.owner);
   }
 
   async byBlobChain(id: string) {
-    return maybe(
-      await this.select().where("blobChainID", "=", id).where("state", "=", "ready").where("mutable", "=", 0).executeTakeFirst(),
-    );
+    return this.one("blobChainID = ? AND state = 'ready' AND mutable = 0", [id]);
   }
 
   async byBlobChains(ids: string[]) {
-    const rows = fromRows(await chunked(ids, (part) =>
-      this.select().where("blobChainID", "in", part).where("state", "=", "ready").where("mutable", "=", 0).execute()));
+    const rows = ids.length ? this.rows(`blobChainID IN ${LIST} AND state = 'ready' AND mutable = 0`, [list(ids)]) : [];
     const out = new Map<string, RecordRow>();
     for (const r of rows) if (!out.has(r.blobChainID!)) out.set(r.blobChainID!, r);
     return out;
   }
 
   async byChainWithSnapshot(id: string) {
-    return maybe(
-      await this.select().where("chainID", "=", id).where("state", "=", "ready")
-        .where("snapshot", "is not", null).where("mutable", "=", 0).executeTakeFirst(),
-    );
+    return this.one("chainID = ? AND state = 'ready' AND snapshot IS NOT NULL AND mutable = 0", [id]);
   }
 
   async stats() {
-    const rows = await this.db.selectFrom("records")
-      .select(({ fn }) => ["mutable", fn.countAll<number>().as("count"), fn.sum<number>(fn.coalesce("size", sql.lit(0))).as("bytes")])
-      .where("state", "=", "ready").groupBy("mutable").execute();
+    const rows = this.c.s.all<{ mutable: number; count: number; bytes: number }>(
+      "SELECT mutable, count(*) AS count, sum(coalesce(size, 0)) AS bytes FROM records WHERE state = 'ready' GROUP BY mutable",
+    );
     return rows.map((r) => ({ mutable: r.mutable === 1, count: Number(r.count), bytes: Number(r.bytes) }));
   }
 
   async view(id: string) {
-    const { rows } = await this.db.executeQuery<RecordsTable & { parentIds: string; inUse: number; heldUntil: number | null; sharing: string }>(
-      CompiledQuery.raw(viewSql, [id, this.now, id]),
+    const r = this.c.s.first<RecordsTable & { parentIds: string; inUse: number; heldUntil: number | null; sharing: string }>(
+      viewSql, [id, this.c.now, id],
     );
-    const r = rows[0];
     if (!r) return undefined;
     const { parentIds, inUse, heldUntil, sharing, ...row } = r;
     return {
@@ -189,16 +188,11 @@ export class SqlRecords implements Records {
   async sharing(snapshots: string[]) {
     const out = new Map<string, string[]>();
     const keys = [...new Set(snapshots)];
-    for (let i = 0; i < keys.length; i += 5000) {
-      const part = keys.slice(i, i + 5000);
-      const { rows } = await this.db.executeQuery<{ id: string; snapshot: string }>(
-        CompiledQuery.raw(sharingSql(`s.snapshot IN (${part.map(() => "?").join(",")})`), part),
-      );
-      for (const r of rows) {
-        const list = out.get(r.snapshot);
-        if (list) list.push(r.id);
-        else out.set(r.snapshot, [r.id]);
-      }
+    if (!keys.length) return out;
+    for (const r of this.c.s.all<{ id: string; snapshot: string }>(sharingSql(`s.snapshot IN ${LIST}`), [list(keys)])) {
+      const ids = out.get(r.snapshot);
+      if (ids) ids.push(r.id);
+      else out.set(r.snapshot, [r.id]);
     }
     for (const [key, ids] of out) if (ids.length < 2) out.delete(key);
     return out;

@@ -1,49 +1,48 @@
 /**
  * The status tables (core/status.ts) on Kysely: usage samples, prune and GC runs, key
- * lookups. Each write is a short transaction of its own on the store's connection,
+ * lookups (counted on every `key get`, so in fixed statements: statements.ts). Each
+ * write is a short transaction of its own on the store's connection,
  * queued with the record transactions (`serial`), never inside one: a statistic is not
  * part of any record's change, and its write must not hold a record transaction open.
  * `BEGIN IMMEDIATE`, as for records: a write that reads first must not find the
  * database changed under it by another process.
  *
- *   const status = statusStore(db, serial);
+ *   const status = statusStore(statements, kysely, serial);
  *   await status.addSample({ at: Date.now(), records: 3, used: 4096, ... });
  */
-import { CompiledQuery, type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
 import {
   type KeyCounts, type KeyLookup, keyOutcomes, limits, type NewRun, type PruneRun, type StatusStore, type UsageSample,
 } from "../core/status.ts";
 import type { Database } from "./schema.ts";
+import type { Statements } from "./statements.ts";
 
 /** Runs one piece of work on the store's connection in turn with everything else. */
 export type Serial = <T>(fn: () => Promise<T>) => Promise<T>;
 
 type Bounded = "usageSamples" | "pruneRuns" | "keyLookups";
 
-const dataVersion = CompiledQuery.raw("PRAGMA data_version");
-
-export function statusStore(db: Kysely<Database>, serial: Serial): StatusStore {
+export function statusStore(stmts: Statements, kysely: () => Promise<Kysely<Database>>, serial: Serial): StatusStore {
   // Writes to the status tables by this process: data_version only moves for others'.
   let writes = 0;
-  const write = (fn: (db: Kysely<Database>) => Promise<void>) =>
-    serial(() =>
-      db.connection().execute(async (conn) => {
-        await sql`BEGIN IMMEDIATE`.execute(conn);
+  const write = (fn: (db: Kysely<Database>) => Promise<void>) => inTransaction(async () => fn(await kysely()));
+  const inTransaction = (fn: () => Promise<void>) =>
+    serial(async () => {
+      stmts.run("BEGIN IMMEDIATE");
+      try {
+        await fn();
+        stmts.run("COMMIT");
+      } catch (err) {
         try {
-          await fn(conn);
-          await sql`COMMIT`.execute(conn);
-        } catch (err) {
-          await sql`ROLLBACK`.execute(conn).catch(() => {});
-          throw err;
-        }
-      })
-    ).finally(() => writes++);
+          stmts.run("ROLLBACK");
+        } catch { /* the failure ended the transaction already */ }
+        throw err;
+      }
+    }).finally(() => writes++);
+  const reading = <T>(fn: (db: Kysely<Database>) => Promise<T>) => serial(async () => fn(await kysely()));
 
   /** Keeps the newest `keep` rows; ids only grow, so that is one range delete. */
-  const trim = (db: Kysely<Database>, table: Bounded, keep: number) =>
-    db.deleteFrom(table)
-      .where("id", "<=", sql<number>`(SELECT max(id) FROM ${sql.table(table)}) - ${keep}`)
-      .execute();
+  const trim = (table: Bounded, keep: number) => stmts.run(`DELETE FROM ${table} WHERE id <= (SELECT max(id) FROM ${table}) - ?`, [keep]);
 
   const newest = (limit: number, cap: number) => Math.max(1, Math.min(limit, cap));
 
@@ -51,11 +50,11 @@ export function statusStore(db: Kysely<Database>, serial: Serial): StatusStore {
     addSample: (s: UsageSample, keep = limits.samples) =>
       write(async (db) => {
         await db.insertInto("usageSamples").values(s).execute();
-        await trim(db, "usageSamples", keep);
+        trim("usageSamples", keep);
       }),
 
     samples: (limit = limits.samples) =>
-      serial(async () => {
+      reading(async (db) => {
         const rows = await db.selectFrom("usageSamples")
           .select(["at", "records", "used", "reclaimable", "metadata", "content", "fsSize", "fsFree"])
           .orderBy("id", "desc").limit(newest(limit, limits.samples)).execute();
@@ -72,46 +71,45 @@ export function statusStore(db: Kysely<Database>, serial: Serial): StatusStore {
             .orderBy("id", "desc").limit(1).executeTakeFirst();
           if (last && last.records === 0 && last.error === null && last.options === options) {
             await db.updateTable("pruneRuns")
-              .set({ finishedAt: r.finishedAt, runs: sql`runs + 1` })
+              .set((eb) => ({ finishedAt: r.finishedAt, runs: eb("runs", "+", 1) }))
               .where("id", "=", last.id).execute();
             return;
           }
         }
         await db.insertInto("pruneRuns").values({ ...r, options }).execute();
-        await trim(db, "pruneRuns", keep);
+        trim("pruneRuns", keep);
       }),
 
     runs: (limit = limits.runs) =>
-      serial(async () => {
+      reading(async (db) => {
         const rows = await db.selectFrom("pruneRuns").selectAll()
           .orderBy("id", "desc").limit(newest(limit, limits.runs)).execute();
         return rows.map((row): PruneRun => ({ ...row, options: JSON.parse(row.options) }));
       }),
 
     countLookup: (l: KeyLookup, keep = limits.lookups) =>
-      write(async (db) => {
-        await db.insertInto("keyLookups").values(l).execute();
-        await db.insertInto("keyCounts").values({ outcome: l.outcome, count: 1 })
-          .onConflict((oc) => oc.column("outcome").doUpdateSet({ count: sql`count + 1` })).execute();
-        await trim(db, "keyLookups", keep);
+      inTransaction(async () => {
+        stmts.run("INSERT INTO keyLookups (at, name, outcome, matched) VALUES (?, ?, ?, ?)", [l.at, l.name, l.outcome, l.matched]);
+        stmts.run("INSERT INTO keyCounts (outcome, count) VALUES (?, 1) ON CONFLICT (outcome) DO UPDATE SET count = count + 1", [l.outcome]);
+        trim("keyLookups", keep);
       }),
 
     lookupCounts: () =>
-      serial(async () => {
+      reading(async (db) => {
         const counts = Object.fromEntries(keyOutcomes.map((o) => [o, 0])) as KeyCounts;
         for (const row of await db.selectFrom("keyCounts").selectAll().execute()) counts[row.outcome] = row.count;
         return counts;
       }),
 
     lookups: (limit = limits.lookups) =>
-      serial(() =>
+      reading((db) =>
         db.selectFrom("keyLookups").select(["at", "name", "outcome", "matched"])
           .orderBy("id", "desc").limit(newest(limit, limits.lookups)).execute()
       ),
 
     async marker() {
-      const { rows } = await serial(() => db.executeQuery<{ data_version: number }>(dataVersion));
-      return `${rows[0]!.data_version}.${writes}`;
+      const row = await serial(async () => stmts.first<{ data_version: number }>("PRAGMA data_version"));
+      return `${row!.data_version}.${writes}`;
     },
   };
 }

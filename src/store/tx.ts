@@ -1,7 +1,8 @@
 /**
  * One transaction's view of the store: each resource's port on the same connection,
  * made when first used (the hot read path touches one or two of them). `now` is read
- * once, so a transaction sees one instant.
+ * once, so a transaction sees one instant. Each port has the connection's fixed
+ * statements and, for the queries it builds, Kysely (loaded on first use).
  */
 import type { Kysely } from "kysely";
 import type { Clock } from "../core/ports/host.ts";
@@ -15,39 +16,47 @@ import { SqlMeta } from "./meta.ts";
 import { SqlRecords } from "./records.ts";
 import { SqlRemoteBlobs } from "./remote-blobs.ts";
 import type { Database } from "./schema.ts";
+import type { Statements } from "./statements.ts";
+
+/** What each port of a transaction runs its queries on. */
+export interface Conn {
+  s: Statements;
+  db: () => Promise<Kysely<Database>>;
+  now: number;
+}
 
 class SqlTx implements Tx {
-  private readonly now: number;
+  private readonly c: Conn;
   private parts: { -readonly [K in keyof Tx]?: Tx[K] } = {};
 
-  constructor(private db: Kysely<Database>, clock: Clock) {
-    this.now = clock.now();
+  constructor(s: Statements, db: () => Promise<Kysely<Database>>, clock: Clock) {
+    this.c = { s, db, now: clock.now() };
   }
 
   get records() {
-    return (this.parts.records ??= new SqlRecords(this.db, this.now));
+    return (this.parts.records ??= new SqlRecords(this.c));
   }
   get links() {
-    return (this.parts.links ??= new SqlLinks(this.db));
+    return (this.parts.links ??= new SqlLinks(this.c));
   }
   get holds() {
-    return (this.parts.holds ??= new SqlHolds(this.db, this.now));
+    return (this.parts.holds ??= new SqlHolds(this.c));
   }
   get keys() {
-    return (this.parts.keys ??= new SqlKeys(this.db, this.now));
+    return (this.parts.keys ??= new SqlKeys(this.c));
   }
   get leases() {
-    return (this.parts.leases ??= new SqlLeases(this.db, this.now));
+    return (this.parts.leases ??= new SqlLeases(this.c));
   }
   get blobs() {
-    return (this.parts.blobs ??= new SqlBlobs(this.db, this.now));
+    return (this.parts.blobs ??= new SqlBlobs(this.c));
   }
   get meta() {
-    return (this.parts.meta ??= new SqlMeta(this.db));
+    return (this.parts.meta ??= new SqlMeta(this.c));
   }
   get remoteBlobs() {
-    return (this.parts.remoteBlobs ??= new SqlRemoteBlobs(this.db, this.now));
+    return (this.parts.remoteBlobs ??= new SqlRemoteBlobs(this.c));
   }
 }
 
-export const makeTx = (db: Kysely<Database>, clock: Clock): Tx => new SqlTx(db, clock);
+export const makeTx = (s: Statements, db: () => Promise<Kysely<Database>>, clock: Clock): Tx => new SqlTx(s, db, clock);

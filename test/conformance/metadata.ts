@@ -228,6 +228,29 @@ export function metadataSuite(test: Test, name: string, make: MakeStore): void {
     await w(s, (tx) => tx.remoteBlobs.add("reg:5000/a", []));
   }));
 
+  test(`${name}: lists of ids longer than SQLite binds in one statement are read, changed and removed whole`, on(async (s) => {
+    const ids = Array.from({ length: 40_000 }, (_, i) => `r${i}`);
+    await w(s, (tx) => tx.records.insertAll(ids.map((id, i) => ({ row: row(id), parents: i ? [ids[i - 1]!] : [] }))));
+    await w(s, async (tx) => {
+      await tx.records.update(ids, { size: 7 });
+      for (const id of ["r0", "r39999"]) await tx.holds.add(id, null, null);
+    });
+    const read = await s.read(async (tx) => ({
+      ready: await tx.records.ready(ids),
+      held: await tx.holds.held(ids),
+      parents: await tx.links.parents(ids),
+      children: await tx.links.children(ids),
+    }));
+    assert.equal(read.ready.length, 40_000);
+    assert.ok(read.ready.every((r) => r.size === 7));
+    assert.deepEqual([...read.held].sort(), ["r0", "r39999"]);
+    assert.deepEqual(read.parents.get("r39999"), ["r39998"]);
+    assert.equal(read.children.size, 39_999);
+    await w(s, (tx) => tx.records.delete(ids));
+    assert.deepEqual(await s.read((tx) => tx.records.allReady()), []);
+    assert.deepEqual(await s.read((tx) => tx.holds.held(ids)), new Set());
+  }));
+
   test(`${name}: a failed write changes nothing`, on(async (s) => {
     await assert.rejects(w(s, async (tx) => {
       await tx.records.insert(row("a"), []);
