@@ -41,6 +41,7 @@ function hashOnly(callerHashes: boolean): Ingest {
 export interface Helpers {
   zstd?: () => Zstd | undefined;
   deflater?: Deflater;
+  gzip?: (bytes: Uint8Array) => Uint8Array;
   writer?: () => FileWriter;
   linker?: () => Linker;
   walker?: () => Walker;
@@ -85,7 +86,7 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
 
     write(lower, upper, compression, progress, opts = {}) {
       const entries = opts.overlay ? upperChanges(sys, lower!, upper) : changes(sys, lower, upper);
-      return writeLayer(entries, compression, forLayer(compression), progress, { deflater: helpers.deflater, zstd: helpers.zstd?.() });
+      return writeLayer(entries, compression, forLayer(compression), progress, { deflater: helpers.deflater, zstd: helpers.zstd?.(), gzip: helpers.gzip });
     },
 
     async transcode(digest, compression) {

@@ -8,6 +8,7 @@ import { once } from "node:events";
 import { closeSync, constants, openSync, readSync } from "node:fs";
 import type { Compression } from "../core/ports/layers.ts";
 import type { Ingest } from "../core/ports/content.ts";
+import { hashHex } from "../platform/hash.ts";
 import { Sha256 } from "../platform/sha256.ts";
 import { compressor, drainer, oneAtATime, type Zstd, type ZstdStream, zlibReady } from "./compression.ts";
 import type { Change } from "./diff.ts";
@@ -125,6 +126,37 @@ export class Compressing implements LayerOut {
 }
 
 /**
+ * A small gzip layer compressed in one call to the runtime's native gzip (`gzip`), which
+ * makes the same bytes as node:zlib's stream: no stream module to load for it. The
+ * chunks are kept until then, never handed back.
+ */
+class GzipInOne implements LayerOut {
+  private chunks: Uint8Array[] = [];
+  private total = 0;
+
+  constructor(private gzip: (bytes: Uint8Array) => Uint8Array, private blob: Ingest, private progress?: (bytes: number) => void) {}
+
+  async write(chunk: Uint8Array): Promise<void> {
+    this.chunks.push(chunk);
+    this.total += chunk.length;
+    this.progress?.(this.total);
+  }
+
+  async finish(): Promise<{ diffID: string; digest: string; size: number }> {
+    const tar = new Uint8Array(this.total);
+    let at = 0;
+    for (const c of this.chunks.splice(0)) (tar.set(c, at), (at += c.length));
+    this.blob.write(this.gzip(tar));
+    const { digest, size } = await this.blob.commit();
+    return { diffID: `sha256:${hashHex("sha256", tar)}`, digest, size };
+  }
+
+  abort() {
+    this.blob.abort();
+  }
+}
+
+/**
  * Opens a snapshot's file to read it without changing it: the first read after a copy
  * would set each file's atime, an inode write per file (a quarter of export's reading
  * time on a fresh record). Only the owner or root may ask; for anyone else, once
@@ -148,15 +180,16 @@ export async function writeLayer(
   compression: Compression,
   blob: Ingest,
   progress?: (bytes: number) => void,
-  helpers: { deflater?: Deflater; zstd?: Zstd } = {},
+  helpers: { deflater?: Deflater; zstd?: Zstd; gzip?: (bytes: Uint8Array) => Uint8Array } = {},
 ): Promise<{ diffID: string; digest: string; size: number }> {
-  const { deflater, zstd } = helpers;
+  const { deflater, zstd, gzip } = helpers;
   // The first 4 MiB wait here: a small layer is done before a helper thread would start.
   let out: LayerOut | undefined;
   const waiting: Uint8Array[] = [];
   let waitingBytes = 0;
   const choose = async (end: boolean) => {
     if (deflater && compression !== "uncompressed" && !end) out = deflater(compression, blob, progress, zstd !== undefined);
+    else if (end && compression === "gzip" && gzip) out = new GzipInOne(gzip, blob, progress);
     else {
       // node:zlib loads only where this thread compresses with it (the helper has its own).
       if (compression === "gzip" || (compression === "zstd" && !zstd)) await zlibReady();

@@ -17,4 +17,5 @@ const registryFetch = async (caFile?: string) => (await import("./fetch.ts")).fe
 
 export const runtime: Runtime = {
   name: "bun", version: Bun.version, openSqlite, sys, locks, listen, sendFile, fetchVia, registryFetch, copier, zstd, deflater, writer: fileWriter, linker, walker,
+  gzip: (bytes) => Bun.gzipSync(bytes as Uint8Array<ArrayBuffer>, { level: 6 }),
 };
