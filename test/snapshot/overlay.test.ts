@@ -3,7 +3,7 @@
  * page, chains deeper than overlayfs stacks), read-only commits, where mounts live.
  */
 import { afterEach, beforeEach, expect, test } from "bun:test";
-import { closeSync, existsSync, mkdirSync, openSync, realpathSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, realpathSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { isOpaque, whiteout } from "../../src/platform/overlay.ts";
 import { sys } from "../../src/runtime/bun/sys.ts";
 import { hostProcesses } from "../../src/runtime/processes.ts";
@@ -199,4 +199,22 @@ test("a snapshot another lies on is kept when removed (a record lost to damage),
   await s.drop("m");
   expect(readdirSync(`${root}/snapshots`)).toEqual([]);
   expect(readdirSync(`${root}/trash`)).toEqual([]);
+});
+
+test("a mount left under the trash (a crash between unmount and rename) is ended before the sweep deletes there", async () => {
+  const processes = hostProcesses();
+  const s = overlaySnapshotter(root, sys, processes);
+  await s.prepare("p");
+  writeFileSync(`${s.changes!("p", undefined)!}/kept`, "lower");
+  await s.commit("p");
+  await s.prepare("c", "p");
+  await s.mount("c");
+  const snapshots = `${realpathSync(root)}/snapshots`;
+  renameSync(`${snapshots}/c`, `${root}/trash/${processes.self}~c~crashed`);
+  expect(mountPoints().some((p) => p.startsWith(`${realpathSync(root)}/trash/`))).toBe(true);
+  await s.sweep();
+  expect(mountPoints().filter((p) => p.startsWith(realpathSync(root)))).toEqual([]);
+  expect(readdirSync(`${root}/trash`)).toEqual([]);
+  // Deleting through the mount would have taken the lower layer's file with it.
+  expect(readFileSync(`${snapshots}/p/fs/kept`, "utf8")).toBe("lower");
 });

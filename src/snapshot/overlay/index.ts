@@ -196,8 +196,11 @@ export function overlaySnapshotter(root: string, sys: Sys, processes: Processes,
     },
     async sweep(opts = {}) {
       // A mount left under the trash (by a crash between unmount and rename) goes first:
-      // deleting through it would delete the layers it shows.
-      for (const p of mountsUnder(trash.dir)) withLock(sys, lockFile, () => unmountAll(sys, p));
+      // deleting through it would delete the layers it shows. An empty trash has none,
+      // and every start-up sweeps: the mount table is read only when there is something.
+      if (readdirSync(trash.dir).length) {
+        for (const p of mountsUnder(trash.dir)) withLock(sys, lockFile, () => unmountAll(sys, p));
+      }
       return trash.sweep(trash.mine(), opts.measure);
     },
     filesystem: () => filesystem(at.dir),
