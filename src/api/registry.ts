@@ -27,6 +27,6 @@ export async function registryWith(runtime: Runtime, settings: RegistrySettings 
     fetch: await runtime.registryFetch(settings.caFile),
     credentials: dockerCredentials({ credsFile: settings.credsFile }),
     insecure: settings.insecure ?? [],
-    fileBody: runtime.sendFile,
+    fileBody: runtime.uploadFile,
   }));
 }

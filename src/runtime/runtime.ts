@@ -48,6 +48,11 @@ export interface Runtime {
   sendFile: SendFile;
   /** fetch, reaching a unix socket when one is named. */
   fetchVia(unix: string | undefined): typeof fetch;
+  /**
+   * A local file (or a range of it) as a request body the kernel sends as it is, where
+   * the runtime can (Bun); elsewhere an upload streams the bytes it reads.
+   */
+  uploadFile?: SendFile;
   /** fetch for registries: the system's CAs plus `caFile` (loaded when first needed). */
   registryFetch(caFile?: string): Promise<typeof fetch>;
   /** A thread that copies files alongside this one, where the runtime has one. */

@@ -43,7 +43,7 @@ export class Statements {
     return Number(this.statement(text).run(params).changes);
   }
 
-  /** Runs a statement met once (a migration's), without keeping it prepared. */
+  /** Runs a statement met once (a migration's), outside this cache. */
   once(text: string): void {
     this.db.prepare(text).run([]);
   }

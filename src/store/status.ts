@@ -25,7 +25,11 @@ type Bounded = "usageSamples" | "pruneRuns" | "keyLookups";
 export function statusStore(stmts: Statements, kysely: () => Promise<Kysely<Database>>, serial: Serial): StatusStore {
   // Writes to the status tables by this process: data_version only moves for others'.
   let writes = 0;
-  const write = (fn: (db: Kysely<Database>) => Promise<void>) => inTransaction(async () => fn(await kysely()));
+  // Kysely is loaded before the write lock is taken: others wait for none of it.
+  const write = async (fn: (db: Kysely<Database>) => Promise<void>) => {
+    const db = await kysely();
+    return inTransaction(() => fn(db));
+  };
   const inTransaction = (fn: () => Promise<void>) =>
     serial(async () => {
       stmts.run("BEGIN IMMEDIATE");

@@ -98,7 +98,7 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
       throw full(err, file) ? noRoom("writing") : err;
     }
     try {
-      const result = await fn(makeTx(s, db, clock));
+      const result = await fn(makeTx(s, clock));
       s.run("COMMIT");
       return result;
     } catch (err) {
@@ -118,7 +118,7 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
 
   return {
     read: (fn) => transaction("BEGIN", fn),
-    query: (fn) => serial(() => fn(makeTx(s, db, clock))),
+    query: (fn) => serial(() => fn(makeTx(s, clock))),
     write: (fn) => transaction("BEGIN IMMEDIATE", fn).finally(() => ownWrites++),
     async version() {
       const row = await serial(async () => s.first<{ data_version: number }>("PRAGMA data_version"));
@@ -150,8 +150,8 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
       return total;
     },
     status: () => status,
-    // Kysely's driver closes the connection it was given.
-    close: () => serial(async () => (kysely ? (await kysely).destroy() : database.close())),
+    // Kysely's driver holds nothing but this connection.
+    close: () => serial(async () => database.close()),
   };
 }
 

@@ -1,10 +1,8 @@
 /**
- * One transaction's view of the store: each resource's port on the same connection,
- * made when first used (the hot read path touches one or two of them). `now` is read
- * once, so a transaction sees one instant. Each port has the connection's fixed
- * statements and, for the queries it builds, Kysely (loaded on first use).
+ * One transaction's view of the store: each resource's port on the same connection's
+ * statements, made when first used (the hot read path touches one or two of them).
+ * `now` is read once, so a transaction sees one instant.
  */
-import type { Kysely } from "kysely";
 import type { Clock } from "../core/ports/host.ts";
 import type { Tx } from "../core/ports/metadata.ts";
 import { SqlBlobs } from "./blobs.ts";
@@ -15,13 +13,11 @@ import { SqlLinks } from "./links.ts";
 import { SqlMeta } from "./meta.ts";
 import { SqlRecords } from "./records.ts";
 import { SqlRemoteBlobs } from "./remote-blobs.ts";
-import type { Database } from "./schema.ts";
 import type { Statements } from "./statements.ts";
 
 /** What each port of a transaction runs its queries on. */
 export interface Conn {
   s: Statements;
-  db: () => Promise<Kysely<Database>>;
   now: number;
 }
 
@@ -29,8 +25,8 @@ class SqlTx implements Tx {
   private readonly c: Conn;
   private parts: { -readonly [K in keyof Tx]?: Tx[K] } = {};
 
-  constructor(s: Statements, db: () => Promise<Kysely<Database>>, clock: Clock) {
-    this.c = { s, db, now: clock.now() };
+  constructor(s: Statements, clock: Clock) {
+    this.c = { s, now: clock.now() };
   }
 
   get records() {
@@ -59,4 +55,4 @@ class SqlTx implements Tx {
   }
 }
 
-export const makeTx = (s: Statements, db: () => Promise<Kysely<Database>>, clock: Clock): Tx => new SqlTx(s, db, clock);
+export const makeTx = (s: Statements, clock: Clock): Tx => new SqlTx(s, clock);

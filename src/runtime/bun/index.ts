@@ -16,6 +16,6 @@ keepPerEntryQuick();
 const registryFetch = async (caFile?: string) => (await import("./fetch.ts")).fetchTrusting(caFile);
 
 export const runtime: Runtime = {
-  name: "bun", version: Bun.version, openSqlite, sys, locks, listen, sendFile, fetchVia, registryFetch, copier, zstd, deflater, writer: fileWriter, linker, walker,
+  name: "bun", version: Bun.version, openSqlite, sys, locks, listen, sendFile, uploadFile: sendFile, fetchVia, registryFetch, copier, zstd, deflater, writer: fileWriter, linker, walker,
   gzip: (bytes) => Bun.gzipSync(bytes as Uint8Array<ArrayBuffer>, { level: 6 }),
 };
