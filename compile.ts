@@ -18,7 +18,9 @@ const result = await Bun.build({
     "src/runtime/bun/walk-worker.ts",
     "src/runtime/bun/lock-worker.ts",
   ],
-  compile: { outfile: "dist/strata" },
+  // A binary that read the working directory's bunfig.toml or .env would run a checkout's
+  // `preload` script or take its STRATA_ROOT: strata reads neither.
+  compile: { outfile: "dist/strata", autoloadBunfig: false, autoloadDotenv: false },
   format: "esm",
   bytecode: true,
   // Chunks load on demand: `version` and `--help` never load SQLite or Kysely.

@@ -1,6 +1,6 @@
 /** The CLI as a user meets it: output, JSON shapes, exit codes and one-line errors (SPEC §4). */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cleanup, cli, cliCommand, ok, tempDir } from "../helpers/env.ts";
 
 let root: string;
@@ -107,6 +107,24 @@ describe("exit codes and one-line errors", () => {
     expect(r.exitCode).toBe(1);
     expect(r.stderr.toString()).toMatch(/^strata: [^\n]+\n$/);
   });
+});
+
+test("a bunfig.toml or .env where strata runs changes nothing: no preload runs, no root is taken from it", () => {
+  const dir = tempDir();
+  try {
+    writeFileSync(`${dir}/bunfig.toml`, 'preload = ["./preload.ts"]\n');
+    writeFileSync(`${dir}/preload.ts`, `require("node:fs").writeFileSync(${JSON.stringify(`${dir}/preloaded`)}, "ran");\n`);
+    writeFileSync(`${dir}/.env`, `STRATA_ROOT=${dir}/from-env\n`);
+    const r = Bun.spawnSync([...cliCommand(), "--root", `${dir}/root`, "--json", "du"], { cwd: dir });
+    expect(r.exitCode).toBe(0);
+    const bare = Bun.spawnSync([...cliCommand(), "--json", "du"], { cwd: dir, env: { ...process.env, STRATA_ROOT: `${dir}/asked` } });
+    expect(bare.exitCode).toBe(0);
+    expect(existsSync(`${dir}/asked`)).toBe(true);
+    expect(existsSync(`${dir}/from-env`)).toBe(false);
+    expect(existsSync(`${dir}/preloaded`)).toBe(false);
+  } finally {
+    cleanup(dir);
+  }
 });
 
 test("STRATA_ROOT picks the root when --root is absent", () => {

@@ -30,9 +30,14 @@ export function fakeClock(start = Date.parse("2026-11-29T12:00:00Z")) {
   return { now: () => now, advance: (ms: number) => void (now += ms) };
 }
 
-/** The CLI under test: the compiled binary when STRATA_BIN names it, else the sources on Bun. */
+/**
+ * The CLI under test: the compiled binary when STRATA_BIN names it, else the sources on
+ * Bun, which like the binary reads no .env and no bunfig.toml from where it runs.
+ */
 export function cliCommand(): string[] {
-  return process.env.STRATA_BIN ? [process.env.STRATA_BIN] : [process.execPath, `${repo}/src/main.ts`];
+  return process.env.STRATA_BIN
+    ? [process.env.STRATA_BIN]
+    : [process.execPath, "--no-env-file", `--config=${repo}/bunfig.toml`, `${repo}/src/main.ts`];
 }
 
 export interface Run {
