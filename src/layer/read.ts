@@ -23,13 +23,14 @@ const corrupt = (err: unknown) =>
 /**
  * `diff` hashes the tar stream when given (the extraction's helper thread, which keeps
  * its copy of each chunk after the tar reader saw it, and whose `ready` also waits for
- * the files it is behind on); else a `Sha256`. `zstd` decompresses natively when given.
+ * the files it is behind on); else a `Sha256`. `zstd` gives native zstd (asked only for a
+ * zstd layer: opening libzstd is ~1 ms).
  * `blob` makes the blob's ingest once the compression is known (an uncompressed blob is
  * its own diffID, and need not be hashed twice).
  */
 export async function readLayer(
   source: AsyncIterable<Uint8Array>,
-  to: { blob?: (c: Compression) => Ingest; tar?: TarSink; diff?: StreamHash; zstd?: Zstd; progress?: (bytes: number) => void },
+  to: { blob?: (c: Compression) => Ingest; tar?: TarSink; diff?: StreamHash; zstd?: () => Zstd | undefined; progress?: (bytes: number) => void },
 ): Promise<LayerRead> {
   const diff: StreamHash = to.diff ?? new Sha256();
   const reader = to.tar ? new TarReader(to.tar) : undefined;
@@ -59,7 +60,8 @@ export async function readLayer(
       if (compression === undefined) {
         compression = detect(chunk);
         blob = to.blob?.(compression);
-        if (compression === "zstd" && to.zstd) native = to.zstd.decompressor();
+        const zstd = compression === "zstd" ? to.zstd?.() : undefined;
+        if (zstd) native = zstd.decompressor();
         else if (compression !== "uncompressed") {
           await zlibReady();
           dec = decompressor(compression);
