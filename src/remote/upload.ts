@@ -11,7 +11,7 @@
  * HEAD checks whether the last attempt landed after all. The bytes are hashed on the way
  * and the closing PUT is only sent whole when they are the descriptor's.
  *
- * A blob in a local file the runtime can send as it is (`LocalFile`: Bun hands it to the
+ * A blob in a local file the runtime can send as it is (`FileBody`: Bun hands it to the
  * kernel) is read once to check it, beside the POST that opens the upload, and then sent
  * from the file, in one PUT or in PATCHes of ranges of it. Streamed through this thread,
  * a 7.5 MB layer cost a push ~80 ms of CPU (copies, and fresh buffers' page faults).

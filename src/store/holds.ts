@@ -4,9 +4,11 @@
  */
 import type { HoldFilter, Holds } from "../core/ports/holds.ts";
 import { leasePrefix } from "../core/ports/leases.ts";
-import { LIVE } from "./query.ts";
 import { LIST, list } from "./statements.ts";
 import type { Conn } from "./tx.ts";
+
+/** A hold that has not expired at the bound time (its owner's life is checked elsewhere). */
+const LIVE = "(holds.expiresAt IS NULL OR holds.expiresAt > ?)";
 
 const IN_USE = `
   WITH RECURSIVE used(id) AS (

@@ -33,10 +33,9 @@ export function migrate(s: Statements): void {
       throw failed(`the store was written by a newer strata (schema ${version}, this one knows ${files.length})`);
     }
     for (const text of files.slice(version)) {
-      // Each text once, not through the statement cache: it runs once per store.
-      for (const statement of statements(text)) s.once(statement);
+      for (const statement of statements(text)) s.run(statement);
     }
-    s.once(`PRAGMA user_version = ${files.length}`);
+    s.run(`PRAGMA user_version = ${files.length}`);
     s.run("COMMIT");
   } catch (err) {
     try {

@@ -1,5 +1,6 @@
 /**
- * Statements straight on the driver, each prepared once per connection. Every command
+ * Statements straight on the driver, each prepared once per connection (each runtime's
+ * adapter keeps them by text: runtime/*\/sqlite.ts). Every command
  * opens the store and runs the same few queries (start-up recovery, a record by id, its
  * holds); through Kysely each cost a fresh process its module (~8 ms to load) and a
  * query built and compiled anew (see store.ts).
@@ -11,7 +12,7 @@
  *     const s = new Statements(database);
  *     s.all<{ id: string }>(`SELECT id FROM records WHERE id IN ${LIST}`, [list(ids)]);
  */
-import type { SqliteDatabase, SqliteStatement } from "kysely";
+import type { SqliteDatabase } from "kysely";
 
 /** The members of a list bound with `list()`. */
 export const LIST = "(SELECT value FROM json_each(?))";
@@ -20,18 +21,10 @@ export const LIST = "(SELECT value FROM json_each(?))";
 export const list = (items: readonly (string | number)[]) => JSON.stringify(items);
 
 export class Statements {
-  private prepared = new Map<string, SqliteStatement>();
-
   constructor(private readonly db: SqliteDatabase) {}
 
-  private statement(text: string): SqliteStatement {
-    let s = this.prepared.get(text);
-    if (!s) this.prepared.set(text, (s = this.db.prepare(text)));
-    return s;
-  }
-
   all<T>(text: string, params: readonly unknown[] = []): T[] {
-    return this.statement(text).all(params) as T[];
+    return this.db.prepare(text).all(params) as T[];
   }
 
   first<T>(text: string, params: readonly unknown[] = []): T | undefined {
@@ -40,18 +33,13 @@ export class Statements {
 
   /** Runs a statement that returns no rows; the number of rows it changed. */
   run(text: string, params: readonly unknown[] = []): number {
-    return Number(this.statement(text).run(params).changes);
-  }
-
-  /** Runs a statement met once (a migration's), outside this cache. */
-  once(text: string): void {
-    this.db.prepare(text).run([]);
+    return Number(this.db.prepare(text).run(params).changes);
   }
 
   /** `INSERT INTO table (…) VALUES (…)` of one row's own fields (names from code, never from input). */
-  insert(table: string, row: object, tail = ""): number {
+  insert(table: string, row: object): number {
     const names = Object.keys(row).filter((k) => (row as Record<string, unknown>)[k] !== undefined);
-    const text = `INSERT INTO ${table} (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})${tail}`;
+    const text = `INSERT INTO ${table} (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})`;
     return this.run(text, names.map((k) => (row as Record<string, unknown>)[k]));
   }
 }

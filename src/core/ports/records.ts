@@ -13,7 +13,7 @@ export interface Records {
   allReady(): Promise<RecordRow[]>;
   /** A new row with its ordered parents. */
   insert(row: RecordRow, parents: string[]): Promise<void>;
-  /** New rows with their ordered parents, in as few statements as the store can (a pulled chain). */
+  /** New rows with their ordered parents, in one transaction's turn (a pulled chain). */
   insertAll(entries: { row: RecordRow; parents: string[] }[]): Promise<void>;
   update(ids: string[], patch: Partial<RecordRow>): Promise<void>;
   /** Deletes rows with their parent links, holds and keys. */
