@@ -48,7 +48,7 @@ export async function openRoot(
   let registry: Promise<Registry> | undefined;
   const d = {
     content,
-    layers: layerIO(content, runtime.sys, { zstd: runtime.zstd, deflater: runtime.deflater, gzip: runtime.gzip, writer: runtime.writer, linker: runtime.linker, walker: runtime.walker }),
+    layers: layerIO(content, runtime.sys, { zstd: runtime.zstd, inflate: runtime.inflate, deflater: runtime.deflater, gzip: runtime.gzip, writer: runtime.writer, linker: runtime.linker, walker: runtime.walker }),
     store,
     snapshots: choice.name === "overlayfs"
       ? overlaySnapshotter(root, runtime.sys, processes)

@@ -23,16 +23,17 @@ const z = () => {
 export type Compression = "gzip" | "zstd" | "uncompressed";
 
 /**
- * A zstd stream that answers at once, without callbacks: `push` one input chunk, then
- * `pull` output into buffers until it returns 0; after `end`, pull the rest.
+ * A native (de)compression stream (zstd, or gzip's inflate) that answers at once, without
+ * callbacks: `push` one input chunk, then `pull` output into buffers until it returns 0;
+ * after `end`, pull the rest.
  */
-export interface ZstdStream {
+export interface NativeStream {
   push(input: Uint8Array): void;
   /** Fills `into` from the front; 0 once what was pushed is used up and nothing waits. */
   pull(into: Uint8Array): number;
   /**
    * No more input. Compressing, the following pulls give the frame's end; decompressing,
-   * throws if the input stopped inside a frame.
+   * throws if the input stopped inside a frame (or a gzip member).
    */
   end(): void;
   /** Frees the native context: once, however often it is called. */
@@ -41,8 +42,8 @@ export interface ZstdStream {
 
 /** Native zstd (the runtime's FFI on libzstd). Levels as zstd's: 3 is its default. */
 export interface Zstd {
-  compressor(level?: number): ZstdStream;
-  decompressor(): ZstdStream;
+  compressor(level?: number): NativeStream;
+  decompressor(): NativeStream;
 }
 
 /**
@@ -50,7 +51,7 @@ export interface Zstd {
  * are given, or hand it to another thread. A short piece is copied out, so the buffer
  * serves the next pull.
  */
-export function drainer(size = 256 * 1024): (s: ZstdStream) => Generator<Uint8Array> {
+export function drainer(size = 256 * 1024): (s: NativeStream) => Generator<Uint8Array> {
   let spare: Uint8Array | undefined;
   return function* (s) {
     for (;;) {

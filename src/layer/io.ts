@@ -9,7 +9,7 @@ import { hasher } from "../platform/hash.ts";
 import { Sha256 } from "../platform/sha256.ts";
 import { Applier } from "./apply.ts";
 import type { FileWriter } from "./files.ts";
-import { decompressor, detect, inflated, mediaTypes, type Zstd, zlibReady } from "./compression.ts";
+import { decompressor, detect, inflated, mediaTypes, type NativeStream, type Zstd, zlibReady } from "./compression.ts";
 import { changes } from "./diff.ts";
 import { upperChanges } from "./overlay/changes.ts";
 import { applySteps, type Linker } from "./merge.ts";
@@ -40,6 +40,7 @@ function hashOnly(callerHashes: boolean): Ingest {
  */
 export interface Helpers {
   zstd?: () => Zstd | undefined;
+  inflate?: () => (() => NativeStream) | undefined;
   deflater?: Deflater;
   gzip?: (bytes: Uint8Array) => Uint8Array;
   writer?: () => FileWriter;
@@ -68,7 +69,7 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
       const blobFor = (c: Compression) => (blob = opts.store ? forLayer(c, opts.expected) : hashOnly(c === "uncompressed"));
       const applier = opts.dir ? new Applier(opts.dir, sys, helpers.writer, opts.overlay) : undefined;
       try {
-        const r = await readLayer(source, { blob: blobFor, tar: applier, diff: applier?.streamHash, zstd: helpers.zstd, progress: opts.progress });
+        const r = await readLayer(source, { blob: blobFor, tar: applier, diff: applier?.streamHash, zstd: helpers.zstd, inflate: helpers.inflate, progress: opts.progress });
         await applier?.finish();
         const { digest, size } = await blob!.commit(r.compression === "uncompressed" ? r.diffID : undefined);
         if (!opts.store && opts.expected?.digest && opts.expected.digest !== digest) {

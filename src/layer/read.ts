@@ -8,7 +8,7 @@ import { integrity, isSystemError, StrataError } from "../core/errors.ts";
 import type { Ingest } from "../core/ports/content.ts";
 import { Sha256 } from "../platform/sha256.ts";
 import type { StreamHash } from "./files.ts";
-import { type Compression, decompressor, detect, drainer, type Zstd, type ZstdStream, zlibReady } from "./compression.ts";
+import { type Compression, decompressor, detect, drainer, type NativeStream, type Zstd, zlibReady } from "./compression.ts";
 import { TarReader, type TarSink } from "./tar/reader.ts";
 
 export interface LayerRead {
@@ -23,14 +23,14 @@ const corrupt = (err: unknown) =>
 /**
  * `diff` hashes the tar stream when given (the extraction's helper thread, which keeps
  * its copy of each chunk after the tar reader saw it, and whose `ready` also waits for
- * the files it is behind on); else a `Sha256`. `zstd` gives native zstd (asked only for a
- * zstd layer: opening libzstd is ~1 ms).
+ * the files it is behind on); else a `Sha256`. `zstd` and `inflate` give native zstd and
+ * gzip decompression (each asked only for its kind of layer: opening a library is ~1 ms).
  * `blob` makes the blob's ingest once the compression is known (an uncompressed blob is
  * its own diffID, and need not be hashed twice).
  */
 export async function readLayer(
   source: AsyncIterable<Uint8Array>,
-  to: { blob?: (c: Compression) => Ingest; tar?: TarSink; diff?: StreamHash; zstd?: () => Zstd | undefined; progress?: (bytes: number) => void },
+  to: { blob?: (c: Compression) => Ingest; tar?: TarSink; diff?: StreamHash; zstd?: () => Zstd | undefined; inflate?: () => (() => NativeStream) | undefined; progress?: (bytes: number) => void },
 ): Promise<LayerRead> {
   const diff: StreamHash = to.diff ?? new Sha256();
   const reader = to.tar ? new TarReader(to.tar) : undefined;
@@ -42,12 +42,12 @@ export async function readLayer(
   const plain = (chunk: Uint8Array) => take(diff.copy ? diff.copy(chunk) : chunk);
   // Native output goes straight into the hash's own buffers where it keeps copies.
   const fresh = drainer();
-  const drain = async (s: ZstdStream) => {
+  const drain = async (s: NativeStream) => {
     if (!diff.fill) for (const c of fresh(s)) await take(c);
     else for (let c; (c = diff.fill((b) => s.pull(b))).length; ) await take(c);
   };
   let compression: Compression | undefined;
-  let native: ZstdStream | undefined;
+  let native: NativeStream | undefined;
   let blob: Ingest | undefined;
   let dec: ReturnType<typeof decompressor>;
   let draining: Promise<void> | undefined;
@@ -61,7 +61,9 @@ export async function readLayer(
         compression = detect(chunk);
         blob = to.blob?.(compression);
         const zstd = compression === "zstd" ? to.zstd?.() : undefined;
+        const inflate = compression === "gzip" ? to.inflate?.() : undefined;
         if (zstd) native = zstd.decompressor();
+        else if (inflate) native = inflate();
         else if (compression !== "uncompressed") {
           await zlibReady();
           dec = decompressor(compression);

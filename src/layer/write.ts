@@ -10,7 +10,7 @@ import type { Compression } from "../core/ports/layers.ts";
 import type { Ingest } from "../core/ports/content.ts";
 import { hashHex } from "../platform/hash.ts";
 import { Sha256 } from "../platform/sha256.ts";
-import { compressor, drainer, oneAtATime, type Zstd, type ZstdStream, zlibReady } from "./compression.ts";
+import { compressor, drainer, oneAtATime, type NativeStream, type Zstd, zlibReady } from "./compression.ts";
 import type { Change } from "./diff.ts";
 import { headerFor, padding, trailer } from "./tar/writer.ts";
 
@@ -45,7 +45,7 @@ export class Compressing implements LayerOut {
   private diff = new Sha256();
   private comp;
   private feed;
-  private native: ZstdStream | undefined;
+  private native: NativeStream | undefined;
   private drain = drainer();
   private failed: unknown;
   private inFlight = 0;

@@ -140,6 +140,17 @@ test("a truncated gzip is rejected", () => {
   execFileSync("rm", ["-rf", `${dir}/t`, `${dir}/full.tgz`]);
 });
 
+test("a corrupt gzip stream is rejected", () => {
+  mkdirSync(`${dir}/t`);
+  writeFileSync(`${dir}/t/f`, "some data ".repeat(10_000));
+  gnuTar(`${dir}/t`, `${dir}/full.tgz`);
+  const bytes = Buffer.from(readFileSync(`${dir}/full.tgz`));
+  for (let i = 20; i < bytes.length - 10; i += 7) bytes[i] = bytes[i]! ^ 0xff;
+  writeFileSync(layer(), bytes);
+  expect(rejected([layer()])).toMatch(/corrupt layer/);
+  execFileSync("rm", ["-rf", `${dir}/t`, `${dir}/full.tgz`]);
+});
+
 test("a corrupt zstd frame is rejected", () => {
   mkdirSync(`${dir}/t`);
   writeFileSync(`${dir}/t/f`, "some data ".repeat(10_000));

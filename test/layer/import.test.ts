@@ -144,6 +144,21 @@ test("without libzstd, zstd layers import and export through node:zlib: the same
   expect(native.tar).toBe(native.exported);
 });
 
+test("without the system's zlib, gzip layers import through node:zlib: the same tree, the same diffID", () => {
+  awkwardTree(`${dir}/src`);
+  writeFileSync(`${dir}/src/big`, randomBytes(5 << 20)); // past the 4 MiB where extraction's helper thread starts
+  gnuTar(`${dir}/src`, `${dir}/l.tgz`, "gzip");
+  const imported = (env: Record<string, string | undefined>, r: string) => {
+    const p = Bun.spawnSync([...cliCmd(), "--root", r, "--json", "import", `${dir}/l.tgz`], { env: { ...process.env, ...env } });
+    if (p.exitCode !== 0) throw new Error(p.stderr.toString());
+    const rec = JSON.parse(p.stdout.toString());
+    return { diffID: rec.blob.diffID, tree: manifest(ok(r, "path", rec.id).path) };
+  };
+  const native = imported({}, `${dir}/native`);
+  expect(imported({ STRATA_NO_LIBZ: "1" }, `${dir}/zlib`)).toEqual(native);
+  expect(native.diffID).toBe(`sha256:${execFileSync("sh", ["-c", `gzip -dc ${dir}/l.tgz | sha256sum`]).toString().split(" ")[0]}`);
+});
+
 test("digest, diffID, chainID and blobChainID match values computed independently", () => {
   mkdirSync(`${dir}/a`);
   writeFileSync(`${dir}/a/one`, "1");

@@ -3,7 +3,7 @@ import { afterAll, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import type { ZstdStream } from "../../src/layer/compression.ts";
+import type { NativeStream } from "../../src/layer/compression.ts";
 import { zstd } from "../../src/runtime/bun/zstd.ts";
 
 const z = zstd()!;
@@ -22,7 +22,7 @@ function sample(): Uint8Array {
 }
 
 /** Feeds `input` in pieces of `piece` bytes, pulling into buffers of `out` bytes. */
-function run(s: ZstdStream, input: Uint8Array, piece: number, out = 256 << 10): Uint8Array {
+function run(s: NativeStream, input: Uint8Array, piece: number, out = 256 << 10): Uint8Array {
   const parts: Uint8Array[] = [];
   const drain = () => {
     for (let b = new Uint8Array(out), n; (n = s.pull(b)); b = new Uint8Array(out)) parts.push(b.subarray(0, n));

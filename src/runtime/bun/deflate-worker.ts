@@ -7,7 +7,7 @@
  * Out: `{ back }` (a tar chunk), `{ out }` (compressed bytes), `{ hex }` (last), `{ error }`,
  * `{ aborted }` (the compressor is freed: the thread may be terminated).
  */
-import { compressor, drainer, oneAtATime, zlibReady, type ZstdStream } from "../../layer/compression.ts";
+import { compressor, drainer, type NativeStream, oneAtATime, zlibReady } from "../../layer/compression.ts";
 import { toWire } from "../../platform/worker.ts";
 import { zstd } from "./zstd.ts";
 
@@ -24,7 +24,7 @@ const fail = (err: unknown) => {
 /** A tar chunk in, compressed; `done` once its buffer may go back. */
 type Feed = { push(chunk: Uint8Array, done: () => void): void; end(): void; abort(): void };
 
-function native(s: ZstdStream): Feed {
+function native(s: NativeStream): Feed {
   const drain = drainer();
   return {
     push(chunk, done) {

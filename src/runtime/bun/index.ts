@@ -9,6 +9,7 @@ import { fileWriter } from "./file-writer.ts";
 import { linker } from "./linker.ts";
 import { walker } from "./walker.ts";
 import { zstd } from "./zstd.ts";
+import { inflate } from "./inflate.ts";
 import { keepPerEntryQuick } from "./jit.ts";
 
 keepPerEntryQuick();
@@ -16,6 +17,6 @@ keepPerEntryQuick();
 const registryFetch = async (caFile?: string) => (await import("./fetch.ts")).fetchTrusting(caFile);
 
 export const runtime: Runtime = {
-  name: "bun", version: Bun.version, openSqlite, sys, locks, listen, sendFile, uploadFile: sendFile, fetchVia, registryFetch, copier, zstd, deflater, writer: fileWriter, linker, walker,
+  name: "bun", version: Bun.version, openSqlite, sys, locks, listen, sendFile, uploadFile: sendFile, fetchVia, registryFetch, copier, zstd, inflate, deflater, writer: fileWriter, linker, walker,
   gzip: (bytes) => Bun.gzipSync(bytes as Uint8Array<ArrayBuffer>, { level: 6 }),
 };

@@ -5,7 +5,7 @@
  * libzstd.so.1, `zstd` is undefined and layers go through node:zlib as before.
  */
 import { CString, dlopen, FFIType, type Pointer, ptr } from "bun:ffi";
-import type { Zstd, ZstdStream } from "../../layer/compression.ts";
+import type { NativeStream, Zstd } from "../../layer/compression.ts";
 
 const open = () =>
   dlopen("libzstd.so.1", {
@@ -31,7 +31,7 @@ const NOTHING = new Uint8Array(1);
  * ZSTD_outBuffer). Pointers are taken anew for every call: the input stays referenced
  * here, so it lives, but nothing assumes where.
  */
-class Stream implements ZstdStream {
+class Stream implements NativeStream {
   private input: Uint8Array = NOTHING;
   private size = 0;
   private at = 0;

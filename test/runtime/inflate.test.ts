@@ -1,0 +1,139 @@
+/** gzip decompression on the system's zlib (bun:ffi): push input, pull output, as `gzip -d` reads it. */
+import { expect, test } from "bun:test";
+import { execFileSync } from "node:child_process";
+import type { NativeStream } from "../../src/layer/compression.ts";
+import { inflate } from "../../src/runtime/bun/inflate.ts";
+
+const gunzip = inflate()!;
+
+/** 3 MiB that compress well but not to nothing: a random MiB repeated with changes. */
+function sample(): Uint8Array {
+  const out = new Uint8Array(3 << 20);
+  let x = 7;
+  for (let i = 0; i < 1 << 20; i++) out[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
+  out.copyWithin(1 << 20, 0, 1 << 20);
+  out.copyWithin(2 << 20, 0, 1 << 20);
+  for (let i = 1 << 20; i < out.length; i += 4099) out[i] ^= 0x5a;
+  return out;
+}
+
+/** Feeds `input` in pieces of `piece` bytes, pulling into buffers of `out` bytes. */
+function run(s: NativeStream, input: Uint8Array, piece: number, out = 256 << 10): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const b = new Uint8Array(out);
+  const drain = () => {
+    for (let n; (n = s.pull(b)); ) parts.push(b.slice(0, n));
+  };
+  try {
+    for (let at = 0; at < input.length; at += piece) {
+      s.push(input.subarray(at, at + piece));
+      drain();
+    }
+    s.end();
+  } finally {
+    s.free();
+  }
+  return Buffer.concat(parts);
+}
+
+const gzip = (input: Uint8Array, level = "-6") => new Uint8Array(execFileSync("gzip", ["-c", level], { input, maxBuffer: 1 << 30 }));
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
+
+test("libz is found on this host", () => {
+  expect(gunzip).toBeDefined();
+});
+
+test("what gzip compressed comes back whole, whatever the input and output pieces", () => {
+  const data = sample();
+  for (const level of ["-1", "-9"]) {
+    const packed = gzip(data, level);
+    for (const [piece, out] of [[packed.length, 256 << 10], [1 << 10, 256 << 10], [1 << 20, 4096]]) {
+      expect(same(run(gunzip(), packed, piece!, out), data)).toBe(true);
+    }
+  }
+  // A few bytes in or one byte out at a time, on less data.
+  const small = data.subarray((1 << 20) - 10_000, (1 << 20) + 10_000);
+  for (const [piece, out] of [[7, 1000], [1 << 20, 1]]) expect(same(run(gunzip(), gzip(small), piece!, out), small)).toBe(true);
+});
+
+test("a long run from a few input bytes comes out whole through a small buffer", () => {
+  // Megabytes of zeros are a few hundred bytes of gzip: zlib holds output back across pulls.
+  const data = new Uint8Array(8 << 20);
+  const packed = gzip(data);
+  expect(packed.length).toBeLessThan(10_000);
+  expect(same(run(gunzip(), packed, packed.length, 4096), data)).toBe(true);
+});
+
+test("pulled dry, a stream has given all its input so far decodes to, even where zlib held some back", () => {
+  // A sparse MiB: long matches, so a full output buffer often stops zlib inside one.
+  const data = new Uint8Array(1 << 20);
+  for (let i = 0; i < data.length; i += 4099) data[i] = i & 255;
+  const packed = gzip(data);
+  const cuts = Array.from({ length: Math.floor(packed.length / 5) }, (_, i) => i * 5);
+  // What Python's zlib (another reader of the same library) decodes from each prefix.
+  const expected = execFileSync("python3", ["-c", `
+import sys, zlib
+d = sys.stdin.buffer.read()
+print(" ".join(str(len(zlib.decompressobj(31).decompress(d[:int(c)]))) for c in sys.argv[1:]))
+`, ...cuts.map(String)], { input: packed }).toString().trim().split(" ").map(Number);
+  const b = new Uint8Array(4096);
+  const got = cuts.map((c) => {
+    const s = gunzip();
+    s.push(packed.slice(0, c));
+    let n = 0;
+    for (let k; (k = s.pull(b)); ) n += k;
+    s.free();
+    return n;
+  });
+  expect(got).toEqual(expected);
+});
+
+test("members one after another decompress to both, and zero bytes after them are padding, as `gzip -d` does", () => {
+  const a = sample(), b = new TextEncoder().encode("second member\n");
+  const both = Buffer.concat([gzip(a), gzip(b)]);
+  expect(same(run(gunzip(), both, 1 << 16), Buffer.concat([a, b]))).toBe(true);
+  const padded = Buffer.concat([gzip(b), new Uint8Array(1024)]);
+  expect(same(run(gunzip(), padded, 100), b)).toBe(true);
+});
+
+test("a stream cut inside a member fails at its end; a damaged or foreign one fails where it is read", () => {
+  const packed = gzip(sample());
+  expect(() => run(gunzip(), packed.subarray(0, packed.length - 4), 1 << 16)).toThrow(/unexpected end of file/);
+  expect(() => run(gunzip(), packed.subarray(0, 5), 1 << 16)).toThrow(/unexpected end of file/);
+  expect(() => run(gunzip(), new Uint8Array(0), 1)).toThrow(/unexpected end of file/);
+  const garbage = Buffer.concat([packed, new TextEncoder().encode("garbage after the member")]);
+  expect(() => run(gunzip(), garbage, 1 << 16)).toThrow(/zlib: /);
+  const bent = new Uint8Array(packed);
+  for (let i = 200; i < 260; i++) bent[i] ^= 0xff;
+  expect(() => run(gunzip(), bent, 1 << 16)).toThrow(/zlib: /);
+  const crc = new Uint8Array(packed);
+  crc[crc.length - 6]! ^= 1; // the trailer's CRC-32
+  expect(() => run(gunzip(), crc, 1 << 16)).toThrow(/zlib: incorrect data check/);
+});
+
+test("an input given away after its pull is never touched again", () => {
+  const data = sample();
+  const packed = gzip(data);
+  const s = gunzip();
+  const parts: Uint8Array[] = [];
+  const b = new Uint8Array(1 << 20);
+  for (let at = 0; at < packed.length; at += 1 << 16) {
+    const piece = packed.slice(at, at + (1 << 16));
+    s.push(piece);
+    for (let n; (n = s.pull(b)); ) parts.push(b.slice(0, n));
+    structuredClone(piece.buffer, { transfer: [piece.buffer] }); // detaches it, as a hand-over does
+  }
+  s.end();
+  s.free();
+  expect(same(Buffer.concat(parts), data)).toBe(true);
+});
+
+test("pushing before the last input was pulled dry is refused; a freed stream refuses work", () => {
+  const s = gunzip();
+  s.push(gzip(sample()));
+  expect(s.pull(new Uint8Array(1000))).toBe(1000);
+  expect(() => s.push(new Uint8Array(10))).toThrow(/before the last was pulled/);
+  s.free();
+  s.free();
+  expect(() => s.pull(new Uint8Array(100))).toThrow(/freed/);
+});
