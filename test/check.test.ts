@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { runtime } from "../src/runtime/bun/index.ts";
+import { hostProcesses } from "../src/runtime/processes.ts";
 import { openStore } from "../src/store/store.ts";
 import { cleanup, cli, ok, tempDir } from "./helpers/env.ts";
 
@@ -60,6 +61,24 @@ test("check finds each kind of damage, --repair fixes it, intact records stay", 
   // The intact record and its data were not touched.
   expect(ok(root, "info", intact.id).id).toBe(intact.id);
   expect(existsSync(`${intact.path}/f-${intact.mutableId}`)).toBe(true);
+});
+
+test("what a process that died set aside for deletion is data without a record: check reports it, --repair deletes it", () => {
+  committed();
+  // As a prune killed in the middle of deleting leaves it (trash.ts names entries after their owner).
+  const dead = `${root}/trash/999999999:1~k1~0000`;
+  mkdirSync(`${dead}/a/b`, { recursive: true });
+  writeFileSync(`${dead}/a/b/f`, "x");
+  // A live process's (this test's) is its own to finish.
+  const live = `${root}/trash/${hostProcesses().self}~k2~0000`;
+  mkdirSync(live);
+  const report = ok(root, "check").problems;
+  expect(report).toEqual([{ problem: "orphan-data", path: dead, detail: expect.stringContaining("died"), repaired: false }]);
+  expect(existsSync(dead)).toBe(true);
+  expect(ok(root, "check", "--repair").problems).toMatchObject([{ problem: "orphan-data", path: dead, repaired: true }]);
+  expect(existsSync(dead)).toBe(false);
+  expect(existsSync(live)).toBe(true);
+  expect(ok(root, "check").problems).toEqual([]);
 });
 
 test("gc removes directories nothing refers to and reports the bytes", () => {
