@@ -43,12 +43,6 @@ export async function check(d: LayerDeps, opts: { repair?: boolean } = {}): Prom
   for (const dir of onDisk) {
     if (!owned.has(dir)) problems.push({ problem: "orphan-data", snapshot: dir, detail: `no record owns snapshot ${dir}`, repaired: false });
   }
-  // A removal cut short (a prune killed while it deleted): start-ups sweep these, but
-  // check opens the root without repairing anything first.
-  const leftovers = snapshots.leftovers();
-  for (const path of leftovers) {
-    problems.push({ problem: "orphan-data", path, detail: "set aside for deletion by a process that died", repaired: false });
-  }
   const staleMounts = snapshots.mounted().filter((key) => !owned.has(key));
   for (const key of staleMounts) {
     problems.push({ problem: "stale-mount", snapshot: key, detail: `snapshot ${key} is mounted but no record has it`, repaired: false });
@@ -94,8 +88,7 @@ export async function check(d: LayerDeps, opts: { repair?: boolean } = {}): Prom
     for (const digest of corrupt) content.remove(digest);
     if (stray.length) content.sweepIngests((o) => d.processes.alive(o));
     for (const key of staleMounts) await snapshots.unmount(key);
-    for (const p of problems) if (p.problem === "orphan-data" && p.snapshot) await snapshots.remove(p.snapshot);
-    if (leftovers.length) await snapshots.sweep();
+    for (const p of problems) if (p.problem === "orphan-data") await snapshots.remove(p.snapshot!);
     await store.write(async (tx) => {
       await dropMissing(tx, missing.map((r) => r.id));
       for (const [id, size] of sizes) await tx.records.update([id], { size });
@@ -110,6 +103,10 @@ export async function check(d: LayerDeps, opts: { repair?: boolean } = {}): Prom
     });
     for (const p of problems) p.repaired = true;
   }
+  // What a process that died set aside for deletion (a prune killed while it deleted):
+  // not damage, unfinished work every start-up finishes, which check opens the root
+  // without doing; repairing, it is finished here too.
+  if (opts.repair) await snapshots.sweep();
   return { problems };
 }
 

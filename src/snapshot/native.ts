@@ -54,7 +54,6 @@ export function nativeSnapshotter(root: string, sys: Sys, processes: Processes, 
     },
     empty: async (key) => readdirSync(path(key)).length === 0,
     sweep: (opts = {}) => trash.sweep(trash.mine(), opts.measure),
-    leftovers: () => trash.leftovers(),
     filesystem: () => filesystem(dir),
   };
 }

@@ -32,21 +32,11 @@ export class Trash {
 
   /** Entries this process or a dead one put there. */
   mine(): string[] {
-    return this.entries(true);
-  }
-
-  /** Entries a dead process put there: data no record owns, until a sweep deletes it. */
-  leftovers(): string[] {
-    return this.entries(false);
-  }
-
-  private entries(own: boolean): string[] {
     // During a prune, its thousands of entries share one owner.
     const alive = aliveOnce(this.processes);
     return readdirSync(this.dir).filter((name) => {
       const owner = name.split("~")[0]!;
-      if (owner === this.processes.self) return own;
-      return !owner.includes(":") || !alive(owner);
+      return owner === this.processes.self || !owner.includes(":") || !alive(owner);
     }).map((name) => `${this.dir}/${name}`);
   }
 

@@ -62,8 +62,6 @@ export interface Snapshotter {
    * returns the bytes that freed.
    */
   sweep(opts?: { measure?: boolean }): Promise<number>;
-  /** What processes that died renamed aside and left (paths): the next sweep deletes it. */
-  leftovers(): string[];
   /** Size and free bytes of the filesystem holding the snapshots. */
   filesystem(): { size: number; free: number };
   /**

@@ -203,7 +203,6 @@ export function overlaySnapshotter(root: string, sys: Sys, processes: Processes,
       }
       return trash.sweep(trash.mine(), opts.measure);
     },
-    leftovers: () => trash.leftovers(),
     filesystem: () => filesystem(at.dir),
     changes(key, parent) {
       const l = at.lowers(key);
