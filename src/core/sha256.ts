@@ -1,8 +1,9 @@
 /**
- * SHA-256 (FIPS 180-4) of small inputs, in plain TypeScript: chain IDs and image
- * manifests are a few hundred bytes, and the core reaches no runtime (node:crypto alone
- * costs a fresh Bun process ~12 ms to load). Blobs, which are large, are hashed
- * natively, outside the core (platform/hash.ts).
+ * SHA-256 (FIPS 180-4) of small inputs: chain IDs and image manifests, a few hundred
+ * bytes. The core reaches no runtime, so it has one in plain TypeScript; a runtime with a
+ * native hash that costs nothing to load (Bun's) hands it over at start-up, as plain code
+ * runs cold in a short-lived process: `pull --lazy` of 10 layers spent ~15 ms on its 30
+ * hashes. Blobs, which are large, are hashed natively, outside the core (platform/hash.ts).
  */
 
 /** The first 32 bits of the fractional parts of the roots of the first primes. */
@@ -23,8 +24,20 @@ let tables: { K: Uint32Array; H0: Uint32Array } | undefined;
 const constants = () => (tables ??= { K: fractions(64, Math.cbrt), H0: fractions(8, Math.sqrt) });
 const encoder = new TextEncoder();
 
+let native: ((bytes: Uint8Array) => string) | undefined;
+
+/** Set by the runtime at start-up: the hex SHA-256 of bytes, natively. */
+export function useNativeSha256(hex: (bytes: Uint8Array) => string): void {
+  native = hex;
+}
+
 export function sha256Hex(input: Uint8Array | string): string {
   const data = typeof input === "string" ? encoder.encode(input) : input;
+  return native ? native(data) : plainSha256Hex(data);
+}
+
+/** The plain TypeScript one. */
+export function plainSha256Hex(data: Uint8Array): string {
   // Padding: 0x80, zeros, then the length in bits as a big-endian 64-bit number.
   const blocks = Math.ceil((data.length + 9) / 64);
   const msg = new Uint8Array(blocks * 64);

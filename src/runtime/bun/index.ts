@@ -11,8 +11,14 @@ import { walker } from "./walker.ts";
 import { zstd } from "./zstd.ts";
 import { inflate } from "./inflate.ts";
 import { keepPerEntryQuick } from "./jit.ts";
+import { useNativeSha256 } from "../../core/sha256.ts";
 
 keepPerEntryQuick();
+useNativeSha256((bytes) => {
+  const h = new Bun.CryptoHasher("sha256");
+  h.update(bytes);
+  return h.digest("hex");
+});
 
 const registryFetch = async (caFile?: string) => (await import("./fetch.ts")).fetchTrusting(caFile);
 
