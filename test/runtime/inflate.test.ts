@@ -1,6 +1,9 @@
 /** gzip decompression on the system's zlib (bun:ffi): push input, pull output, as `gzip -d` reads it. */
 import { expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { gunzipSync } from "node:zlib";
+import { readLayer } from "../../src/layer/read.ts";
 import { inflate } from "../../src/runtime/bun/inflate.ts";
 import { run, sample } from "../helpers/streams.ts";
 
@@ -58,12 +61,22 @@ print(" ".join(str(len(zlib.decompressobj(31).decompress(d[:int(c)]))) for c in 
   expect(got).toEqual(expected);
 });
 
-test("members one after another decompress to both, and zero bytes after them are padding, as `gzip -d` does", () => {
-  const a = sample(7), b = new TextEncoder().encode("second member\n");
-  const both = Buffer.concat([gzip(a), gzip(b)]);
-  expect(same(run(gunzip(), both, 1 << 16), Buffer.concat([a, b]))).toBe(true);
-  const padded = Buffer.concat([gzip(b), new Uint8Array(1024)]);
-  expect(same(run(gunzip(), padded, 100), b)).toBe(true);
+test("members one after another decompress to all of them; a zero byte after one ends the stream, as node:zlib reads it", () => {
+  const a = sample(7).subarray(0, 100_000), b = new TextEncoder().encode("second member\n");
+  const zeros = (n: number) => new Uint8Array(n);
+  const text = (s: string) => new TextEncoder().encode(s);
+  const cases = [
+    Buffer.concat([gzip(a), gzip(b)]),
+    Buffer.concat([gzip(b), zeros(1024)]), // padding
+    Buffer.concat([gzip(a), zeros(16), gzip(b)]), // what follows padding is not read
+    Buffer.concat([gzip(b), zeros(4), text("anything")]),
+  ];
+  for (const input of cases) {
+    const node = new Uint8Array(gunzipSync(input));
+    for (const piece of [input.length, 100, 1]) expect(same(run(gunzip(), input, piece, 4096), node)).toBe(true);
+  }
+  expect(same(run(gunzip(), cases[0]!, 1000), Buffer.concat([a, b]))).toBe(true);
+  expect(same(run(gunzip(), cases[2]!, 1000), a)).toBe(true);
 });
 
 test("a stream cut inside a member fails at its end; a damaged or foreign one fails where it is read", () => {
@@ -106,4 +119,16 @@ test("pushing before the last input was pulled dry is refused; a freed stream re
   s.free();
   s.free();
   expect(() => s.pull(new Uint8Array(100))).toThrow(/freed/);
+});
+
+test("a gzip layer is read through the inflater readLayer is given, to the same diffID", async () => {
+  const tar = new Uint8Array(execFileSync("tar", ["-cf", "-", "-C", `${import.meta.dir}`, "."], { maxBuffer: 1 << 30 }));
+  let made = 0;
+  const counted = () => (made++, gunzip());
+  const pieces = async function* (bytes: Uint8Array) {
+    for (let at = 0; at < bytes.length; at += 1000) yield bytes.slice(at, at + 1000);
+  };
+  const r = await readLayer(pieces(gzip(tar)), { inflate: () => counted });
+  expect(made).toBe(1);
+  expect(r).toEqual({ compression: "gzip", diffID: `sha256:${createHash("sha256").update(tar).digest("hex")}` });
 });

@@ -5,7 +5,9 @@
  * per chunk: the fresh memory (~5,000 page faults) and the stream's callbacks cost more
  * than inflating. Without libz.so.1, `inflate` is undefined and layers go through node:zlib.
  *
- * Like `gzip -d` and node:zlib, a stream may hold several gzip members one after another.
+ * As node:zlib's gunzip (the fallback) reads them: a stream may hold several gzip
+ * members one after another, and a zero byte after a member ends the stream, whatever
+ * follows it (padding); anything else there must be another member.
  */
 import { CString, dlopen, FFIType, type Pointer, ptr } from "bun:ffi";
 import type { NativeStream } from "../../layer/compression.ts";
@@ -43,6 +45,8 @@ class Inflater implements NativeStream {
   private at = 0;
   /** Between members: the last ended one, and no byte of the next was read. */
   private between = false;
+  /** A zero byte came after a member: the rest of the input is ignored. */
+  private padded = false;
   private full = false;
   private live = true;
 
@@ -63,13 +67,17 @@ class Inflater implements NativeStream {
     if (!this.live) throw new Error("zlib: the stream was freed");
     const { z } = this;
     let n = 0;
+    if (this.padded) this.at = this.size;
     // `full`: the last call filled its output, and zlib may hold more without new input
     // (the rest of a match).
     while (n < into.length && (this.at < this.size || this.full)) {
       if (this.between) {
-        // Zero bytes after a member are padding, as gzip -d and node:zlib take them.
-        while (this.at < this.size && this.input[this.at] === 0) this.at++;
         if (this.at === this.size) break;
+        if (this.input[this.at] === 0) {
+          this.padded = true;
+          this.at = this.size;
+          break;
+        }
         this.lib.inflateReset(ptr(z));
         this.between = false;
       }
@@ -87,24 +95,21 @@ class Inflater implements NativeStream {
       this.full = room === 0;
       if (r === Z_STREAM_END) this.between = true;
       else if (r === Z_NEED_DICT) throw new Error("zlib: the stream needs a dictionary");
-      else if (r === Z_BUF_ERROR && !used && !made) this.full = false; // nothing held back
-      else if (r === Z_OK && !used && !made) throw new Error("zlib: the library made no progress");
       else if (r !== Z_OK && r !== Z_BUF_ERROR) {
         const msg = z[MSG]! + z[MSG + 1]! * 2 ** 32;
         throw new Error(`zlib: ${msg ? new CString(msg as Pointer) : `error ${r}`}`);
+      } else if (!used && !made) {
+        // Nothing was held back; with input left, zlib is stuck.
+        if (r === Z_OK || this.at < this.size) throw new Error("zlib: the library made no progress");
+        this.full = false;
       }
-    }
-    // Input used up is let go: its buffer may be handed to another thread by now.
-    if (this.at === this.size) {
-      this.input = NOTHING;
-      this.at = this.size = 0;
     }
     return n;
   }
 
   end() {
     // Ended inside a member, or with nothing at all: truncated.
-    if (!this.between) throw new Error("unexpected end of file");
+    if (!this.between && !this.padded) throw new Error("unexpected end of file");
   }
 
   free() {
