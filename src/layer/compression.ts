@@ -40,6 +40,9 @@ export interface NativeStream {
   free(): void;
 }
 
+/** A native gzip decompressor (the runtime's FFI on libz): a new stream per call. */
+export type Inflate = () => NativeStream;
+
 /** Native zstd (the runtime's FFI on libzstd). Levels as zstd's: 3 is its default. */
 export interface Zstd {
   compressor(level?: number): NativeStream;

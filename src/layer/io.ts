@@ -9,7 +9,7 @@ import { hasher } from "../platform/hash.ts";
 import { Sha256 } from "../platform/sha256.ts";
 import { Applier } from "./apply.ts";
 import type { FileWriter } from "./files.ts";
-import { decompressor, detect, inflated, mediaTypes, type NativeStream, type Zstd, zlibReady } from "./compression.ts";
+import { decompressor, detect, type Inflate, inflated, mediaTypes, type Zstd, zlibReady } from "./compression.ts";
 import { changes } from "./diff.ts";
 import { upperChanges } from "./overlay/changes.ts";
 import { applySteps, type Linker } from "./merge.ts";
@@ -40,7 +40,7 @@ function hashOnly(callerHashes: boolean): Ingest {
  */
 export interface Helpers {
   zstd?: () => Zstd | undefined;
-  inflate?: () => (() => NativeStream) | undefined;
+  inflate?: () => Inflate | undefined;
   deflater?: Deflater;
   gzip?: (bytes: Uint8Array) => Uint8Array;
   writer?: () => FileWriter;

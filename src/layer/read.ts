@@ -8,7 +8,7 @@ import { integrity, isSystemError, StrataError } from "../core/errors.ts";
 import type { Ingest } from "../core/ports/content.ts";
 import { Sha256 } from "../platform/sha256.ts";
 import type { StreamHash } from "./files.ts";
-import { type Compression, decompressor, detect, drainer, type NativeStream, type Zstd, zlibReady } from "./compression.ts";
+import { type Compression, decompressor, detect, drainer, type Inflate, type NativeStream, type Zstd, zlibReady } from "./compression.ts";
 import { TarReader, type TarSink } from "./tar/reader.ts";
 
 export interface LayerRead {
@@ -30,7 +30,7 @@ const corrupt = (err: unknown) =>
  */
 export async function readLayer(
   source: AsyncIterable<Uint8Array>,
-  to: { blob?: (c: Compression) => Ingest; tar?: TarSink; diff?: StreamHash; zstd?: () => Zstd | undefined; inflate?: () => (() => NativeStream) | undefined; progress?: (bytes: number) => void },
+  to: { blob?: (c: Compression) => Ingest; tar?: TarSink; diff?: StreamHash; zstd?: () => Zstd | undefined; inflate?: () => Inflate | undefined; progress?: (bytes: number) => void },
 ): Promise<LayerRead> {
   const diff: StreamHash = to.diff ?? new Sha256();
   const reader = to.tar ? new TarReader(to.tar) : undefined;

@@ -4,7 +4,7 @@
  */
 import type { FileWriter } from "../layer/files.ts";
 import type { Deflater } from "../layer/write.ts";
-import type { NativeStream, Zstd } from "../layer/compression.ts";
+import type { Inflate, Zstd } from "../layer/compression.ts";
 import type { Linker } from "../layer/merge.ts";
 import type { Walker } from "../layer/diff.ts";
 import type { Copier } from "../snapshot/copy.ts";
@@ -60,7 +60,7 @@ export interface Runtime {
   /** zstd in native code, where the runtime and the host have it (undefined if not). */
   zstd?: () => Zstd | undefined;
   /** A gzip decompressor in native code, where the runtime and the host have one. */
-  inflate?: () => (() => NativeStream) | undefined;
+  inflate?: () => Inflate | undefined;
   /** A thread that hashes and compresses exported layers, where the runtime has one. */
   deflater?: Deflater;
   /**

@@ -10,7 +10,7 @@
  * follows it (padding); anything else there must be another member.
  */
 import { CString, dlopen, FFIType, type Pointer, ptr } from "bun:ffi";
-import type { NativeStream } from "../../layer/compression.ts";
+import type { Inflate, NativeStream } from "../../layer/compression.ts";
 
 const open = () =>
   dlopen("libz.so.1", {
@@ -119,13 +119,13 @@ class Inflater implements NativeStream {
   }
 }
 
-let loaded: (() => NativeStream) | undefined | null = null;
+let loaded: Inflate | undefined | null = null;
 
 /**
  * A gzip decompressor on the system's zlib, opened on first use; undefined where the host
  * has none (or where `STRATA_NO_LIBZ` is set: the tests of the fallback).
  */
-export function inflate(): (() => NativeStream) | undefined {
+export function inflate(): Inflate | undefined {
   if (loaded === null) {
     try {
       const lib = process.env.STRATA_NO_LIBZ ? undefined : open();
