@@ -7,7 +7,10 @@ import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 
 export interface GcScheduler {
-  /** Asks for a run; it happens now or as soon as the once-a-minute rule allows. */
+  /**
+   * Asks for a run; it happens now or as soon as the once-a-minute rule allows. Asked
+   * during a run, it runs once more after it.
+   */
   request(): void;
   /** Runs now unless one is running; resolves when done. */
   runNow(): Promise<void>;
@@ -33,6 +36,8 @@ export function gcScheduler(
   let last = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  // A write during a run may come after the run's plan was made: it earns one more run.
+  let again = false;
 
   const run = async () => {
     last = Date.now();
@@ -67,17 +72,23 @@ export function gcScheduler(
       running = run().catch((err) => d.log("error", "gc failed", { error: String(err) })).finally(() => {
         running = undefined;
         d.watch?.runDone();
+        if (again) {
+          again = false;
+          request();
+        }
       });
     }
     return running;
   };
 
   const request = () => {
-    if (stopped || timer || running) return;
+    if (stopped || timer) return;
+    if (running) return void (again = true);
     const wait = Math.max(0, last + minGap - Date.now());
     timer = setTimeout(() => {
       timer = undefined;
-      void start();
+      if (running) again = true; // runNow began one meanwhile
+      else void start();
     }, wait);
   };
 
