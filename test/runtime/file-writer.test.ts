@@ -107,3 +107,26 @@ test("a failure on the thread comes back from finish, with its code", async () =
   w.update(chunk);
   await expect(w.finish()).rejects.toMatchObject({ code: "EBADF" });
 });
+
+test("the thread holds at most 16 buffers: with none back yet, ready() waits instead of fresh memory being taken", async () => {
+  const w = fileWriter();
+  const sent: Uint8Array[] = [];
+  const fill = (i: number) => {
+    const c = w.fill((into) => (into.fill(i), into.length));
+    sent.push(c.slice());
+    w.update(c);
+  };
+  // 4 MiB in 16 buffers starts the thread; no answer can come before this test awaits.
+  for (let i = 0; i < 15; i++) fill(i);
+  expect(w.ready()).toBeUndefined();
+  fill(15);
+  const wait = w.ready();
+  expect(wait).toBeInstanceOf(Promise);
+  await wait;
+  for (let i = 16; i < 40; i++) {
+    fill(i);
+    await w.ready();
+  }
+  expect(await w.digest()).toBe(sha(sent));
+  await w.finish();
+});

@@ -6,7 +6,9 @@
  * buffer back. Operations travel as numbers, cheaper to send than objects with maps
  * and bigints. A small layer never starts the thread: until 4 MiB have passed or a
  * file is handed over, chunks are kept and hashed here at the end. The thread may fall
- * behind by 64 MiB or 512 open files before `ready()` asks for a wait.
+ * behind by 64 MiB or 512 open files before `ready()` asks for a wait, and it holds at
+ * most 16 of the buffers: fresh memory costs a page fault per 4 KiB, and a layer that
+ * inflates 50:1 made ~70 fresh buffers before any came back.
  */
 import type { FileMeta, FileWriter } from "../../layer/files.ts";
 import { fromWire, startWorker, type WireError } from "../../platform/worker.ts";
@@ -17,6 +19,7 @@ const BUFFER = 256 << 10;
 const POOL = 32;
 const BEHIND = 64 << 20;
 const OPEN = 512;
+const LENT = 16;
 
 type Final = { blocks: number; hex: string };
 
@@ -32,6 +35,8 @@ export function fileWriter(): FileWriter {
   let xattrs: [op: number, Map<string, Uint8Array>][] = [];
   let behind = 0;
   let open = 0;
+  /** Buffers at the thread, to come back to the pool. */
+  let lent = 0;
   let caughtUp: (() => void) | undefined;
   let ended: ((r: { blocks: number; hex?: string; error?: WireError }) => void) | undefined;
   let result: Promise<Final> | undefined;
@@ -49,10 +54,13 @@ export function fileWriter(): FileWriter {
     w.onmessage = (ev: MessageEvent) => {
       const m = ev.data as { bytes?: number; buf?: Uint8Array; closed?: number; blocks?: number; hex?: string; error?: WireError };
       if (m.bytes !== undefined) {
-        if (m.buf && pool.length < POOL) pool.push(new Uint8Array(m.buf.buffer));
+        if (m.buf) {
+          lent--;
+          if (pool.length < POOL) pool.push(new Uint8Array(m.buf.buffer));
+        }
         behind -= m.bytes;
         open -= m.closed!;
-        if (behind < BEHIND / 2 && open < OPEN / 2) wake();
+        if (behind < BEHIND / 2 && open < OPEN / 2 && !starved()) wake();
       } else ended?.({ blocks: m.blocks!, hex: m.hex, error: m.error });
     };
     w.onerror = (ev: ErrorEvent) => {
@@ -66,6 +74,9 @@ export function fileWriter(): FileWriter {
     for (const c of earlier) send(c);
     return w;
   };
+
+  /** The next buffer would be fresh memory, though the thread has plenty to give back. */
+  const starved = () => pool.length === 0 && lent >= LENT;
 
   const record = (kind: number, fd: number): number => {
     if ((n + 1) * WIDTH > ops.length) {
@@ -97,6 +108,7 @@ export function fileWriter(): FileWriter {
     if (chunk) transfer.push(chunk.buffer as ArrayBuffer);
     t.postMessage({ buf: chunk, ops: list, xattrs: xattrs.length ? xattrs : undefined, copies }, transfer);
     behind += chunk?.length ?? 0;
+    if (chunk) lent++;
     n = 0;
     parts = [];
     xattrs = [];
@@ -162,7 +174,7 @@ export function fileWriter(): FileWriter {
       if (meta.xattrs.size) xattrs.push([at, meta.xattrs]);
     },
     ready() {
-      if (broken || (behind < BEHIND && open < OPEN)) return undefined;
+      if (broken || (behind < BEHIND && open < OPEN && !starved())) return undefined;
       return new Promise((resolve) => (caughtUp = resolve));
     },
     async digest() {
