@@ -71,9 +71,9 @@ export function drainer(size = 256 * 1024): (s: NativeStream) => Generator<Uint8
   };
 }
 
-/** What a zstd stream decompresses to, natively, chunk by chunk. */
-export async function* inflated(raw: AsyncIterable<Uint8Array>, zstd: Zstd): AsyncGenerator<Uint8Array> {
-  const s = zstd.decompressor();
+/** What a compressed stream decompresses to through a native decompressor, chunk by chunk. */
+export async function* inflated(raw: AsyncIterable<Uint8Array>, start: () => NativeStream): AsyncGenerator<Uint8Array> {
+  const s = start();
   const drain = drainer();
   try {
     for await (const chunk of raw) {

@@ -103,8 +103,10 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
       const from = detect(head);
       const zstd = helpers.zstd?.();
       const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+      // Read natively where the runtime can, as imports read layers.
+      const native = from === "zstd" ? zstd && (() => zstd.decompressor()) : from === "gzip" ? helpers.inflate?.() : undefined;
       let plain: AsyncIterable<Uint8Array>;
-      if (from === "zstd" && zstd) plain = inflated(raw, zstd);
+      if (native) plain = inflated(raw, native);
       else {
         const dec = decompressor(from);
         plain = (dec ? raw.pipe(dec) : raw) as AsyncIterable<Uint8Array>;

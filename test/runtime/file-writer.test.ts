@@ -112,7 +112,7 @@ test("the thread holds at most 16 buffers: with none back yet, ready() waits ins
   const w = fileWriter();
   const sent: Uint8Array[] = [];
   const fill = (i: number) => {
-    const c = w.fill((into) => (into.fill(i), into.length));
+    const c = w.fill!((into) => (into.fill(i), into.length));
     sent.push(c.slice());
     w.update(c);
   };
