@@ -157,6 +157,14 @@ test("without the system's zlib, gzip layers import through node:zlib: the same 
   const native = imported({}, `${dir}/native`);
   expect(imported({ STRATA_NO_LIBZ: "1" }, `${dir}/zlib`)).toEqual(native);
   expect(native.diffID).toBe(`sha256:${execFileSync("sh", ["-c", `gzip -dc ${dir}/l.tgz | sha256sum`]).toString().split(" ")[0]}`);
+  // Which reader ran shows in a damaged layer's message: the system's zlib names itself.
+  const bytes = readFileSync(`${dir}/l.tgz`);
+  for (let i = 2000; i < bytes.length - 10; i += 997) bytes[i] = bytes[i]! ^ 0xff;
+  writeFileSync(`${dir}/bad.tgz`, bytes);
+  const failure = (env: Record<string, string | undefined>) =>
+    Bun.spawnSync([...cliCmd(), "--root", `${dir}/bad`, "import", `${dir}/bad.tgz`], { env: { ...process.env, ...env } }).stderr.toString();
+  expect(failure({})).toMatch(/^strata: corrupt layer: zlib: .+\n$/);
+  expect(failure({ STRATA_NO_LIBZ: "1" })).toMatch(/^strata: corrupt layer: (?!zlib: ).+\n$/);
 });
 
 test("digest, diffID, chainID and blobChainID match values computed independently", () => {
