@@ -15,7 +15,7 @@ import { upperChanges } from "./overlay/changes.ts";
 import { applySteps, type Linker } from "./merge.ts";
 import type { Walker } from "./diff.ts";
 import { readLayer } from "./read.ts";
-import { Compressing, type Deflater, writeLayer } from "./write.ts";
+import { Compressing, compressingReady, type Deflater, writeLayer } from "./write.ts";
 
 /**
  * An ingest that only hashes: for blobs the store already has. With `callerHashes`, it
@@ -99,18 +99,16 @@ export function layerIO(content: ContentStore, sys: Sys, helpers: Helpers = {}):
       const fd = openSync(path, "r");
       readSync(fd, head, 0, 4, 0);
       closeSync(fd);
-      await zlibReady();
       const from = detect(head);
-      const zstd = helpers.zstd?.();
-      const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+      // Each library is opened only for a side that uses it (node:zlib alone is ~15 ms).
+      const zstd = from === "zstd" || compression === "zstd" ? helpers.zstd?.() : undefined;
       // Read natively where the runtime can, as imports read layers.
       const native = from === "zstd" ? zstd && (() => zstd.decompressor()) : from === "gzip" ? helpers.inflate?.() : undefined;
-      let plain: AsyncIterable<Uint8Array>;
-      if (native) plain = inflated(raw, native);
-      else {
-        const dec = decompressor(from);
-        plain = (dec ? raw.pipe(dec) : raw) as AsyncIterable<Uint8Array>;
-      }
+      if (!native && from !== "uncompressed") await zlibReady();
+      await compressingReady(compression, zstd);
+      const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+      const dec = native ? undefined : decompressor(from);
+      const plain = (native ? inflated(raw, native) : dec ? raw.pipe(dec) : raw) as AsyncIterable<Uint8Array>;
       const out = new Compressing(compression, forLayer(compression), undefined, zstd);
       try {
         for await (const chunk of plain) await out.write(chunk);

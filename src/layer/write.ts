@@ -39,8 +39,13 @@ const IN_FLIGHT = 4;
 
 /**
  * A LayerOut on this thread: node:zlib's stream, or native zstd when given; the diffID
- * hashed by `Sha256`. Call `zlibReady()` first unless the native stream is used.
+ * hashed by `Sha256`. Await `compressingReady` first.
  */
+/** Loads node:zlib where a `Compressing` of this kind uses it: not for native zstd, nor uncompressed. */
+export async function compressingReady(c: Compression, zstd?: Zstd): Promise<void> {
+  if (c === "gzip" || (c === "zstd" && !zstd)) await zlibReady();
+}
+
 export class Compressing implements LayerOut {
   private diff = new Sha256();
   private comp;
@@ -193,7 +198,7 @@ export async function writeLayer(
     else if (end && compression === "gzip" && gzip) out = new GzipInOne(gzip, blob, progress);
     else {
       // node:zlib loads only where this thread compresses with it (the helper has its own).
-      if (compression === "gzip" || (compression === "zstd" && !zstd)) await zlibReady();
+      await compressingReady(compression, zstd);
       out = new Compressing(compression, blob, progress, zstd);
     }
     for (const c of waiting.splice(0)) await out.write(c, back);
