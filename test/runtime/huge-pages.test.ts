@@ -53,12 +53,16 @@ test("patched, it starts with allow_thp on and runs as before", () => {
   expect(run(`${dir}/patched`, { MIMALLOC_ALLOW_THP: "0" }).thp).toBe("0");
 });
 
-test("a binary already patched, or not an ELF file, is left alone", () => {
+test("a binary already patched, a position-independent one, or not an ELF file, is left alone", () => {
   const copy = binary.slice();
   allowHugePages(copy);
   const again = copy.slice();
   expect(allowHugePages(again)).toBeUndefined();
   expect(changedBytes(copy, again)).toBe(0);
+  // The same bytes marked ET_DYN: its pointers would be relocated, not as in the file.
+  const pie = binary.slice();
+  new DataView(pie.buffer).setUint16(16, 3, true);
+  expect(allowHugePages(pie)).toBeUndefined();
   const text = new TextEncoder().encode("#!/bin/sh\necho allow_thp\n");
   expect(allowHugePages(text)).toBeUndefined();
 });

@@ -11,8 +11,9 @@
  *
  * How: mimalloc keeps its options in a table of `{ long value; int init; int option;
  * const char* name; const char* legacy }`. The entry is the one whose name pointer holds
- * the address of the string "allow_thp"; its value is set to 1. The binary is a static
- * (non-PIE) executable, so that address is in the file as it will be in memory.
+ * the address of the string "allow_thp"; its value is set to 1. Bun's binary is not
+ * position-independent (ELF type EXEC), so that address is in the file as it will be in
+ * memory; a PIE binary would hold a relocation there, and is left alone.
  */
 
 const NAME = new TextEncoder().encode("\0allow_thp\0");
@@ -45,7 +46,9 @@ function indexOf(bytes: Uint8Array, needle: Uint8Array, from = 0): number {
  */
 export function allowHugePages(binary: Uint8Array): number | undefined {
   const elf = new DataView(binary.buffer, binary.byteOffset, binary.byteLength);
-  if (elf.getUint32(0, false) !== 0x7f454c46 || elf.getUint8(4) !== 2) return undefined; // ELF64
+  // A 64-bit little-endian ELF executable, not position-independent.
+  if (binary.length < 64 || elf.getUint32(0, false) !== 0x7f454c46) return undefined;
+  if (elf.getUint8(4) !== 2 || elf.getUint8(5) !== 1 || elf.getUint16(16, true) !== 2) return undefined;
   const segs = segments(elf);
   const toVaddr = (offset: number) => {
     const s = segs.find((s) => offset >= s.offset && offset < s.offset + s.size);
