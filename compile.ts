@@ -1,6 +1,6 @@
 /**
  * Builds the single binary `dist/strata` with `bun build --compile`: ESM, bytecode for
- * a fast start, migrations embedded, the allocator on huge pages. Run with `npm run build`.
+ * a fast start, migrations embedded, the allocator's defaults set. Run with `npm run build`.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 
@@ -37,26 +37,27 @@ if (!result.success) {
   process.exit(1);
 }
 
-// Huge pages for the allocator's arena: a third off every CLI call on hosts where a fresh
-// page is dear (see src/runtime/bun/huge-pages.ts). Checked by asking mimalloc itself;
-// a binary that does not answer as it should is put back as Bun made it.
-const { allowHugePages } = await import("./src/runtime/bun/huge-pages.ts");
-const at = allowHugePages(new Uint8Array(await Bun.file("dist/strata").arrayBuffer()));
-const setDefault = (value: bigint) => {
+// The allocator's defaults for this kind of host: huge pages, freed memory kept (see
+// src/runtime/bun/allocator.ts). Checked by asking mimalloc itself; a binary that does
+// not answer as it should is put back as Bun made it.
+const { allocatorDefaults, DEFAULTS } = await import("./src/runtime/bun/allocator.ts");
+const at = allocatorDefaults(new Uint8Array(await Bun.file("dist/strata").arrayBuffer()));
+const setDefaults = (which: 0 | 1) => {
   const fd = openSync("dist/strata", "r+");
-  writeSync(fd, new BigInt64Array([value]), 0, 8, at);
+  for (const [name, values] of Object.entries(DEFAULTS)) writeSync(fd, new BigInt64Array([values[which]]), 0, 8, at![name]);
   closeSync(fd);
 };
-if (at !== undefined) {
-  setDefault(1n);
-  const env = { ...process.env, MIMALLOC_VERBOSE: "1" };
-  delete env.MIMALLOC_ALLOW_THP;
+if (at) {
+  setDefaults(1);
+  const env: Record<string, string | undefined> = { ...process.env, MIMALLOC_VERBOSE: "1" };
+  for (const name of Object.keys(DEFAULTS)) delete env[`MIMALLOC_${name.toUpperCase()}`];
   const check = Bun.spawnSync(["dist/strata", "version"], { env });
-  if (check.exitCode !== 0 || !/option 'allow_thp': 1/.test(check.stderr.toString())) {
-    setDefault(0n);
-    console.warn("note: the binary did not take allow_thp; it keeps 4 KiB pages");
+  const listed = check.stderr.toString();
+  if (check.exitCode !== 0 || Object.entries(DEFAULTS).some(([name, [, to]]) => !new RegExp(`option '${name}': ${to}\\s`).test(listed))) {
+    setDefaults(0);
+    console.warn("note: the binary did not take strata's allocator defaults; it keeps Bun's");
   }
 } else {
-  console.warn("note: mimalloc's allow_thp option was not found; the binary keeps 4 KiB pages");
+  console.warn("note: mimalloc's options were not found; the binary keeps Bun's allocator defaults");
 }
 console.log(`built dist/strata`);
