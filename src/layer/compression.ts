@@ -1,7 +1,8 @@
 /**
  * Layer compression: detected from the first bytes (gzip 1f 8b, zstd 28 b5 2f fd, else a
- * plain tar), streamed through node:zlib in both directions, or zstd through the
- * runtime's native library where it has one (`Zstd`). Media types follow.
+ * plain tar), streamed through node:zlib in both directions, or through the runtime's
+ * native libraries where it has them: zstd both ways (`Zstd`), gzip's inflate (`Inflate`).
+ * Media types follow.
  */
 import type { Transform } from "node:stream";
 

@@ -37,15 +37,15 @@ export type Deflater = (c: "gzip" | "zstd", blob: Ingest, progress?: (bytes: num
 /** Chunks handed to the compressor and not yet consumed, at most. */
 const IN_FLIGHT = 4;
 
-/**
- * A LayerOut on this thread: node:zlib's stream, or native zstd when given; the diffID
- * hashed by `Sha256`. Await `compressingReady` first.
- */
 /** Loads node:zlib where a `Compressing` of this kind uses it: not for native zstd, nor uncompressed. */
 export async function compressingReady(c: Compression, zstd?: Zstd): Promise<void> {
   if (c === "gzip" || (c === "zstd" && !zstd)) await zlibReady();
 }
 
+/**
+ * A LayerOut on this thread: node:zlib's stream, or native zstd when given; the diffID
+ * hashed by `Sha256`. Await `compressingReady` first.
+ */
 export class Compressing implements LayerOut {
   private diff = new Sha256();
   private comp;
