@@ -30,9 +30,10 @@ export function removeDiscarded() {
   for (const dir of discarded.splice(0)) cleanup(dir);
 }
 
-export function time(cmd: string[], env?: Record<string, string | undefined>): number {
+/** Wall time of `cmd`; its output is read through a pipe, or written to the file `stdout` is open on. */
+export function time(cmd: string[], env?: Record<string, string | undefined>, stdout: "pipe" | number = "pipe"): number {
   const start = performance.now();
-  const r = Bun.spawnSync(cmd, { env: env ? { ...process.env, ...env } : process.env, stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync(cmd, { env: env ? { ...process.env, ...env } : process.env, stdout, stderr: "pipe" });
   const ms = performance.now() - start;
   if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed: ${r.stderr.toString()}`);
   return ms;
