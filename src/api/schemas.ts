@@ -8,6 +8,7 @@ import * as v from "valibot";
 import { parseDuration } from "../core/duration.ts";
 import { isId } from "../core/ids.ts";
 import { recordTypes } from "../core/record.ts";
+import { wholeAtMost } from "../core/units.ts";
 
 /**
  * What help says of a field: one line, and the word standing for its value
@@ -96,9 +97,15 @@ export const duInput = v.strictObject({
 });
 
 const isSize = (s: string) => /^\d+(\.\d+)?\s*([a-zA-Z]*|%)$/.test(s.trim());
+const wholeOrLess = (s: string) => !s.trim().endsWith("%") || Number.parseFloat(s) <= 100;
 /** A size as given (`512MB`, `10GiB`, `20%`); percentages need the filesystem, so they resolve later. */
 const sizeOf = (what: string) =>
-  v.pipe(v.string(), v.check(isSize, (i) => `invalid size "${i.input}" (use bytes, 512MB, 10GiB or 20%)`), say(what, "SIZE"));
+  v.pipe(
+    v.string(),
+    v.check(isSize, (i) => `invalid size "${i.input}" (use bytes, 512MB, 10GiB or 20%)`),
+    v.check(wholeOrLess, (i) => wholeAtMost(i.input)),
+    say(what, "SIZE"),
+  );
 export const size = sizeOf("bytes, 512MB, 10GiB or 20% of the filesystem");
 
 export const pruneInput = v.strictObject({

@@ -79,6 +79,7 @@ describe("exit codes and one-line errors", () => {
     ["bad duration", ["new", "--hold", "soon"], 2, "usage"],
     ["bad type", ["new", "--type", "weird"], 2, "usage"],
     ["bad id", ["commit", "not-an-id"], 2, "usage"],
+    ["more than the whole filesystem", ["prune", "--min-free-space", "150%"], 2, "usage"],
     ["unknown record", ["info", "0".repeat(25)], 3, "not_found"],
     ["unknown key", ["info", "key:nope"], 3, "not_found"],
   ];
@@ -100,6 +101,17 @@ describe("exit codes and one-line errors", () => {
     const c = ok(root, "commit", m.id);
     expect(cli(root, "reopen", c.id).code).toBe(5);
     expect(cli(root, "path", c.id, "--rw").code).toBe(5);
+  });
+
+  test("a percentage above 100 is a mistake, not a wish to prune everything: nothing goes", () => {
+    const c = ok(root, "commit", ok(root, "new").id);
+    ok(root, "release", c.id);
+    for (const flag of ["--min-free-space", "--max-used-space", "--reserved-space"]) {
+      const r = cli(root, "prune", flag, "101%");
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^strata: \w+: invalid size "101%" \(a percentage of the filesystem is at most 100%\)\n$/);
+    }
+    expect(ok(root, "info", c.id).id).toBe(c.id);
   });
 
   test("a root that cannot be made is one line, exit 1", () => {

@@ -10,7 +10,9 @@ describe("parseSize", () => {
   });
   test("percentages of a filesystem", () => {
     expect(parseSize("20%", 1000)).toBe(200);
+    expect(parseSize("100%", 1000)).toBe(1000);
     expect(() => parseSize("20%")).toThrow();
+    expect(() => parseSize("100.5%", 1000)).toThrow(expect.objectContaining({ code: "usage" }));
   });
   test("rejects nonsense", () => {
     expect(() => parseSize("12 parsecs")).toThrow(expect.objectContaining({ code: "usage" }));
