@@ -16,12 +16,13 @@ import { wholeAtMost } from "../core/units.ts";
  */
 const say = <T>(what: string, form?: string) => v.metadata<T, { what: string; form?: string }>({ what, ...(form ? { form } : {}) });
 
-const isDuration = (s: string) => {
+/** Why `s` is no duration, or undefined when it is one. */
+const notDuration = (s: string) => {
   try {
     parseDuration(s);
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
   }
 };
 
@@ -29,7 +30,7 @@ const isDuration = (s: string) => {
 const durationOf = (what: string) =>
   v.pipe(
     v.string(),
-    v.check(isDuration, (i) => `invalid duration "${i.input}" (use e.g. 30m, 24h, 7d)`),
+    v.check((s) => notDuration(s) === undefined, (i) => notDuration(i.input as string)!),
     v.transform(parseDuration),
     say(what, "DUR"),
   );

@@ -8,6 +8,13 @@ const unitMs: Record<string, number> = {
   ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3,
 };
 
+/**
+ * Go's longest duration (2^63 - 1 ns, ~292 years), in ms. Past it, a hold's or lease's end
+ * is no date at all (`lease create --expires 99999999999999999999d` failed on printing
+ * it, and such a hold was stored as 8.6e27).
+ */
+const MAX_MS = 9_223_372_036_854;
+
 export function parseDuration(text: string): number {
   const parts = text.trim().match(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g);
   if (!parts || parts.join("") !== text.trim()) {
@@ -18,6 +25,7 @@ export function parseDuration(text: string): number {
     const [, n, unit] = part.match(/(\d+(?:\.\d+)?)(\w+)/)!;
     ms += Number(n) * unitMs[unit!]!;
   }
+  if (!(ms <= MAX_MS)) throw usage(`invalid duration "${text}" (at most 2562047h, as in Go)`);
   return Math.round(ms);
 }
 

@@ -9,6 +9,12 @@ describe("parseDuration", () => {
     expect(parseDuration("7d")).toBe(7 * 86_400_000);
     expect(parseDuration("250ms")).toBe(250);
   });
+  test("goes as far as Go's durations do (~292 years), no further", () => {
+    expect(parseDuration("2562047h")).toBe(2_562_047 * 3_600_000);
+    for (const long of ["2562048h", "15251w", "99999999999999999999d"]) {
+      expect(() => parseDuration(long)).toThrow(`invalid duration "${long}" (at most 2562047h, as in Go)`);
+    }
+  });
   test("rejects anything else as a usage error", () => {
     for (const bad of ["", "5", "5x", "h", "1h 2m", "-1h"]) {
       expect(() => parseDuration(bad)).toThrow(expect.objectContaining({ code: "usage" }));
