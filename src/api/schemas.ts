@@ -8,7 +8,7 @@ import * as v from "valibot";
 import { parseDuration } from "../core/duration.ts";
 import { isId } from "../core/ids.ts";
 import { recordTypes } from "../core/record.ts";
-import { wholeAtMost } from "../core/units.ts";
+import { parseSize } from "../core/units.ts";
 
 /**
  * What help says of a field: one line, and the word standing for its value
@@ -16,15 +16,16 @@ import { wholeAtMost } from "../core/units.ts";
  */
 const say = <T>(what: string, form?: string) => v.metadata<T, { what: string; form?: string }>({ what, ...(form ? { form } : {}) });
 
-/** Why `s` is no duration, or undefined when it is one. */
-const notDuration = (s: string) => {
+/** What `parse` says is wrong, or undefined: a field's rule and message are the core's own. */
+const whyNot = (parse: () => unknown) => {
   try {
-    parseDuration(s);
+    parse();
     return undefined;
   } catch (err) {
     return (err as Error).message;
   }
 };
+const notDuration = (s: string) => whyNot(() => parseDuration(s));
 
 /** A duration like `30m` or `24h`, as milliseconds. */
 const durationOf = (what: string) =>
@@ -97,16 +98,11 @@ export const duInput = v.strictObject({
   verbose: v.optional(flag("every field of every record")),
 });
 
-const isSize = (s: string) => /^\d+(\.\d+)?\s*([a-zA-Z]*|%)$/.test(s.trim());
-const wholeOrLess = (s: string) => !s.trim().endsWith("%") || Number.parseFloat(s) <= 100;
-/** A size as given (`512MB`, `10GiB`, `20%`); percentages need the filesystem, so they resolve later. */
+/** Checked against a stand-in filesystem: a percentage resolves later, on the real one. */
+const notSize = (s: string) => whyNot(() => parseSize(s, 1));
+/** A size as given (`512MB`, `10GiB`, `20%`), kept as text until the filesystem is known. */
 const sizeOf = (what: string) =>
-  v.pipe(
-    v.string(),
-    v.check(isSize, (i) => `invalid size "${i.input}" (use bytes, 512MB, 10GiB or 20%)`),
-    v.check(wholeOrLess, (i) => wholeAtMost(i.input)),
-    say(what, "SIZE"),
-  );
+  v.pipe(v.string(), v.check((s) => notSize(s) === undefined, (i) => notSize(i.input as string)!), say(what, "SIZE"));
 export const size = sizeOf("bytes, 512MB, 10GiB or 20% of the filesystem");
 
 export const pruneInput = v.strictObject({

@@ -11,9 +11,6 @@ const factors: Record<string, number> = {
   kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40, pib: 2 ** 50,
 };
 
-/** The message for a percentage above 100 (schemas.ts says the same at the edge). */
-export const wholeAtMost = (text: string) => `invalid size "${text}" (a percentage of the filesystem is at most 100%)`;
-
 export function parseSize(text: string, fsSize?: number): number {
   const m = text.trim().match(/^(\d+(?:\.\d+)?)\s*([a-zA-Z]*|%)$/);
   const unit = m?.[2]?.toLowerCase();
@@ -23,7 +20,7 @@ export function parseSize(text: string, fsSize?: number): number {
   const n = Number(m[1]);
   if (unit === "%") {
     // `150%` frees or keeps nothing more than `100%` would: a typo, not a wish to prune all.
-    if (n > 100) throw usage(wholeAtMost(text));
+    if (n > 100) throw usage(`invalid size "${text}" (a percentage of the filesystem is at most 100%)`);
     if (fsSize === undefined) throw usage(`a percentage needs a filesystem: "${text}"`);
     return Math.floor((fsSize * n) / 100);
   }
