@@ -25,7 +25,7 @@ export function parseDuration(text: string): number {
     const [, n, unit] = part.match(/(\d+(?:\.\d+)?)(\w+)/)!;
     ms += Number(n) * unitMs[unit!]!;
   }
-  if (!(ms <= MAX_MS)) throw usage(`invalid duration "${text}" (at most 2562047h, as in Go)`);
+  if (!(ms <= MAX_MS)) throw usage(`invalid duration "${text}" (longer than Go's longest, 2562047h47m16s)`);
   return Math.round(ms);
 }
 

@@ -23,7 +23,7 @@ test("a size or duration no prune would take fails the load, not the first GC ru
   for (const [line, why] of [
     [`maxUsedSpace = "12QB"`, `invalid size "12QB" (use bytes, 512MB, 10GiB or 20%)`],
     [`minFreeSpace = "150%"`, `invalid size "150%" (a percentage of the filesystem is at most 100%)`],
-    [`keepDuration = "3000000h"`, `invalid duration "3000000h" (at most 2562047h, as in Go)`],
+    [`keepDuration = "3000000h"`, `invalid duration "3000000h" (longer than Go's longest, 2562047h47m16s)`],
   ]) {
     expect(load(`[[gc.policy]]\n${line}\n`)).toThrow(expect.objectContaining({ code: "usage", message: expect.stringContaining(why!) }));
   }
