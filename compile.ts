@@ -37,7 +37,7 @@ if (!result.success) {
   process.exit(1);
 }
 
-// The allocator's defaults for this kind of host: freed memory kept (see
+// The allocator's defaults for this kind of host: huge pages, freed memory kept (see
 // src/runtime/bun/allocator.ts). Checked by asking mimalloc itself; a binary that does
 // not answer as it should is put back as Bun made it.
 const { allocatorDefaults, DEFAULTS } = await import("./src/runtime/bun/allocator.ts");

@@ -48,8 +48,7 @@ export async function openRoot(
   let registry: Promise<Registry> | undefined;
   const d = {
     content,
-    // A daemon extracts for clients now and then, and lives on: no huge pages for it (runtime/bun/arena.ts).
-    layers: layerIO(content, opts.daemon ? { ...runtime.sys, longWork: undefined } : runtime.sys, { zstd: runtime.zstd, inflate: runtime.inflate, deflater: runtime.deflater, gzip: runtime.gzip, writer: runtime.writer, linker: runtime.linker, walker: runtime.walker }),
+    layers: layerIO(content, runtime.sys, { zstd: runtime.zstd, inflate: runtime.inflate, deflater: runtime.deflater, gzip: runtime.gzip, writer: runtime.writer, linker: runtime.linker, walker: runtime.walker }),
     store,
     snapshots: choice.name === "overlayfs"
       ? overlaySnapshotter(root, runtime.sys, processes)

@@ -71,8 +71,6 @@ export class Applier implements TarSink {
     this.scope = new Scope(root, below && ((rel) => below.view(rel)));
     this.bytes = readdirSync(root).length === 0 ? 0 : undefined;
     this.writer = helper?.();
-    // Extraction allocates much, and faults it in: from here on, huge pages may pay.
-    this.sys.longWork?.();
   }
 
   /**

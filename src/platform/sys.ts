@@ -37,11 +37,6 @@ export interface Sys {
   umount(target: string, flags: number): void;
   /** flock(2) on an open file: blocks until the lock is had (LOCK_EX, LOCK_UN). */
   flock(fd: number, op: number): void;
-  /**
-   * Long work begins (a layer is being extracted): the runtime may back what it allocates
-   * from now on with huge pages (see runtime/bun/arena.ts). Once per process.
-   */
-  longWork?(): void;
 }
 
 // The flags Sys's mount, umount and flock take, as Linux defines them.

@@ -1,7 +1,7 @@
 /**
- * allocatorDefaults: a compiled Bun binary's mimalloc starts with strata's default (freed
- * memory kept; huge pages left off), the environment still overrides it, and the program
- * runs as before.
+ * allocatorDefaults: a compiled Bun binary's mimalloc starts with strata's defaults
+ * (huge pages allowed, freed memory kept), the environment still overrides them, and the
+ * program runs as before.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -48,13 +48,13 @@ test("patched, it starts with strata's and runs as before; the environment still
   const copy = binary.slice();
   const at = allocatorDefaults(copy)!;
   const view = new DataView(copy.buffer);
-  expect(Object.keys(at)).toEqual(["purge_delay"]);
-  expect(view.getBigInt64(at.purge_delay!, true)).toBe(-1n);
-  // Only the value changes: 100 → -1 is all eight bytes of it.
-  expect(changedBytes(binary, copy)).toBe(8);
+  expect([view.getBigInt64(at.allow_thp!, true), view.getBigInt64(at.purge_delay!, true)]).toEqual([1n, -1n]);
+  // Only the two values change: 0 → 1 is one byte, 100 → -1 all eight.
+  expect(changedBytes(binary, copy)).toBe(9);
   writeFileSync(`${dir}/patched`, copy, { mode: 0o755 });
-  expect(run(`${dir}/patched`)).toEqual({ out: "hello there\n", thp: "0", purge: "-1" });
-  expect(run(`${dir}/patched`, { MIMALLOC_PURGE_DELAY: "100" }).purge).toBe("100");
+  expect(run(`${dir}/patched`)).toEqual({ out: "hello there\n", thp: "1", purge: "-1" });
+  const env = run(`${dir}/patched`, { MIMALLOC_ALLOW_THP: "0", MIMALLOC_PURGE_DELAY: "100" });
+  expect([env.thp, env.purge]).toEqual(["0", "100"]);
 });
 
 test("a binary already patched, a position-independent one, or not an ELF file, is left alone", () => {

@@ -1,7 +1,6 @@
 /** libc calls through bun:ffi: xattrs, nanosecond times, mknod, inode flags, mounts. */
 import { dlopen, FFIType, ptr, read } from "bun:ffi";
 import type { Sys } from "../../platform/sys.ts";
-import { hugeArena } from "./arena.ts";
 import { closeSync, openSync } from "node:fs";
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, cstr, ERANGE, setTopDir, splitNames, sysError, timespecs } from "../libc.ts";
 
@@ -111,5 +110,4 @@ export const sys: Sys = {
   flock(fd, op) {
     if (c.flock(fd, op) !== 0) throw sysError(errno(), "flock", `fd ${fd}`);
   },
-  longWork: () => void hugeArena(),
 };
