@@ -7,7 +7,7 @@
 import { execSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { cliCommand } from "../helpers/env.ts";
-import { discard, median, report, scratch, settle, time } from "./measure.ts";
+import { discard, inTurn, median, report, scratch, settle, time } from "./measure.ts";
 import { makeTree } from "./tree.ts";
 
 export async function benchLayers(runs = 5): Promise<boolean[]> {
@@ -28,10 +28,11 @@ export async function benchLayers(runs = 5): Promise<boolean[]> {
         const x = `${dir}/x-${name}-${i}`, root = `${dir}/r-${name}-${i}`;
         mkdirSync(x);
         json(["--root", root, "du"]);
-        const tar = () => (settle(), tars.push(time(["sh", "-c", `tar ${flag} ${dir}/${file} -C ${x}`])));
-        const imp = () => (settle(), ours.push(time([...strata, "--root", root, "import", `${dir}/${file}`])));
-        if (i % 2) (imp(), tar());
-        else (tar(), imp());
+        inTurn(
+          i + 1,
+          () => ours.push(time([...strata, "--root", root, "import", `${dir}/${file}`])),
+          () => tars.push(time(["sh", "-c", `tar ${flag} ${dir}/${file} -C ${x}`])),
+        );
       }
       results.push(report(`import ${name}`, median(ours), median(tars), `tar ${flag}`, 1.0));
     }

@@ -49,6 +49,14 @@ export function settle() {
   execSync("sync");
 }
 
+/** Runs `ours` and `theirs`, each after a `settle`; odd rounds `theirs` first, so neither always follows the other. */
+export function inTurn(round: number, ours: () => unknown, theirs: () => unknown) {
+  for (const run of round % 2 ? [theirs, ours] : [ours, theirs]) {
+    settle();
+    run();
+  }
+}
+
 export function report(name: string, ours: number, theirs: number, baseline: string, target: number): boolean {
   const ratio = ours / theirs;
   const pass = ratio <= target;

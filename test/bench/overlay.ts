@@ -8,7 +8,7 @@
 import { execSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cliCommand } from "../helpers/env.ts";
-import { discard, median, report, scratch, settle, time } from "./measure.ts";
+import { discard, inTurn, median, report, scratch, settle, time } from "./measure.ts";
 import { makeTree } from "./tree.ts";
 
 const env = { STRATA_SNAPSHOTTER: "overlayfs" };
@@ -90,10 +90,7 @@ export function benchOverlay(runs = 5): boolean[] {
       const x = `${dir}/x-${i}`, root = `${dir}/i-${i}`;
       mkdirSync(x);
       json(root, ["du"]);
-      const tar = () => (settle(), tars.push(time(["sh", "-c", `tar -xzf ${dir}/l.tgz -C ${x}`])));
-      const imp = () => (settle(), ours.push(run(root, "import", `${dir}/l.tgz`)));
-      if (i % 2) (imp(), tar());
-      else (tar(), imp());
+      inTurn(i + 1, () => ours.push(run(root, "import", `${dir}/l.tgz`)), () => tars.push(time(["sh", "-c", `tar -xzf ${dir}/l.tgz -C ${x}`])));
     }
     results.push(report("overlayfs import gzip", median(ours), median(tars), "tar -xzf", 1.0));
   } finally {

@@ -18,7 +18,7 @@ import { writeFileSync } from "node:fs";
 import { cliCommand } from "../helpers/env.ts";
 import { startFaultProxy } from "../helpers/fault-proxy.ts";
 import { startRegistry, type TestRegistry } from "../helpers/registry.ts";
-import { discard, median, report, scratch, settle, time } from "./measure.ts";
+import { discard, inTurn, median, report, scratch, time } from "./measure.ts";
 import { makeTree } from "./tree.ts";
 
 const SKOPEO = ["skopeo", "--insecure-policy", "copy", "--quiet"];
@@ -64,9 +64,7 @@ export async function benchRegistry(runs = 3): Promise<boolean[]> {
       const rec = exportedRoot(root);
       const skopeo = () => theirs.push(time([...SKOPEO, "--dest-tls-verify=false", `oci:${dir}/layout:bench`, `docker://${reg.host}/bench/skopeo:v1`]));
       const push = () => ours.push(time([...strata, "--root", root, "push", rec, `${reg.host}/bench/strata:v1`]));
-      settle();
-      if (i % 2) (skopeo(), settle(), push());
-      else (push(), settle(), skopeo());
+      inTurn(i, push, skopeo);
     }
     results.push(report("push", median(ours), median(theirs), "skopeo copy oci: docker://", 1.0));
 
@@ -82,9 +80,7 @@ export async function benchRegistry(runs = 3): Promise<boolean[]> {
         copies.push(time(["sh", "-c", `${SKOPEO.join(" ")} --src-tls-verify=false docker://${source} oci:${out}:v1 && mkdir ${out}/x && tar -xzf ${blob} -C ${out}/x`]));
       const root = fresh(`${dir}/pull-${i}`);
       const pull = () => pulls.push(time([...strata, "--root", root, "pull", source]));
-      settle();
-      if (i % 2) (skopeo(), settle(), pull());
-      else (pull(), settle(), skopeo());
+      inTurn(i, pull, skopeo);
     }
     results.push(report("pull", median(pulls), median(copies), "skopeo copy docker:// oci: + tar -xzf", 1.0));
 
