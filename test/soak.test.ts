@@ -6,6 +6,7 @@
  * there has the tree it was committed with; and the bytes on disk are what `du` says,
  * within 1%.
  */
+import { Database } from "bun:sqlite";
 import { expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
@@ -83,7 +84,12 @@ test(`soak: six workers, a daemon with aggressive GC, a pruner and kill -9 for $
   const standing = acks.filter((a) => records.has(a.ack)).slice(-10);
   for (const a of standing) expect(treeHash(ok(root, "path", a.ack).path)).toBe(a.hash);
   // What strata accounts for (snapshots, blobs, its database) against the blocks they take;
-  // the few directories holding them are housekeeping, not data, and left out.
+  // the few directories holding them are housekeeping, not data, and left out. SQLite
+  // deletes meta.db-shm (32 KiB) and meta.db-wal when the last connection closes, so `du`
+  // counts them and they are gone by the time the blocks are counted, unless a connection
+  // stays open: this one does (7.6% off when every record had been pruned).
+  const open = new Database(`${root}/meta.db`);
+  open.query("SELECT count(*) FROM sqlite_master").get();
   const du = ok(root, "du");
   const claimed = du.totals.total + du.totals.metadata + du.totals.content;
   const data = [
@@ -92,6 +98,7 @@ test(`soak: six workers, a daemon with aggressive GC, a pruner and kill -9 for $
     ...readdirSync(root).filter((n) => n.startsWith("meta.db")).map((n) => `${root}/${n}`),
   ];
   const onDisk = Number(execFileSync("du", ["-sc", "--block-size=1", ...data]).toString().trim().split("\n").at(-1)!.split("\t")[0]);
+  open.close();
   if (Math.abs(onDisk - claimed) / onDisk >= 0.01) console.log(JSON.stringify(du.totals), onDisk);
   expect(Math.abs(onDisk - claimed) / onDisk).toBeLessThan(0.01);
   expect(readdirSync(`${root}/content/ingest`)).toEqual([]);
