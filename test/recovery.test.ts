@@ -145,7 +145,8 @@ test("an up-to-date store opens and reads without taking the write lock", async 
     const svc = await open(root);
     expect((await svc.info({ ref: ib.id })).id).toBe(ib.id);
     await svc.close();
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Waiting for the lock would mean SQLite's busy wait, 10 s; a busy disk is slow, not that slow.
+    expect(Date.now() - started).toBeLessThan(8000);
   } finally {
     blocker.run("ROLLBACK");
     blocker.close();

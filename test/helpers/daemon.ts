@@ -40,8 +40,11 @@ export async function startDaemon(root: string, config?: object): Promise<Daemon
       }
     }
   };
-  void pump();
-  for (let i = 0; i < 500 && !url; i++) {
+  const pumped = pump();
+  let exited = false;
+  void proc.exited.then(() => (exited = true));
+  // A loaded machine may take seconds to start it; a daemon that died is not waited for.
+  for (const end = Date.now() + 60_000; !url && !exited && Date.now() < end;) {
     const line = logs.find((l) => l.includes('"listening"'));
     if (line) url = JSON.parse(line).addresses.find((a: string) => a.startsWith("http"));
     else await Bun.sleep(10);
@@ -60,6 +63,8 @@ export async function startDaemon(root: string, config?: object): Promise<Daemon
     async stop(signal = "SIGTERM") {
       proc.kill(signal);
       const code = await proc.exited;
+      // Every line it wrote, up to its last (a child it left may hold the pipe: not forever).
+      await Promise.race([pumped, Bun.sleep(10_000)]);
       // The config sits beside the root, outside the directory a test cleans up.
       if (config) rmSync(`${root}.config.json`, { force: true });
       return code;

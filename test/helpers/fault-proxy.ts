@@ -97,7 +97,8 @@ export function startFaultProxy(upstream: string): FaultProxy {
         if (how === "short") ctl.close();
       },
       async pull(ctl) {
-        await Bun.sleep(20);
+        // Time for the client to read the half (the range it resumes from must not be 0).
+        await Bun.sleep(200);
         ctl.error(new Error("fault proxy: resetting the connection on purpose"));
       },
     });

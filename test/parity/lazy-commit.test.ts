@@ -71,10 +71,11 @@ test("TestLazyCommit: a hold handed out survives the process that took it (Build
 
 test("TestLazyCommit: when the committed twin's hold expires, reopen brings the mutable back", () => {
   const root = t.root;
-  const { m, i } = pair(root, "1s");
-  // Wait for the expiry (bounded); until then reopen may only say locked.
-  const deadline = Date.now() + 30_000;
+  const { m, i } = pair(root, "3s");
+  // Held at first; wait for the expiry (bounded); until then reopen may only say locked.
   let code = exitOf(root, "reopen", m.id);
+  expect(code).toBe(4);
+  const deadline = Date.now() + 30_000;
   while (code === 4 && Date.now() < deadline) {
     Bun.sleepSync(100);
     code = exitOf(root, "reopen", m.id);
