@@ -11,7 +11,8 @@ import { expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { startDaemon } from "./helpers/daemon.ts";
-import { cleanup, cli, ok, repo, tempDir } from "./helpers/env.ts";
+import { cleanup, ok, repo, tempDir } from "./helpers/env.ts";
+import { cliAsync } from "./helpers/remote-cli.ts";
 import { gnuTar } from "./helpers/tars.ts";
 import { treeHash } from "./soak/tree.ts";
 
@@ -47,7 +48,8 @@ test(`soak: six workers, a daemon with aggressive GC, a pruner and kill -9 for $
   try {
     for (let round = 0; Date.now() < deadline; round++) {
       // The pruner, through the daemon; now and then a worker dies and another takes its place.
-      const pruned = cli(root, "prune", "--keep-duration", "5s");
+      // Not spawnSync: the daemon's log pipe must keep draining while the pruner waits on it.
+      const pruned = await cliAsync(root, ["prune", "--keep-duration", "5s"]);
       expect({ code: pruned.code, stderr: pruned.stderr }).toEqual({ code: 0, stderr: "" });
       if (round > 0) {
         const i = round % workers.length;
