@@ -23,7 +23,11 @@ export const sendFile: SendFile = (path, range) => {
   return range ? f.slice(range.start, range.end + 1) : f;
 };
 
-/** fetch that reaches a unix socket when asked. */
+/**
+ * fetch that reaches a unix socket when asked, for the CLI talking to its daemon: it waits
+ * as long as the work takes (Bun's fetch gives up on an answer that has not started
+ * within 5 minutes: a big merge or a lazy layer asked through the daemon may take longer).
+ */
 export function fetchVia(unix: string | undefined): typeof fetch {
-  return ((url: string, init?: RequestInit) => fetch(url, unix ? { ...init, unix } as RequestInit : init)) as typeof fetch;
+  return ((url: string, init?: RequestInit) => fetch(url, { timeout: false, ...init, ...(unix ? { unix } : {}) } as RequestInit)) as typeof fetch;
 }
