@@ -5,9 +5,8 @@ export function listen(at: Listen, fetch: (req: Request, env: { transport: "unix
   // No idle timeout on either: Bun's default (10 s) cut a request whose answer took
   // longer to start, a lazy layer's extraction or a big merge. A unix socket has it too,
   // though Bun's types leave the option out there.
-  const unix = { unix: at.unix, fetch: (req: Request) => fetch(req, { transport: "unix" }), idleTimeout: 0 };
   const server = at.unix
-    ? Bun.serve(unix as unknown as Parameters<typeof Bun.serve>[0])
+    ? Bun.serve({ unix: at.unix, fetch: (req: Request) => fetch(req, { transport: "unix" }), idleTimeout: 0 } as unknown as Parameters<typeof Bun.serve>[0])
     : Bun.serve({ hostname: at.hostname, port: at.port, fetch: (req) => fetch(req, { transport: "tcp" }), idleTimeout: 0 });
   return {
     address: at.unix ? `unix:${at.unix}` : `http://${server.hostname}:${server.port}`,
