@@ -102,7 +102,9 @@ async function connect(p: Parsed): Promise<Caller> {
   const socket = `${root}/strata.sock`;
   if (existsSync(socket)) {
     const viaSocket = runtime.fetchVia(socket);
-    const answers = await viaSocket("http://localhost/healthz").then((r) => r.ok, () => false);
+    // A daemon that does not answer within seconds is stopped or wedged: the root is
+    // opened directly instead (as many processes may), not waited on for ever.
+    const answers = await viaSocket("http://localhost/healthz", { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
     if (answers) return remote({ base: "http://localhost", unix: socket }, viaSocket);
   }
   const [{ openRoot }, { direct }] = await Promise.all([import("../api/open.ts"), import("../api/invoke.ts")]);

@@ -157,6 +157,23 @@ describe("the CLI as a client", () => {
     }
   });
 
+  test("a daemon that is stopped (SIGSTOP) is not waited on for ever: the CLI opens the root itself", async () => {
+    const other = tempDir();
+    const stopped = await startDaemon(other, { gc: { enabled: false } });
+    try {
+      stopped.proc.kill("SIGSTOP");
+      const r = cli(other, "--json", "new", "--description", "direct");
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+      stopped.proc.kill("SIGCONT");
+      // Made by the CLI itself, so the daemon had no part in it; it sees the record all the same.
+      expect((await (await stopped.unix(`/v1/records/${r.json.id}`)).json()).description).toBe("direct");
+    } finally {
+      stopped.proc.kill("SIGCONT");
+      await stopped.stop();
+      cleanup(other);
+    }
+  });
+
   test("import streams a layer to the daemon as the request body; export and merge work through it", async () => {
     const { gnuTar } = await import("../helpers/tars.ts");
     const src = `${root}-layer`;
