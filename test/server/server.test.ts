@@ -4,6 +4,7 @@ import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { type Operation, operations } from "../../src/api/operations.ts";
 import { type Daemon, startDaemon } from "../helpers/daemon.ts";
 import { cleanup, cli, open, tempDir } from "../helpers/env.ts";
+import { eventually } from "../helpers/status.ts";
 
 let root: string;
 let d: Daemon;
@@ -161,6 +162,12 @@ describe("the CLI as a client", () => {
     const other = tempDir();
     const stopped = await startDaemon(other, { gc: { enabled: false } });
     try {
+      // The daemon stores a usage sample as it starts: stopped inside that write, it would
+      // hold SQLite's write lock and the CLI would rightly say "database is locked".
+      await eventually(async () => {
+        const { samples } = await (await stopped.unix("/v1/status/samples")).json();
+        return samples.length ? true : undefined;
+      });
       stopped.proc.kill("SIGSTOP");
       const r = cli(other, "--json", "new", "--description", "direct");
       expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
