@@ -234,6 +234,26 @@ function cliCommandFor() {
   return process.env.STRATA_BIN ? [process.env.STRATA_BIN] : [process.execPath, `${import.meta.dir}/../../src/main.ts`];
 }
 
+test("a second daemon beside a stopped one says so within seconds and leaves its socket alone", async () => {
+  const other = tempDir();
+  const stopped = await startDaemon(other, { gc: { enabled: false } });
+  try {
+    stopped.proc.kill("SIGSTOP");
+    const second = Bun.spawn([...cliCommandFor(), "--root", other, "serve"], { stderr: "pipe" });
+    // Bounded only to end a hang: without the probe's timeout this waited for ever.
+    const ended = await Promise.race([second.exited, Bun.sleep(30_000).then(() => "hung")]);
+    if (ended === "hung") second.kill("SIGKILL");
+    expect({ ended, stderr: await new Response(second.stderr).text() })
+      .toEqual({ ended: 2, stderr: expect.stringContaining("does not answer (stopped?)") });
+    stopped.proc.kill("SIGCONT");
+    expect((await stopped.unix("/healthz")).status).toBe(200);
+  } finally {
+    stopped.proc.kill("SIGCONT");
+    await stopped.stop();
+    cleanup(other);
+  }
+});
+
 test("socket file and token survive; a second daemon on the same root is refused", async () => {
   const r = Bun.spawnSync([...cliCommandFor(), "--root", root, "serve"]);
   expect(r.exitCode).toBe(2);
