@@ -15,7 +15,7 @@ import type { Kysely, SqliteDatabase } from "kysely";
 import type { Clock } from "../core/ports/host.ts";
 import type { MetadataStore, Tx } from "../core/ports/metadata.ts";
 import { migrate, SCHEMA_VERSION } from "./migrate.ts";
-import { noSpace } from "../core/errors.ts";
+import { noSpace, StrataError } from "../core/errors.ts";
 import type { Database } from "./schema.ts";
 import { Statements } from "./statements.ts";
 import { statusStore } from "./status.ts";
@@ -38,6 +38,19 @@ function full(err: unknown, file: string): boolean {
 }
 
 const noRoom = (doing: string) => noSpace(`${doing} the metadata database: no space left on the device`);
+
+/** SQLite's answer once its busy timeout ran out. */
+const busy = (err: unknown) => /database is locked|SQLITE_BUSY/i.test(String((err as Error)?.message ?? err));
+
+/**
+ * Exit 4, as anything in use: another process kept the write lock past the busy timeout,
+ * which a live strata never does (a stopped or stuck one can). A script may retry.
+ */
+const heldElsewhere = () =>
+  new StrataError("locked", "the metadata database is locked: another process has held it for over 10 s (stopped or stuck?)");
+
+/** What the caller is told about a failed statement: no space, locked, or SQLite's own error. */
+const told = (err: unknown, file: string, doing: string) => (full(err, file) ? noRoom(doing) : busy(err) ? heldElsewhere() : err);
 
 /** Opens tried before "locked" is believed (about 10 s of waiting in all). */
 const OPEN_TRIES = 45;
@@ -66,11 +79,11 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
       try {
         opened?.close();
       } catch { /* unusable already */ }
-      if (attempt < OPEN_TRIES && /database is locked|SQLITE_BUSY/i.test(String(err))) {
+      if (attempt < OPEN_TRIES && busy(err)) {
         await new Promise((r) => setTimeout(r, 10 * attempt));
         continue;
       }
-      throw full(err, file) ? noRoom("opening") : err;
+      throw told(err, file, "opening");
     }
   }
 
@@ -95,7 +108,7 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
     try {
       s.run(begin);
     } catch (err) {
-      throw full(err, file) ? noRoom("writing") : err;
+      throw told(err, file, "writing");
     }
     try {
       const result = await fn(makeTx(s, clock));
@@ -105,7 +118,7 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
       try {
         s.run("ROLLBACK");
       } catch { /* the failure ended the transaction already */ }
-      throw full(err, file) ? noRoom("writing") : err;
+      throw told(err, file, "writing");
     }
   };
   const transaction = <T>(begin: string, fn: (tx: Tx) => Promise<T>) => serial(() => inTurn(begin, fn));
