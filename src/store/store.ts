@@ -39,6 +39,9 @@ function full(err: unknown, file: string): boolean {
 
 const noRoom = (doing: string) => noSpace(`${doing} the metadata database: no space left on the device`);
 
+/** How long a statement waits for another process's lock before SQLite says "locked". */
+const BUSY_MS = 10_000;
+
 /** SQLite's answer once its busy timeout ran out. */
 const busy = (err: unknown) => /database is locked|SQLITE_BUSY/i.test(String((err as Error)?.message ?? err));
 
@@ -47,13 +50,11 @@ const busy = (err: unknown) => /database is locked|SQLITE_BUSY/i.test(String((er
  * which a live strata never does (a stopped or stuck one can). A script may retry.
  */
 const heldElsewhere = () =>
-  new StrataError("locked", "the metadata database is locked: another process has held it for over 10 s (stopped or stuck?)");
+  new StrataError("locked", `the metadata database is locked: another process has held it for over ${BUSY_MS / 1000} s (stopped or stuck?)`);
 
 /** What the caller is told about a failed statement: no space, locked, or SQLite's own error. */
 const told = (err: unknown, file: string, doing: string) => (full(err, file) ? noRoom(doing) : busy(err) ? heldElsewhere() : err);
 
-/** Opens tried before "locked" is believed (about 10 s of waiting in all). */
-const OPEN_TRIES = 45;
 
 /** Opens a SQLite file; each runtime supplies one (`runtime/*\/sqlite.ts`). */
 export type OpenSqlite = (file: string) => SqliteDatabase;
@@ -61,12 +62,15 @@ export type OpenSqlite = (file: string) => SqliteDatabase;
 export async function openStore(file: string, open: OpenSqlite, clock: Clock): Promise<MetadataStore> {
   let database: SqliteDatabase;
   let s: Statements;
+  // "locked" is believed after the busy timeout's worth of tries in all: each try may wait
+  // that long itself (a database another process holds exclusively), so it is a deadline.
+  const deadline = Date.now() + BUSY_MS;
   for (let attempt = 1; ; attempt++) {
     let opened: SqliteDatabase | undefined;
     try {
       opened = open(file);
       s = new Statements(opened);
-      s.all("PRAGMA busy_timeout = 10000");
+      s.all(`PRAGMA busy_timeout = ${BUSY_MS}`);
       s.all("PRAGMA journal_mode = WAL");
       s.all("PRAGMA synchronous = NORMAL");
       const version = s.first<{ user_version: number }>("PRAGMA user_version")?.user_version ?? 0;
@@ -79,7 +83,7 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
       try {
         opened?.close();
       } catch { /* unusable already */ }
-      if (attempt < OPEN_TRIES && busy(err)) {
+      if (busy(err) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 10 * attempt));
         continue;
       }
@@ -149,7 +153,7 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
           if (/busy|locked/i.test(String(err))) return undefined;
           throw err;
         } finally {
-          await busyTimeout(10000);
+          await busyTimeout(BUSY_MS);
         }
       });
     },

@@ -1,10 +1,11 @@
 /**
  * A write lock another process keeps past SQLite's busy timeout (a stopped or stuck
- * process) is exit 4, *locked*, with one line saying so; the store is unchanged.
+ * process) is exit 4, *locked*, with one line saying so; the store is unchanged. So is a
+ * database another process holds exclusively, after the same wait, not many of them.
  */
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { cleanup, cli, ok, tempDir } from "../helpers/env.ts";
+import { cleanup, cli, cliCommand, ok, tempDir } from "../helpers/env.ts";
 
 let root: string;
 beforeEach(() => (root = tempDir()));
@@ -25,3 +26,24 @@ test("a write lock held past the busy timeout is exit 4 with a one-line message,
   expect(JSON.parse(r.stderr).error).toEqual({ code: "locked", message: expect.stringContaining("metadata database is locked") });
   expect(ok(root, "--json", "du").records.map((x: { id: string }) => x.id)).toEqual([before]);
 });
+
+test("a database another process holds exclusively is exit 4 after the busy timeout, not a wait for each retry", async () => {
+  const before = ok(root, "--json", "new", "--description", "before").id;
+  const blocker = new Database(`${root}/meta.db`);
+  blocker.run("PRAGMA locking_mode = EXCLUSIVE");
+  blocker.run("BEGIN EXCLUSIVE");
+  blocker.run("COMMIT"); // the exclusive lock stays with the connection
+  let result;
+  try {
+    const child = Bun.spawn([...cliCommand(), "--root", root, "--json", "du"], { stdout: "pipe", stderr: "pipe" });
+    // Only to end a hang: each open retry waited the whole busy timeout (45 × 10 s).
+    const ended = await Promise.race([child.exited, Bun.sleep(60_000).then(() => "hung")]);
+    if (ended === "hung") child.kill("SIGKILL");
+    result = { ended, stdout: await new Response(child.stdout).text(), stderr: await new Response(child.stderr).text() };
+  } finally {
+    blocker.close();
+  }
+  expect({ ended: result.ended, stdout: result.stdout, lines: result.stderr.trimEnd().split("\n").length }).toEqual({ ended: 4, stdout: "", lines: 1 });
+  expect(JSON.parse(result.stderr).error).toEqual({ code: "locked", message: expect.stringContaining("metadata database is locked") });
+  expect(ok(root, "--json", "du").records.map((x: { id: string }) => x.id)).toEqual([before]);
+}, 90_000);
