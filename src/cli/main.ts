@@ -89,9 +89,10 @@ async function connect(p: Parsed): Promise<Caller> {
   const addr = typeof p.globals.addr === "string" ? p.globals.addr : process.env.STRATA_ADDR || undefined;
   if (p.command === "version" && !addr) return versionOnly(p.globals.json ? await rootOf(p) : undefined);
   // Loaded on demand: `version` and `--help` start without SQLite, Kysely or the server code.
-  const [{ loadRuntime }, { parseAddress, remote }] = await Promise.all([
+  const [{ loadRuntime }, { parseAddress, remote }, { probeDaemon }] = await Promise.all([
     import("../runtime/load.ts"),
     import("../api/client.ts"),
+    import("../api/daemon-probe.ts"),
   ]);
   const runtime = await loadRuntime();
   const root = await rootOf(p);
@@ -102,10 +103,8 @@ async function connect(p: Parsed): Promise<Caller> {
   const socket = `${root}/strata.sock`;
   if (existsSync(socket)) {
     const viaSocket = runtime.fetchVia(socket);
-    // A daemon that does not answer within seconds is stopped or wedged: the root is
-    // opened directly instead (as many processes may), not waited on for ever.
-    const answers = await viaSocket("http://localhost/healthz", { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
-    if (answers) return remote({ base: "http://localhost", unix: socket }, viaSocket);
+    // Without an answer the root is opened directly instead, as many processes may.
+    if ((await probeDaemon(viaSocket)) === "answers") return remote({ base: "http://localhost", unix: socket }, viaSocket);
   }
   const [{ openRoot }, { direct }] = await Promise.all([import("../api/open.ts"), import("../api/invoke.ts")]);
   // check and gc report damage themselves instead of letting start-up mend it first.

@@ -5,6 +5,7 @@
  */
 import { chmodSync, existsSync, rmSync } from "node:fs";
 import process from "node:process";
+import { probeDaemon } from "../api/daemon-probe.ts";
 import { openRoot } from "../api/open.ts";
 import { usage } from "../core/errors.ts";
 import type { Listener, Runtime } from "../runtime/runtime.ts";
@@ -30,11 +31,9 @@ export async function serve(root: string, runtime: Runtime, opts: { listen: stri
   const tcp = opts.listen.map(parseListen);
   const socket = `${root}/strata.sock`;
   if (existsSync(socket)) {
-    // A socket left by a daemon that died refuses; a live one answers. One that does
-    // neither is stopped or wedged: its socket is left to it, and serve says so at once.
-    const probe = await runtime.fetchVia(socket)("http://localhost/healthz", { signal: AbortSignal.timeout(5000) })
-      .then(() => "alive", (err) => ((err as Error)?.name === "TimeoutError" ? "silent" : "gone"));
-    if (probe === "alive") throw usage(`another strata serve is running on ${socket}`);
+    // A socket left by a daemon that died is taken over; a silent daemon keeps its own.
+    const probe = await probeDaemon(runtime.fetchVia(socket));
+    if (probe === "answers") throw usage(`another strata serve is running on ${socket}`);
     if (probe === "silent") throw usage(`another strata serve holds ${socket} but does not answer (stopped?): resume or stop it first`);
     rmSync(socket, { force: true });
   }
