@@ -43,7 +43,14 @@ test("on Bun, a marked hot function is never compiled with FTL while its unmarke
     for await (const chunk of child.stderr) log += new TextDecoder().decode(chunk);
   })();
   void (async () => {
-    for await (const chunk of child.stdout) rounds = Number(new TextDecoder().decode(chunk).trim().split("\n").at(-1));
+    // Whole lines only: a chunk may end in the middle of a number.
+    let out = "";
+    for await (const chunk of child.stdout) {
+      out += new TextDecoder().decode(chunk);
+      const lines = out.split("\n");
+      out = lines.pop()!;
+      if (lines.length) rounds = Number(lines.at(-1));
+    }
   })();
   let reached = 0;
   for (const end = Date.now() + 120_000; Date.now() < end && child.exitCode === null; await Bun.sleep(20)) {
