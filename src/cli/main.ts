@@ -89,10 +89,9 @@ async function connect(p: Parsed): Promise<Caller> {
   const addr = typeof p.globals.addr === "string" ? p.globals.addr : process.env.STRATA_ADDR || undefined;
   if (p.command === "version" && !addr) return versionOnly(p.globals.json ? await rootOf(p) : undefined);
   // Loaded on demand: `version` and `--help` start without SQLite, Kysely or the server code.
-  const [{ loadRuntime }, { parseAddress, remote }, { probeDaemon }] = await Promise.all([
+  const [{ loadRuntime }, { parseAddress, remote }] = await Promise.all([
     import("../runtime/load.ts"),
     import("../api/client.ts"),
-    import("../api/daemon-probe.ts"),
   ]);
   const runtime = await loadRuntime();
   const root = await rootOf(p);
@@ -102,6 +101,7 @@ async function connect(p: Parsed): Promise<Caller> {
   }
   const socket = `${root}/strata.sock`;
   if (existsSync(socket)) {
+    const { probeDaemon } = await import("../api/daemon-probe.ts");
     const viaSocket = runtime.fetchVia(socket);
     // Without an answer the root is opened directly instead, as many processes may.
     if ((await probeDaemon(viaSocket)) === "answers") return remote({ base: "http://localhost", unix: socket }, viaSocket);
