@@ -3,7 +3,8 @@
  * run: `new --parent` against `new` without a parent (≤ 1.5×, and again on a 1 GB tree)
  * and against `cp -a` (≤ 0.1×); a merge of three trees then `path` against `cp -al` of
  * the three (≤ 0.2×); exporting a child that changed 10 files against exporting the
- * whole tree (≤ 0.15×); importing a gzip layer against `tar -xzf` (≤ 1.0×).
+ * whole tree (≤ 0.15×); importing a gzip layer against `tar -xzf` (≤ 1.0×). The two
+ * calls' targets are printed beside what a bare start-up and exit of the binary costs.
  */
 import { execSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -34,7 +35,7 @@ export function benchOverlay(runs = 5): boolean[] {
     const root = `${dir}/root`;
     const tree = committed(root);
     const big = committed(root, { files: 5000, bytes: 1e9, seed: 9 });
-    const empty: number[] = [], child: number[] = [], bigChild: number[] = [], cp: number[] = [];
+    const empty: number[] = [], child: number[] = [], bigChild: number[] = [], cp: number[] = [], bare: number[] = [];
     for (let i = 0; i < runs; i++) {
       settle();
       empty.push(run(root, "new"));
@@ -44,14 +45,18 @@ export function benchOverlay(runs = 5): boolean[] {
       bigChild.push(run(root, "new", "--parent", big.id));
       settle();
       cp.push(time(["cp", "-a", tree.path, `${dir}/cp-${i}`]));
+      // What any call costs before strata's modules load: `version` answers there.
+      settle();
+      bare.push(time([...strata, "version"]));
     }
     results.push(report("overlayfs new --parent (100 MB)", median(child), median(empty), "new", 1.5));
     results.push(report("overlayfs new --parent (1 GB)", median(bigChild), median(empty), "new", 1.5));
     results.push(report("overlayfs new --parent", median(child), median(cp), "cp -a", 0.1));
+    console.log(`  one bare \`strata version\` (start-up and exit): ${median(bare).toFixed(1)} ms; the target above is ${(median(cp) * 0.1).toFixed(1)} ms`);
 
     // A merge of three trees, then its path, against linking the three with cp -al.
     const inputs = [tree, committed(root, { seed: 2 }), committed(root, { seed: 3 })];
-    const merged: number[] = [], links: number[] = [];
+    const merged: number[] = [], links: number[] = [], floor: number[] = [];
     for (let i = 0; i < runs; i++) {
       const to = `${dir}/al-${i}`;
       settle();
@@ -61,8 +66,12 @@ export function benchOverlay(runs = 5): boolean[] {
       const m = json(root, ["merge", ...inputs.map((t) => t.id)]);
       json(root, ["path", m.id]);
       merged.push(performance.now() - started);
+      // The floor under two calls.
+      settle();
+      floor.push(time([...strata, "version"]) + time([...strata, "version"]));
     }
     results.push(report("overlayfs merge of 3 + path", median(merged), median(links), "cp -al x3", 0.2));
+    console.log(`  two \`strata version\` calls (start-up and exit only): ${median(floor).toFixed(1)} ms; the target above is ${(median(links) * 0.2).toFixed(1)} ms`);
 
     // Exporting a child that changed 10 files, against exporting its whole parent. Each
     // run has its own root, so no blob is reused.
