@@ -4,10 +4,11 @@
  * write is a short transaction of its own on the store's connection,
  * queued with the record transactions (`serial`), never inside one: a statistic is not
  * part of any record's change, and its write must not hold a record transaction open.
- * `BEGIN IMMEDIATE`, as for records: a write that reads first must not find the
- * database changed under it by another process.
+ * `BEGIN IMMEDIATE` through the store's own `immediate`, as for records: a write that
+ * reads first must not find the database changed under it by another process, and a
+ * failure reads as the store's do (no space, locked).
  *
- *   const status = statusStore(statements, kysely, serial);
+ *   const status = statusStore(statements, kysely, serial, immediate);
  *   await status.addSample({ at: Date.now(), records: 3, used: 4096, ... });
  */
 import type { Kysely } from "kysely";
@@ -22,27 +23,20 @@ export type Serial = <T>(fn: () => Promise<T>) => Promise<T>;
 
 type Bounded = "usageSamples" | "pruneRuns" | "keyLookups";
 
-export function statusStore(stmts: Statements, kysely: () => Promise<Kysely<Database>>, serial: Serial): StatusStore {
+export function statusStore(
+  stmts: Statements,
+  kysely: () => Promise<Kysely<Database>>,
+  serial: Serial,
+  immediate: (fn: () => Promise<void>) => Promise<void>,
+): StatusStore {
   // Writes to the status tables by this process: data_version only moves for others'.
   let writes = 0;
+  const inTransaction = (fn: () => Promise<void>) => immediate(fn).finally(() => writes++);
   // Kysely is loaded before the write lock is taken: others wait for none of it.
   const write = async (fn: (db: Kysely<Database>) => Promise<void>) => {
     const db = await kysely();
     return inTransaction(() => fn(db));
   };
-  const inTransaction = (fn: () => Promise<void>) =>
-    serial(async () => {
-      stmts.run("BEGIN IMMEDIATE");
-      try {
-        await fn();
-        stmts.run("COMMIT");
-      } catch (err) {
-        try {
-          stmts.run("ROLLBACK");
-        } catch { /* the failure ended the transaction already */ }
-        throw err;
-      }
-    }).finally(() => writes++);
   const reading = <T>(fn: (db: Kysely<Database>) => Promise<T>) => serial(async () => fn(await kysely()));
 
   /** Keeps the newest `keep` rows; ids only grow, so that is one range delete. */

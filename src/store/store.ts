@@ -131,7 +131,7 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
   // data_version moves when another connection commits; our own commits count here.
   let ownWrites = 0;
   // The status page's tables (status.ts): this connection, in turn with the transactions.
-  const status = statusStore(s, db, serial);
+  const status = statusStore(s, db, serial, (fn) => transaction("BEGIN IMMEDIATE", () => fn()));
 
   return {
     read: (fn) => transaction("BEGIN", fn),
