@@ -150,7 +150,8 @@ export async function openStore(file: string, open: OpenSqlite, clock: Clock): P
         try {
           return await inTurn("BEGIN IMMEDIATE", fn).finally(() => ownWrites++);
         } catch (err) {
-          if (/busy|locked/i.test(String(err))) return undefined;
+          // The lock was held: told() has said so already (locked).
+          if (err instanceof StrataError && err.code === "locked") return undefined;
           throw err;
         } finally {
           await busyTimeout(BUSY_MS);
